@@ -1,0 +1,249 @@
+import { X509Certificate } from 'node:crypto';
+import { z } from 'zod';
+import { parseHostInput } from './host-input.js';
+import {
+  defaultPortOfSecurityMode,
+  parseSecurityMode,
+  type SecurityMode,
+  securityModeOfWellKnownPort,
+} from './security-mode.js';
+import { type ConnectionTimeouts, defaultTimeouts, maximumTimeoutMs } from './timeouts.js';
+
+/**
+ * TLS settings a host may need.
+ */
+export interface TlsOptionsInput {
+  /**
+   * Extra certificate authorities to trust, as PEM (one string, a bundle, or a list). Use it for
+   * servers with their own certificate, such as ProtonMail Bridge's self-signed one. Trusted in
+   * addition to the system's authorities.
+   */
+  readonly ca?: string | readonly string[] | undefined;
+  /** The name to check the certificate against (and send as SNI), when it differs from `host`, e.g. when connecting by IP address. */
+  readonly servername?: string | undefined;
+  /**
+   * `false` turns certificate verification OFF: anyone on the network path can then read the password.
+   * Only for a trusted local network when passing `ca` is not possible. Produces a loud warning.
+   */
+  readonly rejectUnauthorized?: boolean | undefined;
+}
+
+/**
+ * The connection settings as a host app passes them, typically straight from the drawer's form.
+ * Loose where forms are loose (a port may be a numeric string, a host may be a pasted `imaps://` URL);
+ * {@link validateConfig} turns it into an {@link ImapConnectorConfig}.
+ */
+export interface ImapConnectorConfigInput {
+  /** IMAP server host name or IP address, e.g. `imap.fastmail.com`. A pasted `imaps://host:993/` URL is accepted. */
+  readonly host: string;
+  /** The port, as a number or numeric string. Inferred from `security` (or a pasted URL) when missing. */
+  readonly port?: number | string | undefined;
+  /** The login name, usually the full email address. */
+  readonly username: string;
+  /** The app-specific password. */
+  readonly password: string;
+  /** `tls` (port 993), `starttls` (port 143) or, only when chosen explicitly, `none`. Inferred from the port when missing. Labels such as `"SSL/TLS"` are accepted. */
+  readonly security?: SecurityMode | string | undefined;
+  /** TLS settings; see {@link TlsOptionsInput}. */
+  readonly tls?: TlsOptionsInput | undefined;
+  /** Per-stage time limits in milliseconds; see {@link ConnectionTimeouts}. */
+  readonly timeouts?: Partial<ConnectionTimeouts> | undefined;
+}
+
+/** TLS settings after validation. */
+export interface TlsOptions {
+  /** Extra trusted authorities, one PEM certificate per entry. */
+  readonly ca: readonly string[];
+  /** The certificate name to verify against, if not `host`. */
+  readonly servername?: string;
+  /** Whether certificates are verified. `true` unless explicitly turned off. */
+  readonly rejectUnauthorized: boolean;
+}
+
+/** A validated, normalized configuration: every field present and of one type. */
+export interface ImapConnectorConfig {
+  /** ASCII host name (IDN as punycode), IPv4 or IPv6 address (no brackets). */
+  readonly host: string;
+  /** The port. */
+  readonly port: number;
+  /** The login name, trimmed. */
+  readonly username: string;
+  /** The app-specific password, exactly as given (never trimmed). */
+  readonly password: string;
+  /** How the connection is protected. */
+  readonly security: SecurityMode;
+  /** TLS settings. */
+  readonly tls: TlsOptions;
+  /** Per-stage limits, defaults filled in. */
+  readonly timeouts: ConnectionTimeouts;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+const timeoutField = z
+  .number({ error: 'Enter a number of milliseconds.' })
+  .int({ error: 'Enter a whole number of milliseconds.' })
+  .positive({ error: 'Must be more than 0 ms.' })
+  .max(maximumTimeoutMs, { error: `Must be at most ${maximumTimeoutMs} ms.` })
+  .optional();
+
+/** The shape of the input: types only, so a form library can reuse it field by field. */
+const configShape = z.strictObject({
+  host: z.string({ error: 'Enter the host name as text.' }).optional(),
+  port: z.union([z.number(), z.string()], { error: 'Enter the port as a number.' }).optional(),
+  username: z.string({ error: 'Enter the username as text.' }).optional(),
+  password: z.string({ error: 'Enter the password as text.' }).optional(),
+  security: z.string({ error: 'Choose tls, starttls or none.' }).optional(),
+  tls: z
+    .strictObject({
+      ca: z
+        .union([z.string(), z.array(z.string())], { error: 'Paste the certificate as PEM text.' })
+        .optional(),
+      servername: z.string({ error: 'Enter the certificate name as text.' }).optional(),
+      rejectUnauthorized: z.boolean({ error: 'Must be true or false.' }).optional(),
+    })
+    .optional(),
+  timeouts: z
+    .strictObject({
+      connectMs: timeoutField,
+      greetingMs: timeoutField,
+      loginMs: timeoutField,
+      commandMs: timeoutField,
+      testConnectionMs: timeoutField,
+    })
+    .optional(),
+});
+
+type ConfigShape = z.output<typeof configShape>;
+type IssueSink = (field: string, code: string, message: string) => void;
+
+/**
+ * The zod schema behind {@link validateConfig}, exported so host apps can reuse it in their own forms.
+ * Parsing yields an {@link ImapConnectorConfig}; each zod issue carries `path` (the field) and
+ * `params.code` (a stable code such as `required` or `out_of_range`).
+ *
+ * @example
+ * ```ts
+ * const parsed = imapConnectorConfigSchema.safeParse(formValues);
+ * if (!parsed.success) showErrors(parsed.error.issues);
+ * ```
+ */
+export const imapConnectorConfigSchema: z.ZodType<ImapConnectorConfig, ImapConnectorConfigInput> =
+  configShape.transform((input, context) => {
+    const addIssue: IssueSink = (field, code, message) => {
+      context.addIssue({ code: 'custom', path: field.split('.'), message, params: { code } });
+    };
+    const normalized = normalizeConfig(input, addIssue);
+    return normalized ?? z.NEVER;
+  }) as unknown as z.ZodType<ImapConnectorConfig, ImapConnectorConfigInput>;
+
+function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnectorConfig | undefined {
+  const host = input.host === undefined ? undefined : parseHostInput(input.host);
+  if (host === undefined) addIssue('host', 'required', 'Enter the IMAP server host name.');
+  else if (!host.ok) addIssue('host', host.code, host.message);
+
+  const explicitSecurity = input.security === undefined ? undefined : parseSecurityMode(input.security);
+  if (input.security !== undefined && explicitSecurity === undefined) {
+    addIssue(
+      'security',
+      'invalid_choice',
+      'Choose "tls" (SSL/TLS, port 993), "starttls" (port 143) or "none".',
+    );
+  }
+  const urlSecurity = host?.ok ? host.security : undefined;
+  const port = normalizePort(input.port, host?.ok ? host.port : undefined, addIssue);
+  const security = explicitSecurity ?? urlSecurity ?? securityOfPort(port);
+  const resolvedPort = port ?? defaultPortOfSecurityMode[security];
+
+  const username = input.username?.trim() ?? '';
+  if (username.length === 0)
+    addIssue('username', 'required', 'Enter the username (usually the full email address).');
+  const password = input.password ?? '';
+  if (password.length === 0) addIssue('password', 'required', 'Enter the app-specific password.');
+
+  const ca = normalizeCertificates(input.tls?.ca, addIssue);
+  const servername = input.tls?.servername?.trim();
+  if (servername !== undefined && parseHostInput(servername).ok === false) {
+    addIssue('tls.servername', 'invalid_host', 'Enter the host name the certificate was issued for.');
+  }
+
+  if (host === undefined || !host.ok || ca === undefined || resolvedPort === undefined) return undefined;
+  if (username.length === 0 || password.length === 0) return undefined;
+  return {
+    host: host.host,
+    port: resolvedPort,
+    username,
+    password,
+    security,
+    tls: {
+      ca,
+      ...(servername ? { servername } : {}),
+      rejectUnauthorized: input.tls?.rejectUnauthorized ?? true,
+    },
+    timeouts: { ...defaultTimeouts, ...withoutUndefined(input.timeouts ?? {}) },
+  };
+}
+
+function normalizePort(
+  value: number | string | undefined,
+  portFromHost: number | undefined,
+  addIssue: IssueSink,
+): number | undefined {
+  if (value === undefined || (typeof value === 'string' && value.trim() === '')) return portFromHost;
+  const port = typeof value === 'number' ? value : Number(value.trim());
+  if (Number.isNaN(port) || (typeof value === 'string' && !/^[+]?\d+(\.\d+)?$/.test(value.trim()))) {
+    addIssue('port', 'not_a_number', 'Enter the port as a number, usually 993 (SSL/TLS) or 143 (STARTTLS).');
+    return undefined;
+  }
+  if (!Number.isInteger(port)) {
+    addIssue(
+      'port',
+      'not_an_integer',
+      'The port is a whole number, usually 993 (SSL/TLS) or 143 (STARTTLS).',
+    );
+    return undefined;
+  }
+  if (port < 1 || port > 65_535) {
+    addIssue(
+      'port',
+      'out_of_range',
+      'The port must be between 1 and 65535, usually 993 (SSL/TLS) or 143 (STARTTLS).',
+    );
+    return undefined;
+  }
+  return port;
+}
+
+function securityOfPort(port: number | undefined): SecurityMode {
+  // Unknown ports get implicit TLS: it never sends anything in clear text, and a mismatch fails fast.
+  return port === undefined ? 'tls' : (securityModeOfWellKnownPort[port] ?? 'tls');
+}
+
+function normalizeCertificates(value: string | readonly string[] | undefined, addIssue: IssueSink) {
+  if (value === undefined) return [];
+  const texts = typeof value === 'string' ? [value] : value;
+  const certificates = texts.flatMap((text) => text.match(PEM_CERTIFICATE) ?? []);
+  if (certificates.length === 0) {
+    addIssue(
+      'tls.ca',
+      'invalid_certificate',
+      'Paste the certificate in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.',
+    );
+    return undefined;
+  }
+  for (const pem of certificates) {
+    try {
+      new X509Certificate(pem);
+    } catch {
+      addIssue('tls.ca', 'invalid_certificate', 'The certificate text is damaged; copy it again in full.');
+      return undefined;
+    }
+  }
+  return certificates;
+}
+
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

@@ -1,0 +1,85 @@
+import type { ImapConnectorConfig } from '../config/config-schema.js';
+import type { FieldIssue } from '../errors/failure-detail.js';
+import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { detectMailboxRoles } from '../mailboxes/role-detection.js';
+import type { ConnectorLogger } from '../session/connector-logger.js';
+import { ImapSession } from '../session/imap-session.js';
+import type { ConnectionTestFailure, ConnectionTestResult } from './connection-test-result.js';
+
+/** What a connection test needs besides the configuration. */
+export interface ConnectionTestContext {
+  readonly logger: ConnectorLogger;
+  readonly warnings: readonly FieldIssue[];
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * Connects, negotiates TLS, logs in, reads capabilities, lists mailboxes to find their roles, and logs
+ * out: the minimum that proves the settings work and that counting will find the Sent folder.
+ *
+ * @param config - The validated configuration.
+ * @param context - Logger, configuration warnings and the caller's signal.
+ * @returns Success or a catalog failure; never rejects.
+ */
+export async function testConnection(
+  config: ImapConnectorConfig,
+  context: ConnectionTestContext,
+): Promise<ConnectionTestResult> {
+  const startedAt = performance.now();
+  const elapsed = () => Math.round(performance.now() - startedAt);
+  let session: ImapSession | undefined;
+  try {
+    session = await ImapSession.open(config, {
+      purpose: 'test',
+      logger: context.logger,
+      signal: context.signal,
+      overallTimeoutMs: config.timeouts.testConnectionMs,
+    });
+    const capabilities = session.capabilities;
+    const mailboxes = detectMailboxRoles(await session.listMailboxes(), capabilities);
+    const greeting = session.greeting;
+    await session.logout();
+    return {
+      ok: true,
+      message: `Authenticated as ${config.username}`,
+      authenticatedAs: config.username,
+      server: {
+        host: config.host,
+        port: config.port,
+        security: config.security,
+        ...(greeting === undefined ? {} : { greeting }),
+      },
+      insecure: config.security === 'none' || !config.tls.rejectUnauthorized,
+      capabilities,
+      mailboxes,
+      commands: [...session.commandsSent],
+      warnings: context.warnings,
+      elapsedMs: elapsed(),
+    };
+  } catch (error) {
+    session?.close();
+    return failureResult(error, context.warnings, elapsed());
+  }
+}
+
+function failureResult(
+  error: unknown,
+  warnings: readonly FieldIssue[],
+  elapsedMs: number,
+): ConnectionTestFailure {
+  const failure =
+    error instanceof ImapConnectorError
+      ? error
+      : new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while testing the connection' });
+  return {
+    ok: false,
+    code: failure.code,
+    message: failure.message,
+    httpStatus: failure.httpStatus,
+    fix: failure.fix,
+    retryable: failure.retryable,
+    detail: failure.detail,
+    warnings,
+    elapsedMs,
+  };
+}

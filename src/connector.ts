@@ -1,0 +1,126 @@
+import type { ImapConnectorConfig, ImapConnectorConfigInput } from './config/config-schema.js';
+import type { SecurityMode } from './config/security-mode.js';
+import { type ConfigValidationResult, validateConfig } from './config/validate-config.js';
+import type { ConnectionTestResult } from './connection-test/connection-test-result.js';
+import { testConnection } from './connection-test/test-connection.js';
+import { formatCatalogMessage } from './errors/error-catalog.js';
+import type { FieldIssue } from './errors/failure-detail.js';
+import { ImapConnectorError } from './errors/imap-connector-error.js';
+import { type ConnectorLogger, silentLogger } from './session/connector-logger.js';
+
+/** What `JSON.stringify(connector)` shows: where it connects, never the password. */
+export interface ConnectorDescription {
+  /** The IMAP host. */
+  readonly host: string;
+  /** The port. */
+  readonly port: number;
+  /** How the connection is protected. */
+  readonly security: SecurityMode;
+  /** The login name. */
+  readonly username: string;
+}
+
+/** Options of the connector itself, as opposed to the mailbox settings. */
+export interface ImapConnectorOptions {
+  /** Where the SDK logs (pino-compatible). Silent by default; the IMAP trace is at `debug`, with credentials masked. */
+  readonly logger?: ConnectorLogger | undefined;
+}
+
+/** Options of {@link ImapConnector.testConnection}. */
+export interface TestConnectionOptions {
+  /** Cancels the test; it then resolves with code `ABORTED` and the connection closed. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * One IMAP mailbox: test that its settings work, then count the email it sent and received.
+ *
+ * The configuration is validated once, in the constructor. The connector holds no open connection
+ * between calls and persists nothing; each call opens, uses and closes its own.
+ *
+ * @example
+ * ```ts
+ * const connector = new ImapConnector({
+ *   host: 'imap.fastmail.com',
+ *   port: 993,
+ *   username: 'your.name@company.com',
+ *   password: process.env.IMAP_APP_PASSWORD ?? '',
+ * });
+ * const result = await connector.testConnection();
+ * console.log(result.ok ? `✅ ${result.message}` : `❌ ${result.message} — ${result.fix}`);
+ * ```
+ */
+export class ImapConnector {
+  readonly #config: ImapConnectorConfig;
+  readonly #warnings: readonly FieldIssue[];
+  readonly #logger: ConnectorLogger;
+
+  /**
+   * Checks and normalizes connection settings without creating a connector; never throws.
+   * The same as the standalone {@link validateConfig} export.
+   *
+   * @param input - Anything; typically the drawer's form values.
+   * @returns The normalized configuration and warnings, or the field issues.
+   */
+  static validateConfig(input: unknown): ConfigValidationResult {
+    return validateConfig(input);
+  }
+
+  /**
+   * @param config - The mailbox settings; validated with {@link validateConfig}.
+   * @param options - Logger.
+   * @throws {@link ImapConnectorError} with code `CONFIG_INVALID` and the field issues in `detail.issues`.
+   */
+  constructor(config: ImapConnectorConfigInput, options: ImapConnectorOptions = {}) {
+    const validation = validateConfig(config);
+    if (!validation.ok) {
+      throw new ImapConnectorError({
+        code: 'CONFIG_INVALID',
+        message: `${formatCatalogMessage('CONFIG_INVALID')}: ${validation.issues.map((issue) => `${issue.field}: ${issue.message}`).join(' ')}`,
+        detail: { phase: 'config', issues: validation.issues },
+      });
+    }
+    this.#config = validation.config;
+    this.#warnings = validation.warnings;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** Remarks about the configuration (non-fatal), as {@link validateConfig} found them. */
+  get warnings(): readonly FieldIssue[] {
+    return this.#warnings;
+  }
+
+  /**
+   * Tests the settings the way the drawer's Test button does: connect, TLS, login, capabilities,
+   * special-use mailboxes, logout. Resolves within `timeouts.testConnectionMs` (15 s by default).
+   *
+   * @param options - An optional AbortSignal.
+   * @returns `{ ok: true, message: 'Authenticated as …', … }` or `{ ok: false, code, message, fix, … }`;
+   *   never rejects for a connection or login failure.
+   *
+   * @example
+   * ```ts
+   * const result = await connector.testConnection({ signal: AbortSignal.timeout(20_000) });
+   * if (!result.ok) return response.status(result.httpStatus).json(result);
+   * ```
+   */
+  testConnection(options: TestConnectionOptions = {}): Promise<ConnectionTestResult> {
+    return testConnection(this.#config, {
+      logger: this.#logger,
+      warnings: this.#warnings,
+      signal: options.signal,
+    });
+  }
+
+  /** A safe description for `JSON.stringify`: where it connects, never the password. */
+  toJSON(): ConnectorDescription {
+    const { host, port, security, username } = this.#config;
+    return { host, port, security, username };
+  }
+
+  /** What `util.inspect` and `console.log` show: the same safe description. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const { host, port, security, username } = this.#config;
+    return `ImapConnector { ${username} @ ${host}:${port} (${security}) }`;
+  }
+}

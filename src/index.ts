@@ -1,0 +1,36 @@
+export type {
+  ImapConnectorConfig,
+  ImapConnectorConfigInput,
+  TlsOptions,
+  TlsOptionsInput,
+} from './config/config-schema.js';
+export { imapConnectorConfigSchema } from './config/config-schema.js';
+export type { SecurityMode } from './config/security-mode.js';
+export type { ConnectionTimeouts } from './config/timeouts.js';
+export { defaultTimeouts } from './config/timeouts.js';
+export type {
+  ConfigValidationResult,
+  InvalidConfigResult,
+  ValidConfigResult,
+} from './config/validate-config.js';
+export { validateConfig } from './config/validate-config.js';
+export type {
+  ConnectionTestFailure,
+  ConnectionTestResult,
+  ConnectionTestSuccess,
+  ServerEndpoint,
+} from './connection-test/connection-test-result.js';
+export type { ConnectorDescription, ImapConnectorOptions, TestConnectionOptions } from './connector.js';
+export { ImapConnector } from './connector.js';
+export type { CatalogEntry, CatalogMessageParameters, ErrorCode } from './errors/error-catalog.js';
+export { errorCatalog, errorCodes, formatCatalogMessage, isErrorCode } from './errors/error-catalog.js';
+export type {
+  ConnectionPhase,
+  DetectedProtocol,
+  FailureDetail,
+  FieldIssue,
+} from './errors/failure-detail.js';
+export type { ImapConnectorErrorJson, ImapConnectorErrorOptions } from './errors/imap-connector-error.js';
+export { ImapConnectorError } from './errors/imap-connector-error.js';
+export type { MailboxRole, MailboxRoleAssignment, RoleSource } from './mailboxes/role-detection.js';
+export type { ConnectorLogger } from './session/connector-logger.js';

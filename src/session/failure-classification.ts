@@ -1,0 +1,210 @@
+import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js';
+import type { ConnectionPhase, DetectedProtocol, FailureDetail } from '../errors/failure-detail.js';
+import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { sanitizeCause, serverResponseExcerpt } from '../errors/secret-redaction.js';
+
+/** What was known about the connection when it failed. */
+export interface FailureContext {
+  readonly host: string;
+  readonly phase: ConnectionPhase;
+  readonly secrets: readonly string[];
+  /** Set when the caller's AbortSignal fired. */
+  readonly aborted?: boolean;
+  /** Set when one of the SDK's own deadlines fired, with the limit that applied. */
+  readonly deadline?: { readonly code: ErrorCode; readonly timeoutMs: number };
+  /** Set when the server's first line was not an IMAP greeting. */
+  readonly detectedProtocol?: DetectedProtocol | undefined;
+}
+
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'INVALID_CA',
+]);
+const EXPIRED_CERTIFICATE_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+const HOSTNAME_CERTIFICATE_CODES = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
+const PROTOCOL_VIOLATION_CODES = new Set([
+  'LineTooLarge',
+  'LiteralTooLarge',
+  'ResponseTooLarge',
+  'TooManyTokens',
+  'TooManyResponses',
+  'MAX_IMAP_NESTING_REACHED',
+  'InvalidResponse',
+  'UnexpectedTag',
+  'MissingTag',
+  'ResponseProcessingFailed',
+  'STARTTLS_INJECTION',
+  'COMPRESS_TRAILING_DATA',
+]);
+
+// RFC 5530 response codes a login can be refused with, and what they mean for the user.
+const LOGIN_RESPONSE_CODES: Readonly<Record<string, ErrorCode>> = {
+  AUTHENTICATIONFAILED: 'AUTHENTICATION_FAILED',
+  AUTHORIZATIONFAILED: 'AUTHORIZATION_FAILED',
+  EXPIRED: 'CREDENTIALS_EXPIRED',
+  PRIVACYREQUIRED: 'PRIVACY_REQUIRED',
+  CONTACTADMIN: 'CONTACT_ADMIN',
+  UNAVAILABLE: 'ACCOUNT_UNAVAILABLE',
+  LIMIT: 'TOO_MANY_CONNECTIONS',
+  INUSE: 'TOO_MANY_CONNECTIONS',
+};
+
+/**
+ * Turns whatever imapflow, Node's sockets, TLS or DNS threw into one catalog error, with the stage, the
+ * server's (redacted) words and a safe copy of the original as `cause`.
+ *
+ * @param raw - The thrown value.
+ * @param context - What the session knew at the time.
+ * @returns The classified error.
+ */
+export function classifyFailure(raw: unknown, context: FailureContext): ImapConnectorError {
+  const fields = errorFields(raw);
+  const serverResponse = serverResponseExcerpt(fields.responseText ?? fields.reason, context.secrets);
+  const { code, timeoutMs } = codeOf(fields, context);
+  const detail: FailureDetail = {
+    phase: phaseOf(code, context.phase),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(fields.serverResponseCode === undefined ? {} : { serverResponseCode: fields.serverResponseCode }),
+    ...(serverResponse === undefined ? {} : { serverResponse }),
+    ...(fields.code === undefined ? {} : { underlyingCode: fields.code }),
+    ...(code === 'NOT_IMAP_SERVER' && context.detectedProtocol
+      ? { detectedProtocol: context.detectedProtocol }
+      : {}),
+  };
+  const bodyExcerpt =
+    serverResponse ??
+    (code === 'UNKNOWN' ? serverResponseExcerpt(fields.message, context.secrets) : undefined);
+  return new ImapConnectorError({
+    code,
+    message: formatCatalogMessage(code, { host: context.host, bodyExcerpt }),
+    detail,
+    cause: sanitizeCause(raw, context.secrets),
+  });
+}
+
+interface ErrorFields {
+  readonly message: string | undefined;
+  readonly code: string | undefined;
+  readonly serverResponseCode: string | undefined;
+  readonly responseStatus: string | undefined;
+  readonly responseText: string | undefined;
+  readonly reason: string | undefined;
+  readonly authenticationFailed: boolean;
+  readonly tlsFailed: boolean;
+}
+
+function errorFields(raw: unknown): ErrorFields {
+  const record: Record<string, unknown> = typeof raw === 'object' && raw !== null ? { ...raw } : {};
+  const text = (key: string) => (typeof record[key] === 'string' ? (record[key] as string) : undefined);
+  return {
+    message: raw instanceof Error ? raw.message : typeof raw === 'string' ? raw : undefined,
+    code: text('code'),
+    serverResponseCode: text('serverResponseCode')?.toUpperCase(),
+    responseStatus: text('responseStatus'),
+    responseText: text('responseText'),
+    reason: text('reason'),
+    authenticationFailed: record['authenticationFailed'] === true,
+    tlsFailed: record['tlsFailed'] === true,
+  };
+}
+
+function codeOf(fields: ErrorFields, context: FailureContext): { code: ErrorCode; timeoutMs?: number } {
+  if (context.aborted) return { code: 'ABORTED' };
+  if (context.deadline) return { code: context.deadline.code, timeoutMs: context.deadline.timeoutMs };
+  if (context.detectedProtocol !== undefined && context.phase !== 'command')
+    return { code: 'NOT_IMAP_SERVER' };
+  const code = fields.code;
+  if (code !== undefined) {
+    const byNodeCode = codeOfNodeError(code, context.phase);
+    if (byNodeCode !== undefined) return { code: byNodeCode };
+  }
+  if (fields.message === 'Login is disabled') return { code: 'LOGIN_DISABLED' };
+  if (fields.tlsFailed || /STARTTLS/i.test(fields.message ?? '')) {
+    return {
+      code: /does not support STARTTLS/i.test(fields.message ?? '')
+        ? 'STARTTLS_NOT_SUPPORTED'
+        : 'STARTTLS_FAILED',
+    };
+  }
+  if (context.phase === 'login' && (fields.authenticationFailed || fields.responseStatus !== undefined)) {
+    const byResponseCode = fields.serverResponseCode
+      ? LOGIN_RESPONSE_CODES[fields.serverResponseCode]
+      : undefined;
+    return { code: byResponseCode ?? 'CREDENTIALS_REJECTED' };
+  }
+  if (fields.authenticationFailed) return { code: 'CREDENTIALS_REJECTED' };
+  if (fields.reason !== undefined) return { code: 'SERVER_CLOSED_CONNECTION' };
+  return { code: 'UNKNOWN' };
+}
+
+function codeOfNodeError(code: string, phase: ConnectionPhase): ErrorCode | undefined {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'CONNECTION_REFUSED';
+    case 'ENOTFOUND':
+    case 'ENODATA':
+      return 'HOST_NOT_FOUND';
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return 'DNS_UNAVAILABLE';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+      return 'NETWORK_UNREACHABLE';
+    case 'CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return 'CONNECT_TIMEOUT';
+    case 'GREETING_TIMEOUT':
+      return 'GREETING_TIMEOUT';
+    case 'UPGRADE_TIMEOUT':
+      return 'LOGIN_TIMEOUT';
+    case 'ETIMEOUT':
+      return phase === 'login' || phase === 'starttls' ? 'LOGIN_TIMEOUT' : 'COMMAND_TIMEOUT';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'CONNECTION_RESET';
+    case 'ETHROTTLE':
+      return 'TOO_MANY_CONNECTIONS';
+    case 'NoConnection':
+    case 'EConnectionClosed':
+    case 'ClosedAfterConnectText':
+    case 'ClosedAfterConnectTLS':
+      return undefined; // decided by whether the server said why (BYE text) below
+  }
+  if (UNTRUSTED_CERTIFICATE_CODES.has(code)) return 'CERTIFICATE_UNTRUSTED';
+  if (EXPIRED_CERTIFICATE_CODES.has(code)) return 'CERTIFICATE_EXPIRED';
+  if (HOSTNAME_CERTIFICATE_CODES.has(code)) return 'CERTIFICATE_HOSTNAME_MISMATCH';
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO')
+    return 'TLS_HANDSHAKE_FAILED';
+  if (PROTOCOL_VIOLATION_CODES.has(code) || code.startsWith('ParserError')) return 'PROTOCOL_ERROR';
+  return undefined;
+}
+
+function phaseOf(code: ErrorCode, observed: ConnectionPhase): ConnectionPhase {
+  switch (code) {
+    case 'CONNECTION_REFUSED':
+    case 'HOST_NOT_FOUND':
+    case 'DNS_UNAVAILABLE':
+    case 'NETWORK_UNREACHABLE':
+    case 'CONNECT_TIMEOUT':
+      return 'connect';
+    case 'TLS_HANDSHAKE_FAILED':
+    case 'CERTIFICATE_UNTRUSTED':
+    case 'CERTIFICATE_EXPIRED':
+    case 'CERTIFICATE_HOSTNAME_MISMATCH':
+      return observed === 'starttls' ? 'starttls' : 'tls';
+    case 'GREETING_TIMEOUT':
+    case 'NOT_IMAP_SERVER':
+      return 'greeting';
+    default:
+      return observed;
+  }
+}

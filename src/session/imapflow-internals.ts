@@ -1,0 +1,34 @@
+import type { ImapFlow } from 'imapflow';
+
+/**
+ * The parts of an ImapFlow instance that exist at run time but are not in its type definitions
+ * (imapflow 2.10.x, pinned in package.json). Kept in this one file so an imapflow upgrade has one place
+ * to check.
+ */
+interface ImapFlowRuntime {
+  run(command: string, ...args: unknown[]): Promise<unknown>;
+}
+
+function hasRun(client: ImapFlow): client is ImapFlow & ImapFlowRuntime {
+  return typeof (client as unknown as Partial<ImapFlowRuntime>).run === 'function';
+}
+
+/**
+ * Stops imapflow from sending the given commands during session setup. imapflow has no option to skip
+ * ID (it even sends it twice when the first answer is short, as Dovecot's is): each costs a round trip
+ * that a connection test or a count does not need. A skipped command resolves as if the server had
+ * answered with nothing, which imapflow handles as "no ID information".
+ *
+ * @param client - A client before `connect()`.
+ * @param commands - Upper-case command names to skip.
+ * @returns Whether the hook could be installed (false on an imapflow without the internal `run`).
+ */
+export function skipSessionCommands(client: ImapFlow, commands: ReadonlySet<string>): boolean {
+  if (!hasRun(client)) return false;
+  const run = client.run.bind(client);
+  client.run = async (command: string, ...args: unknown[]) => {
+    if (commands.has(command.toUpperCase())) return undefined;
+    return run(command, ...args);
+  };
+  return true;
+}
