@@ -1,16 +1,41 @@
 import { ImapFlow } from 'imapflow';
 import type { ImapConnectorConfig } from '../config/config-schema.js';
-import type { ErrorCode } from '../errors/error-catalog.js';
+import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js';
 import type { ConnectionPhase } from '../errors/failure-detail.js';
-import type { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { secretFormsOf } from '../errors/secret-redaction.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import type { ConnectorLogger } from './connector-logger.js';
 import { classifyFailure } from './failure-classification.js';
+import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import { skipSessionCommands } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { detectNonImapProtocol } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
+import { toSequenceSet } from './sequence-set.js';
+
+/** A mailbox opened read-only. */
+export interface ExaminedMailbox {
+  readonly path: string;
+  /** UIDVALIDITY as a decimal string (it is a 32-bit unsigned number; a string keeps it JSON-safe). */
+  readonly uidValidity: string;
+  readonly uidNext: number;
+  /** Messages in the mailbox (EXISTS). */
+  readonly exists: number;
+}
+
+/** A date-only search window: two UTC midnights; the server applies them to its own local dates. */
+export interface DateWindow {
+  readonly sinceDayMs: number;
+  readonly beforeDayMs: number;
+}
+
+/** One fetched message: its UID, INTERNALDATE, and an identity for deduplication when asked. */
+export interface FetchedDate {
+  readonly uid: number;
+  readonly internalDateMs: number;
+  readonly identity?: string;
+}
 
 /** What opening a session needs besides the configuration. */
 export interface SessionOptions {
@@ -116,6 +141,97 @@ export class ImapSession {
     });
   }
 
+  /**
+   * Opens a mailbox read-only (EXAMINE: RFC 3501 §6.3.2, no flag can change).
+   *
+   * @param path - The mailbox path.
+   * @returns Its UIDVALIDITY, UIDNEXT and message count.
+   * @throws {@link ImapConnectorError} (`MAILBOX_UNAVAILABLE` when the server refuses it).
+   */
+  async examine(path: string): Promise<ExaminedMailbox> {
+    return this.#guard(async () => {
+      try {
+        const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
+        return {
+          path,
+          uidValidity: mailbox.uidValidity.toString(),
+          uidNext: mailbox.uidNext,
+          exists: mailbox.exists,
+        };
+      } catch (error) {
+        if (isCommandRefusal(error)) throw new MailboxRefusedError(path, error);
+        throw error;
+      }
+    }, path);
+  }
+
+  /**
+   * UIDs of the open mailbox whose INTERNALDATE falls on a server-local date in `[sinceDay, beforeDay)`
+   * (RFC 3501 §6.4.4 SINCE/BEFORE: dates only, compared in a zone the client does not know).
+   *
+   * @param window - UTC midnights; only their dates are sent.
+   * @returns UIDs in ascending order.
+   */
+  async searchByDate(window: DateWindow): Promise<number[]> {
+    return this.#guard(async () => {
+      const uids = await this.#withDateOnlySearch(() =>
+        this.#client.search(
+          { since: new Date(window.sinceDayMs), before: new Date(window.beforeDayMs) },
+          { uid: true },
+        ),
+      );
+      return Array.isArray(uids) ? [...uids].sort((a, b) => a - b) : [];
+    });
+  }
+
+  /**
+   * Counts, without transferring UIDs (RFC 4731 ESEARCH `RETURN (COUNT)`), the messages of the open
+   * mailbox on server-local dates in `[sinceDay, beforeDay)`, or all messages without a window.
+   *
+   * @param window - UTC midnights, or `undefined` for `ALL`.
+   * @returns The count, or `undefined` when the server did not answer with ESEARCH.
+   */
+  async countByDate(window: DateWindow | undefined): Promise<number | undefined> {
+    return this.#guard(async () => {
+      const query = window
+        ? { since: new Date(window.sinceDayMs), before: new Date(window.beforeDayMs) }
+        : { all: true };
+      const result = await this.#withDateOnlySearch(() =>
+        this.#client.search(query, { uid: true, returnOptions: ['COUNT'] }),
+      );
+      if (result === false || result === undefined || Array.isArray(result)) return undefined;
+      return result.count ?? 0;
+    });
+  }
+
+  /**
+   * Streams the INTERNALDATE (and, when asked, the Message-ID or the server's email id) of the given
+   * messages of the open mailbox, one row at a time. Bodies are never fetched; headers are read with
+   * BODY.PEEK, which does not set \Seen.
+   *
+   * @param uids - Ascending UIDs.
+   * @param withIdentity - Whether to fetch an identity for deduplication.
+   * @param onMessage - Called for each message.
+   */
+  async fetchDates(
+    uids: readonly number[],
+    withIdentity: boolean,
+    onMessage: (message: FetchedDate) => void,
+  ): Promise<void> {
+    if (uids.length === 0) return;
+    await this.#guard(async () => {
+      const query = withIdentity
+        ? { uid: true, internalDate: true, headers: ['message-id'] }
+        : { uid: true, internalDate: true };
+      for await (const message of this.#client.fetch(toSequenceSet(uids), query, { uid: true })) {
+        const internalDateMs = internalDateMsOf(message.internalDate);
+        if (internalDateMs === undefined) continue;
+        const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
+        onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
+      }
+    });
+  }
+
   /** Logs out politely (bounded wait), then closes. Never throws. */
   async logout(): Promise<void> {
     if (this.#closed) return;
@@ -139,16 +255,46 @@ export class ImapSession {
     this.#client.close();
   }
 
-  async #guard<T>(work: () => Promise<T>): Promise<T> {
+  async #guard<T>(work: () => Promise<T>, mailbox?: string): Promise<T> {
     try {
       this.#throwIfAborted();
       return await work();
     } catch (error) {
-      throw this.#fail(error);
+      throw this.#fail(error, mailbox);
     }
   }
 
-  #fail(error: unknown): ImapConnectorError {
+  // imapflow turns since/before into WITHIN seconds relative to the *client's* clock whenever the
+  // server offers WITHIN; date-only SINCE/BEFORE depend on no clock at all, which is what the
+  // counting windows are built on.
+  async #withDateOnlySearch<T>(search: () => Promise<T>): Promise<T> {
+    const capabilities = this.#client.capabilities;
+    const within = capabilities.get('WITHIN');
+    const hadWithin = capabilities.has('WITHIN');
+    capabilities.delete('WITHIN');
+    try {
+      return await search();
+    } finally {
+      if (hadWithin) capabilities.set('WITHIN', within ?? true);
+    }
+  }
+
+  #fail(error: unknown, mailbox?: string): ImapConnectorError {
+    if (error instanceof MailboxRefusedError) {
+      const refusal = classifyFailure(error.refusal, {
+        host: this.#config.host,
+        phase: 'command',
+        secrets: this.#secrets,
+      });
+      return new ImapConnectorError({
+        code: 'MAILBOX_UNAVAILABLE',
+        message: formatCatalogMessage('MAILBOX_UNAVAILABLE', {
+          bodyExcerpt: refusal.detail.serverResponse ?? error.path,
+        }),
+        detail: { ...refusal.detail, mailbox: error.path },
+        cause: refusal.cause,
+      });
+    }
     const phase: ConnectionPhase = this.#observer.phase;
     const firstLine = this.#observer.firstServerLine;
     const detectedProtocol =
@@ -166,7 +312,13 @@ export class ImapSession {
       detectedProtocol,
     });
     this.close();
-    return classified;
+    if (mailbox === undefined) return classified;
+    return new ImapConnectorError({
+      code: classified.code,
+      message: classified.message,
+      detail: { ...classified.detail, mailbox },
+      cause: classified.cause,
+    });
   }
 
   #throwIfAborted(): void {
@@ -214,6 +366,24 @@ export class ImapSession {
     this.#deadline = { code, timeoutMs };
     this.#client.close();
   }
+}
+
+/** A NO/BAD answer to EXAMINE: the mailbox, not the connection, is the problem. */
+class MailboxRefusedError extends Error {
+  constructor(
+    readonly path: string,
+    readonly refusal: unknown,
+  ) {
+    super(`Mailbox ${path} refused`);
+  }
+}
+
+function isCommandRefusal(error: unknown): boolean {
+  const status =
+    typeof error === 'object' && error !== null
+      ? (error as { responseStatus?: unknown }).responseStatus
+      : undefined;
+  return status === 'NO' || status === 'BAD';
 }
 
 function isConnectionGone(error: unknown): boolean {
