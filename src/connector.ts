@@ -3,6 +3,9 @@ import type { SecurityMode } from './config/security-mode.js';
 import { type ConfigValidationResult, validateConfig } from './config/validate-config.js';
 import type { ConnectionTestResult } from './connection-test/connection-test-result.js';
 import { testConnection } from './connection-test/test-connection.js';
+import type { CountRangeInput } from './counting/count-range.js';
+import { type CountSignalsOptions, countSignals } from './counting/count-signals.js';
+import type { SignalCounts } from './counting/signal-counts.js';
 import { formatCatalogMessage } from './errors/error-catalog.js';
 import type { FieldIssue } from './errors/failure-detail.js';
 import { ImapConnectorError } from './errors/imap-connector-error.js';
@@ -110,6 +113,37 @@ export class ImapConnector {
       warnings: this.#warnings,
       signal: options.signal,
     });
+  }
+
+  /**
+   * Counts the email the account sent and received in `[since, until)`, by each message's INTERNALDATE
+   * (the server's delivery or append time), exactly to the second, optionally per calendar day, ISO week
+   * or month of an IANA time zone. Read-only: nothing in the mailbox changes, not even \Seen. Sent is
+   * the `\Sent` mailboxes; received is INBOX, Archive and every other folder except Drafts, Junk, Trash,
+   * virtual views ("All Mail", "Starred"), label views and `mailboxes.exclude`.
+   *
+   * @param range - `{ since, until }` as `Date`s or ISO-8601 strings with an offset.
+   * @param options - `granularity`, `timeZone`, `signal`, `onProgress`.
+   * @returns Totals, buckets, per-mailbox details, strategies and warnings, as plain data.
+   * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent to the server), or
+   *   the catalog code of the connection failure (`retryable` tells whether a later retry can help).
+   *
+   * @example
+   * ```ts
+   * const counts = await connector.countSignals(
+   *   { since: '2026-11-01T00:00:00+01:00', until: '2026-12-01T00:00:00+01:00' },
+   *   { granularity: 'day', timeZone: 'Europe/Berlin' },
+   * );
+   * console.log(counts.sent, counts.received, counts.buckets[0]);
+   * ```
+   */
+  countSignals(range: CountRangeInput, options: CountSignalsOptions = {}): Promise<SignalCounts> {
+    return countSignals(
+      this.#config,
+      { logger: this.#logger, selection: this.#config.mailboxes },
+      range,
+      options,
+    );
   }
 
   /** A safe description for `JSON.stringify`: where it connects, never the password. */

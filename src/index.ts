@@ -5,6 +5,12 @@ export type {
   TlsOptionsInput,
 } from './config/config-schema.js';
 export { imapConnectorConfigSchema } from './config/config-schema.js';
+export type {
+  DeduplicationMode,
+  MailboxSelection,
+  MailboxSelectionInput,
+  OverridableRole,
+} from './config/mailbox-selection.js';
 export type { SecurityMode } from './config/security-mode.js';
 export type { ConnectionTimeouts } from './config/timeouts.js';
 export { defaultTimeouts } from './config/timeouts.js';
@@ -22,6 +28,18 @@ export type {
 } from './connection-test/connection-test-result.js';
 export type { ConnectorDescription, ImapConnectorOptions, TestConnectionOptions } from './connector.js';
 export { ImapConnector } from './connector.js';
+export type { BucketGranularity, CountRangeInput } from './counting/count-range.js';
+export type { CountProgress, CountSignalsOptions } from './counting/count-signals.js';
+export type { SkipReason } from './counting/counting-plan.js';
+export type {
+  CountedMailbox,
+  CountedRange,
+  CountingStrategy,
+  CountWarning,
+  Deduplication,
+  SignalBucket,
+  SignalCounts,
+} from './counting/signal-counts.js';
 export type { CatalogEntry, CatalogMessageParameters, ErrorCode } from './errors/error-catalog.js';
 export { errorCatalog, errorCodes, formatCatalogMessage, isErrorCode } from './errors/error-catalog.js';
 export type {

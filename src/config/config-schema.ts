@@ -2,6 +2,12 @@ import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { parseHostInput } from './host-input.js';
 import {
+  type MailboxSelection,
+  type MailboxSelectionInput,
+  type OverridableRole,
+  overridableRoles,
+} from './mailbox-selection.js';
+import {
   defaultPortOfSecurityMode,
   parseSecurityMode,
   type SecurityMode,
@@ -48,6 +54,8 @@ export interface ImapConnectorConfigInput {
   readonly tls?: TlsOptionsInput | undefined;
   /** Per-stage time limits in milliseconds; see {@link ConnectionTimeouts}. */
   readonly timeouts?: Partial<ConnectionTimeouts> | undefined;
+  /** Which mailboxes count as sent or received; see {@link MailboxSelectionInput}. */
+  readonly mailboxes?: MailboxSelectionInput | undefined;
 }
 
 /** TLS settings after validation. */
@@ -76,6 +84,8 @@ export interface ImapConnectorConfig {
   readonly tls: TlsOptions;
   /** Per-stage limits, defaults filled in. */
   readonly timeouts: ConnectionTimeouts;
+  /** Role overrides, exclusions and deduplication mode for counting. */
+  readonly mailboxes: MailboxSelection;
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -110,6 +120,26 @@ const configShape = z.strictObject({
       loginMs: timeoutField,
       commandMs: timeoutField,
       testConnectionMs: timeoutField,
+    })
+    .optional(),
+  mailboxes: z
+    .strictObject({
+      roles: z
+        .strictObject(
+          Object.fromEntries(
+            overridableRoles.map((role) => [
+              role,
+              z
+                .union([z.string(), z.array(z.string())], {
+                  error: 'Enter a mailbox path or a list of paths.',
+                })
+                .optional(),
+            ]),
+          ) as Record<OverridableRole, z.ZodOptional<z.ZodUnion<[z.ZodString, z.ZodArray<z.ZodString>]>>>,
+        )
+        .optional(),
+      exclude: z.array(z.string(), { error: 'Enter a list of mailbox paths.' }).optional(),
+      deduplicate: z.enum(['auto', 'always', 'never'], { error: 'Choose auto, always or never.' }).optional(),
     })
     .optional(),
 });
@@ -181,6 +211,7 @@ function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnector
       rejectUnauthorized: input.tls?.rejectUnauthorized ?? true,
     },
     timeouts: { ...defaultTimeouts, ...withoutUndefined(input.timeouts ?? {}) },
+    mailboxes: normalizeMailboxSelection(input.mailboxes),
   };
 }
 
@@ -240,6 +271,15 @@ function normalizeCertificates(value: string | readonly string[] | undefined, ad
     }
   }
   return certificates;
+}
+
+function normalizeMailboxSelection(input: ConfigShape['mailboxes']): MailboxSelection {
+  const roles: Partial<Record<OverridableRole, readonly string[]>> = {};
+  for (const role of overridableRoles) {
+    const paths = input?.roles?.[role];
+    if (paths !== undefined) roles[role] = typeof paths === 'string' ? [paths] : paths;
+  }
+  return { roles, exclude: input?.exclude ?? [], deduplicate: input?.deduplicate ?? 'auto' };
 }
 
 function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

@@ -1,0 +1,281 @@
+import type { ImapConnectorConfig } from '../config/config-schema.js';
+import type { MailboxSelection } from '../config/mailbox-selection.js';
+import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
+import type { ConnectorLogger } from '../session/connector-logger.js';
+import { type ExaminedMailbox, ImapSession } from '../session/imap-session.js';
+import {
+  type BucketGranularity,
+  type CountRange,
+  type CountRangeInput,
+  parseCountRange,
+} from './count-range.js';
+import { hasMessageViews, type PlannedMailbox, planMailboxes } from './counting-plan.js';
+import { interiorWindowOf, supersetWindowOf } from './date-windows.js';
+import type {
+  CountedMailbox,
+  CountingStrategy,
+  CountWarning,
+  Deduplication,
+  SignalCounts,
+} from './signal-counts.js';
+import { bucketIndexOf, bucketsOf, type TimeBucket } from './time-buckets.js';
+
+/** Progress of a count, reported after each mailbox. */
+export interface CountProgress {
+  /** Mailboxes counted so far (skipped ones excluded). */
+  readonly mailboxesDone: number;
+  /** Mailboxes that will be counted. */
+  readonly mailboxesTotal: number;
+  /** The mailbox just finished. */
+  readonly mailbox: string;
+}
+
+/** Options of `countSignals`. */
+export interface CountSignalsOptions {
+  /** Split the range into calendar days, ISO weeks (from Monday) or months of `timeZone`. */
+  readonly granularity?: BucketGranularity | undefined;
+  /** IANA zone of the bucket boundaries, e.g. `Europe/Berlin`. Default `UTC`. */
+  readonly timeZone?: string | undefined;
+  /** Cancels the count; it then rejects with code `ABORTED` and the connection closed. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called after each counted mailbox. */
+  readonly onProgress?: ((progress: CountProgress) => void) | undefined;
+}
+
+/** What a count needs besides the range. */
+export interface CountContext {
+  readonly logger: ConnectorLogger;
+  readonly selection: MailboxSelection;
+}
+
+type Tally = { sent: number[]; received: number[] };
+
+/**
+ * Counts the messages sent and received in `[since, until)`, by INTERNALDATE, exactly to the second,
+ * optionally per calendar bucket of a time zone. Read-only: mailboxes are opened with EXAMINE, and
+ * nothing but SEARCH and FETCH of dates (and Message-IDs, with BODY.PEEK) is sent.
+ *
+ * @param config - The validated configuration.
+ * @param context - Logger and mailbox selection.
+ * @param rangeInput - `[since, until)`.
+ * @param options - Buckets, signal, progress.
+ * @returns Plain, serializable counts.
+ * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the code of
+ *   the connection failure.
+ */
+export async function countSignals(
+  config: ImapConnectorConfig,
+  context: CountContext,
+  rangeInput: CountRangeInput,
+  options: CountSignalsOptions,
+): Promise<SignalCounts> {
+  const startedAt = performance.now();
+  const range = parseCountRange(rangeInput, options.granularity, options.timeZone);
+  const buckets = bucketsOf(range);
+  const session = await ImapSession.open(config, {
+    purpose: 'count',
+    logger: context.logger,
+    signal: options.signal,
+  });
+  try {
+    const counter = new SignalCounter(session, range, buckets, context.selection);
+    const result = await counter.run(options.onProgress);
+    await session.logout();
+    return { ...result, elapsedMs: Math.round(performance.now() - startedAt) };
+  } catch (error) {
+    session.close();
+    if (error instanceof ImapConnectorError) throw error;
+    throw new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while counting' });
+  }
+}
+
+/** One count over one open session. */
+class SignalCounter {
+  readonly #tally: Tally;
+  readonly #warnings: CountWarning[] = [];
+  readonly #strategies = new Set<CountingStrategy>();
+  readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
+  #deduplication: Deduplication = 'none';
+
+  constructor(
+    private readonly session: ImapSession,
+    private readonly range: CountRange,
+    private readonly buckets: readonly TimeBucket[],
+    private readonly selection: MailboxSelection,
+  ) {
+    this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
+  }
+
+  async run(onProgress: CountSignalsOptions['onProgress']): Promise<Omit<SignalCounts, 'elapsedMs'>> {
+    const listed = await this.session.listMailboxes();
+    const capabilities = this.session.capabilities;
+    const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);
+    const plan = planMailboxes(listed, roles, this.selection.exclude);
+    this.#deduplication = this.#deduplicationFor(roles, capabilities);
+    this.#warnAboutRoles(plan, roles);
+
+    const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
+    const counted: CountedMailbox[] = [];
+    let done = 0;
+    for (const mailbox of plan) {
+      if (mailbox.counts === 'skipped') {
+        counted.push({
+          ...mailbox,
+          inRange: null,
+          strategy: null,
+          uidValidity: null,
+          uidNext: null,
+          messages: null,
+        });
+        continue;
+      }
+      counted.push(await this.#countMailbox(mailbox, capabilities));
+      done += 1;
+      onProgress?.({ mailboxesDone: done, mailboxesTotal: countable.length, mailbox: mailbox.path });
+    }
+
+    const bucketResults = this.buckets.map((bucket, index) => ({
+      start: new Date(bucket.startMs).toISOString(),
+      end: new Date(bucket.endMs).toISOString(),
+      sent: this.#tally.sent[index] ?? 0,
+      received: this.#tally.received[index] ?? 0,
+    }));
+    return {
+      range: {
+        since: new Date(this.range.sinceMs).toISOString(),
+        until: new Date(this.range.untilMs).toISOString(),
+      },
+      granularity: this.range.granularity ?? null,
+      timeZone: this.range.timeZone,
+      sent: bucketResults.reduce((sum, bucket) => sum + bucket.sent, 0),
+      received: bucketResults.reduce((sum, bucket) => sum + bucket.received, 0),
+      buckets: bucketResults,
+      mailboxes: counted,
+      strategies: [...this.#strategies],
+      deduplication: this.#deduplication,
+      warnings: this.#warnings,
+    };
+  }
+
+  async #countMailbox(mailbox: PlannedMailbox, capabilities: readonly string[]): Promise<CountedMailbox> {
+    let examined: ExaminedMailbox;
+    try {
+      examined = await this.session.examine(mailbox.path);
+    } catch (error) {
+      if (!(error instanceof ImapConnectorError) || error.code !== 'MAILBOX_UNAVAILABLE') throw error;
+      this.#warnings.push({ code: 'mailbox_unavailable', message: error.message, mailbox: mailbox.path });
+      return { ...mailbox, inRange: null, strategy: null, uidValidity: null, uidNext: null, messages: null };
+    }
+    const category = mailbox.counts === 'sent' ? 'sent' : 'received';
+    const opened = {
+      uidValidity: examined.uidValidity,
+      uidNext: examined.uidNext,
+      messages: examined.exists,
+    };
+    if (examined.exists === 0) {
+      this.#strategies.add('empty');
+      return { ...mailbox, ...opened, inRange: 0, strategy: 'empty' };
+    }
+    const canCountInterior =
+      this.buckets.length === 1 && this.#deduplication === 'none' && capabilities.includes('ESEARCH');
+    if (canCountInterior) {
+      const inRange = await this.#countWithInteriorSearch(examined, category, mailbox.path);
+      if (inRange !== undefined) {
+        this.#strategies.add('interior-count');
+        return { ...mailbox, ...opened, inRange, strategy: 'interior-count' };
+      }
+    }
+    const inRange = await this.#countByFetchingDates(category);
+    this.#strategies.add('fetch-dates');
+    return { ...mailbox, ...opened, inRange, strategy: 'fetch-dates' };
+  }
+
+  // RFC 4731 COUNT for the dates certainly inside the range, exact dates for the two edges.
+  async #countWithInteriorSearch(
+    examined: ExaminedMailbox,
+    category: keyof Tally,
+    path: string,
+  ): Promise<number | undefined> {
+    const { sinceMs, untilMs } = this.range;
+    const interior = interiorWindowOf(sinceMs, untilMs);
+    if (interior === undefined) return undefined;
+    // Some servers answer ESEARCH wrongly (an empty result for a full mailbox has been seen): check
+    // the server's count of everything against EXISTS before trusting its counts.
+    const everything = await this.session.countByDate(undefined);
+    if (everything !== examined.exists) {
+      this.#warnings.push({
+        code: 'esearch_mismatch',
+        message: `ESEARCH counted ${everything ?? 'nothing'} messages where the mailbox has ${examined.exists}; counted by dates instead.`,
+        mailbox: path,
+      });
+      return undefined;
+    }
+    const interiorCount = await this.session.countByDate(interior);
+    if (interiorCount === undefined) return undefined;
+    const superset = supersetWindowOf(sinceMs, untilMs);
+    const edges = [
+      ...(await this.session.searchByDate({
+        sinceDayMs: superset.sinceDayMs,
+        beforeDayMs: interior.sinceDayMs,
+      })),
+      ...(await this.session.searchByDate({
+        sinceDayMs: interior.beforeDayMs,
+        beforeDayMs: superset.beforeDayMs,
+      })),
+    ];
+    let edgeCount = 0;
+    await this.session.fetchDates(edges, false, (message) => {
+      if (message.internalDateMs >= sinceMs && message.internalDateMs < untilMs) edgeCount += 1;
+    });
+    const bucketTally = this.#tally[category];
+    bucketTally[0] = (bucketTally[0] ?? 0) + interiorCount + edgeCount;
+    return interiorCount + edgeCount;
+  }
+
+  async #countByFetchingDates(category: keyof Tally): Promise<number> {
+    const uids = await this.session.searchByDate(supersetWindowOf(this.range.sinceMs, this.range.untilMs));
+    const deduplicate = this.#deduplication !== 'none';
+    const seen = this.#seen[category];
+    const bucketTally = this.#tally[category];
+    let inRange = 0;
+    await this.session.fetchDates(uids, deduplicate, (message) => {
+      const index = bucketIndexOf(this.buckets, message.internalDateMs);
+      if (index < 0) return;
+      inRange += 1;
+      if (deduplicate && message.identity !== undefined) {
+        if (seen.has(message.identity)) return;
+        seen.add(message.identity);
+      }
+      bucketTally[index] = (bucketTally[index] ?? 0) + 1;
+    });
+    return inRange;
+  }
+
+  #deduplicationFor(roles: readonly MailboxRoleAssignment[], capabilities: readonly string[]): Deduplication {
+    const mode = this.selection.deduplicate;
+    const active = mode === 'always' || (mode === 'auto' && hasMessageViews(roles));
+    if (!active) return 'none';
+    return capabilities.includes('OBJECTID') ? 'email-id' : 'message-id';
+  }
+
+  #warnAboutRoles(plan: readonly PlannedMailbox[], roles: readonly MailboxRoleAssignment[]): void {
+    if (!plan.some((mailbox) => mailbox.counts === 'sent')) {
+      this.#warnings.push({
+        code: 'no_sent_mailbox',
+        message:
+          'No Sent mailbox was found, so sent is 0. Set mailboxes.roles.sent to its path if it exists.',
+        mailbox: null,
+      });
+    }
+    for (const assignment of roles) {
+      if (assignment.source === 'name' || assignment.source === 'attribute') {
+        this.#warnings.push({
+          code: assignment.source === 'name' ? 'role_guessed_by_name' : 'role_from_unadvertised_attribute',
+          message: `"${assignment.path}" was taken as ${assignment.role} from its ${assignment.source === 'name' ? 'name' : 'LIST attribute'} (the server does not advertise SPECIAL-USE).`,
+          mailbox: assignment.path,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { MailboxRole, RoleSource } from '../mailboxes/role-detection.js';
+import type { BucketGranularity } from './count-range.js';
+import type { SkipReason } from './counting-plan.js';
+
+/** Counts for one bucket `[start, end)`. */
+export interface SignalBucket {
+  /** Bucket start, ISO-8601 UTC instant (inclusive). */
+  readonly start: string;
+  /** Bucket end, ISO-8601 UTC instant (exclusive). */
+  readonly end: string;
+  /** Messages in Sent mailboxes with an INTERNALDATE in the bucket. */
+  readonly sent: number;
+  /** Messages in received mailboxes with an INTERNALDATE in the bucket. */
+  readonly received: number;
+}
+
+/**
+ * How a mailbox was counted:
+ * - `interior-count`: ESEARCH `COUNT` of the dates certainly inside the range, plus the exact dates of
+ *   the messages near both ends (totals on servers with ESEARCH);
+ * - `fetch-dates`: the INTERNALDATE of every message in a date window a little wider than the range,
+ *   filtered and bucketed exactly (any server; also used for buckets and deduplication);
+ * - `empty`: the mailbox has no messages, nothing was searched.
+ */
+export type CountingStrategy = 'interior-count' | 'fetch-dates' | 'empty';
+
+/** What deduplication applied: none, or by which identity a message seen in several mailboxes counted once. */
+export type Deduplication = 'none' | 'message-id' | 'email-id';
+
+/** One listed mailbox and what it contributed. */
+export interface CountedMailbox {
+  /** The full path, as the server names it. */
+  readonly path: string;
+  /** Its role, if it has one. */
+  readonly role: MailboxRole | null;
+  /** How the role was known. */
+  readonly roleSource: RoleSource | null;
+  /** Whether its messages counted as sent, as received, or not at all. */
+  readonly counts: 'sent' | 'received' | 'skipped';
+  /** Why it was skipped, when it was. */
+  readonly skipReason: SkipReason | null;
+  /** Messages of this mailbox in the range (before cross-mailbox deduplication); null when skipped. */
+  readonly inRange: number | null;
+  /** How it was counted; null when skipped. */
+  readonly strategy: CountingStrategy | null;
+  /** UIDVALIDITY (decimal string) at count time, for a later incremental count; null when not opened. */
+  readonly uidValidity: string | null;
+  /** UIDNEXT at count time; null when not opened. */
+  readonly uidNext: number | null;
+  /** All messages in the mailbox at count time; null when not opened. */
+  readonly messages: number | null;
+}
+
+/** A non-fatal remark about a count: the numbers are right, but something is worth knowing. */
+export interface CountWarning {
+  /** A stable code, e.g. `role_guessed_by_name`, `no_sent_mailbox`, `mailbox_unavailable`, `esearch_mismatch`. */
+  readonly code: string;
+  /** A sentence for logs or an admin. */
+  readonly message: string;
+  /** The mailbox concerned, if one. */
+  readonly mailbox: string | null;
+}
+
+/** The counted range as ISO-8601 UTC instants, `[since, until)`. */
+export interface CountedRange {
+  /** First instant counted. */
+  readonly since: string;
+  /** First instant not counted. */
+  readonly until: string;
+}
+
+/** The result of `countSignals`: plain, JSON-serializable data for the host to store. */
+export interface SignalCounts {
+  /** The counted range, ISO-8601 UTC instants, `[since, until)`. */
+  readonly range: CountedRange;
+  /** The bucket size, or null for one bucket spanning the range. */
+  readonly granularity: BucketGranularity | null;
+  /** The IANA zone of the bucket boundaries. */
+  readonly timeZone: string;
+  /** Messages sent in the range (sum of the buckets). */
+  readonly sent: number;
+  /** Messages received in the range (sum of the buckets). */
+  readonly received: number;
+  /** One entry per bucket, in order; a single entry without a granularity. */
+  readonly buckets: readonly SignalBucket[];
+  /** Every listed mailbox with its role and contribution. */
+  readonly mailboxes: readonly CountedMailbox[];
+  /** The strategies used, in the order first used. */
+  readonly strategies: readonly CountingStrategy[];
+  /** How messages seen in several mailboxes were counted once. */
+  readonly deduplication: Deduplication;
+  /** Remarks: roles guessed by name, mailboxes that could not be opened, server answers cross-checked... */
+  readonly warnings: readonly CountWarning[];
+  /** Wall time of the count, in milliseconds. */
+  readonly elapsedMs: number;
+}
