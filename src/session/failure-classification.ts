@@ -128,11 +128,8 @@ function codeOf(fields: ErrorFields, context: FailureContext): { code: ErrorCode
   }
   if (fields.message === 'Login is disabled') return { code: 'LOGIN_DISABLED' };
   if (fields.tlsFailed || /STARTTLS/i.test(fields.message ?? '')) {
-    return {
-      code: /does not support STARTTLS/i.test(fields.message ?? '')
-        ? 'STARTTLS_NOT_SUPPORTED'
-        : 'STARTTLS_FAILED',
-    };
+    // imapflow words a refused STARTTLS like a missing one; whether the command went out tells them apart.
+    return { code: context.phase === 'starttls' ? 'STARTTLS_FAILED' : 'STARTTLS_NOT_SUPPORTED' };
   }
   if (context.phase === 'login' && (fields.authenticationFailed || fields.responseStatus !== undefined)) {
     const byResponseCode = fields.serverResponseCode

@@ -8,7 +8,7 @@ import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import type { ConnectorLogger } from './connector-logger.js';
 import { classifyFailure } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
-import { skipSessionCommands } from './imapflow-internals.js';
+import { isTransportConnected, skipSessionCommands } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { detectNonImapProtocol } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
@@ -350,7 +350,7 @@ export class ImapSession {
     switch (this.#observer.phase) {
       case 'connect':
       case 'tls':
-        return 'CONNECT_TIMEOUT';
+        return isTransportConnected(this.#client) ? 'GREETING_TIMEOUT' : 'CONNECT_TIMEOUT';
       case 'greeting':
         return 'GREETING_TIMEOUT';
       case 'starttls':

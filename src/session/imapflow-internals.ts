@@ -32,3 +32,15 @@ export function skipSessionCommands(client: ImapFlow, commands: ReadonlySet<stri
   };
   return true;
 }
+
+/**
+ * Whether the client's transport finished connecting (TCP, and TLS for implicit TLS), which tells a
+ * deadline that fires before any server byte apart: connect timeout versus greeting timeout.
+ *
+ * @param client - A client during `connect()`.
+ * @returns `true` once the socket is connected.
+ */
+export function isTransportConnected(client: ImapFlow): boolean {
+  const socket = (client as unknown as { socket?: { connecting?: unknown; readyState?: unknown } }).socket;
+  return socket !== undefined && socket.connecting === false && socket.readyState === 'open';
+}
