@@ -1,0 +1,84 @@
+/** One mailbox the server creates for every user, with its RFC 6154 attribute if it advertises one. */
+export interface VariantMailbox {
+  readonly name: string;
+  readonly specialUse?: '\\Sent' | '\\Drafts' | '\\Junk' | '\\Trash' | '\\Archive' | '\\All' | '\\Flagged';
+}
+
+/**
+ * How a Dovecot instance differs from a stock one: the capabilities it advertises after login, its
+ * namespace, the folders every user gets, and its process time zone.
+ */
+export interface DovecotVariant {
+  readonly name: string;
+  /** Post-login CAPABILITY (Dovecot's `imap_capability`); undefined keeps Dovecot's full list. */
+  readonly capability?: string;
+  /** Hierarchy separator. Default `/`. */
+  readonly separator?: '/' | '.';
+  /** Personal namespace prefix, e.g. `INBOX.` (Courier/Cyrus style). Default none. */
+  readonly prefix?: string;
+  readonly mailboxes: readonly VariantMailbox[];
+  /** The server process's `TZ`, which decides how Dovecot reads SINCE/BEFORE dates. Default UTC. */
+  readonly timeZone?: string;
+  /** Whether STARTTLS and the implicit-TLS port exist. Default true. */
+  readonly tls?: boolean;
+}
+
+const standardMailboxes: readonly VariantMailbox[] = [
+  { name: 'Sent', specialUse: '\\Sent' },
+  { name: 'Drafts', specialUse: '\\Drafts' },
+  { name: 'Junk', specialUse: '\\Junk' },
+  { name: 'Trash', specialUse: '\\Trash' },
+  { name: 'Archive', specialUse: '\\Archive' },
+];
+
+/** Stock Dovecot 2.3: SPECIAL-USE, ESEARCH, WITHIN, SORT, CONDSTORE, LIST-STATUS... */
+export const standardVariant: DovecotVariant = { name: 'standard', mailboxes: standardMailboxes };
+
+/** A plain RFC 3501 server: no SPECIAL-USE, ESEARCH, WITHIN, SORT or CONDSTORE advertised. */
+export const reducedCapabilityVariant: DovecotVariant = {
+  name: 'reduced',
+  capability: 'IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE NAMESPACE UIDPLUS CHILDREN',
+  mailboxes: standardMailboxes.map(({ name }) => ({ name })),
+};
+
+/**
+ * Mimics ProtonMail Bridge (Gluon): its capability list, its folder layout with the "All Mail" and
+ * "Starred" views and labels as folders, LIST attributes without the SPECIAL-USE capability.
+ */
+export const bridgeVariant: DovecotVariant = {
+  name: 'bridge',
+  capability: 'IMAP4rev1 IDLE UNSELECT UIDPLUS MOVE ID',
+  mailboxes: [
+    { name: 'Sent', specialUse: '\\Sent' },
+    { name: 'Drafts', specialUse: '\\Drafts' },
+    { name: 'Spam', specialUse: '\\Junk' },
+    { name: 'Trash', specialUse: '\\Trash' },
+    { name: 'Archive', specialUse: '\\Archive' },
+    { name: 'All Mail', specialUse: '\\All' },
+    { name: 'Starred', specialUse: '\\Flagged' },
+    { name: 'Folders' },
+    { name: 'Labels' },
+  ],
+};
+
+/** German folder names, no SPECIAL-USE: roles come from names alone. */
+export const localizedVariant: DovecotVariant = {
+  name: 'localized',
+  capability: 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS CHILDREN ESEARCH',
+  mailboxes: [
+    { name: 'Gesendet' },
+    { name: 'Entwürfe' },
+    { name: 'Spam' },
+    { name: 'Papierkorb' },
+    { name: 'Archiv' },
+  ],
+};
+
+/** Courier/Cyrus-style namespace: everything under `INBOX.`, `.` as separator, Outlook-style names. */
+export const dottedNamespaceVariant: DovecotVariant = {
+  name: 'dotted',
+  capability: 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS CHILDREN',
+  separator: '.',
+  prefix: 'INBOX.',
+  mailboxes: [{ name: 'Sent Items' }, { name: 'Drafts' }, { name: 'Junk E-mail' }, { name: 'Deleted Items' }],
+};
