@@ -96,5 +96,12 @@ service imap-login {
 service imap {
   process_limit = 512
 }
+# Tests log in with wrong passwords on purpose; Dovecot's auth penalty would then delay every later
+# login from 127.0.0.1 by seconds. Auth turns the penalty off when it cannot reach this socket.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 `;
 }

@@ -141,7 +141,9 @@ export async function startDovecot(variant: DovecotVariant): Promise<DovecotServ
 
 /**
  * Adds a mail account with a unique name and password (Dovecot re-reads the passwd-file when it
- * changes), so each test file works in a mailbox of its own on a shared server.
+ * changes), so each test file works in a mailbox of its own on a shared server. Dovecot delays the
+ * next logins of an account for seconds after a failed one (its auth penalty): give wrong-password
+ * tests an account of their own.
  *
  * @param endpoint - The server.
  * @param prefix - Readable part of the name.
