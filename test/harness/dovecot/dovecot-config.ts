@@ -4,7 +4,8 @@ import type { DovecotVariant } from './dovecot-variants.js';
 export interface DovecotLayout {
   readonly directory: string;
   readonly instanceName: string;
-  readonly usersFile: string;
+  /** One passwd-file per user: a new account is a new file, which Dovecot reads at once. */
+  readonly passwdDirectory: string;
   readonly logFile: string;
   readonly certificatePath: string;
   readonly keyPath: string;
@@ -64,7 +65,7 @@ mail_plugins = $mail_plugins notify mail_log
 login_greeting = Dovecot test server (${variant.name}) ready.
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${layout.usersFile}
+  args = scheme=PLAIN username_format=%u ${layout.passwdDirectory}/%u
 }
 userdb {
   driver = static

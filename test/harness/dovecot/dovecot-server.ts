@@ -2,7 +2,6 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   accessSync,
-  appendFileSync,
   chmodSync,
   chownSync,
   constants,
@@ -10,6 +9,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -32,7 +32,8 @@ export interface DovecotEndpoint {
   readonly tlsPort: number;
   /** The CA that signed the server certificate. */
   readonly caPem: string;
-  readonly usersFile: string;
+  /** Where each account's passwd-file goes. */
+  readonly passwdDirectory: string;
   readonly logFile: string;
   readonly timeZone: string;
 }
@@ -97,7 +98,7 @@ export async function startDovecot(variant: DovecotVariant): Promise<DovecotServ
   const layout: DovecotLayout = {
     directory,
     instanceName: `imap-connector-test-${process.pid}-${instanceCounter}`,
-    usersFile: path.join(directory, 'users'),
+    passwdDirectory: path.join(directory, 'passwd'),
     logFile: path.join(directory, 'dovecot.log'),
     certificatePath: certificates.serverCertPath,
     keyPath: certificates.serverKeyPath,
@@ -106,7 +107,7 @@ export async function startDovecot(variant: DovecotVariant): Promise<DovecotServ
     tlsPort: tlsPort ?? 0,
     accounts,
   };
-  writeFileSync(layout.usersFile, '', { mode: 0o644 });
+  mkdirSync(layout.passwdDirectory, { mode: 0o755 });
   const configFile = path.join(directory, 'dovecot.conf');
   writeFileSync(configFile, renderDovecotConfig(variant, layout));
   const timeZone = variant.timeZone ?? 'UTC';
@@ -132,7 +133,7 @@ export async function startDovecot(variant: DovecotVariant): Promise<DovecotServ
     plainPort: layout.plainPort,
     tlsPort: variant.tls === false ? 0 : layout.tlsPort,
     caPem: certificates.caPem,
-    usersFile: layout.usersFile,
+    passwdDirectory: layout.passwdDirectory,
     logFile: layout.logFile,
     timeZone,
     stop,
@@ -140,8 +141,7 @@ export async function startDovecot(variant: DovecotVariant): Promise<DovecotServ
 }
 
 /**
- * Adds a mail account with a unique name and password (Dovecot re-reads the passwd-file when it
- * changes), so each test file works in a mailbox of its own on a shared server. Dovecot delays the
+ * Adds a mail account with a unique name and password, usable at once, so each test file works in a mailbox of its own on a shared server. Dovecot delays the
  * next logins of an account for seconds after a failed one (its auth penalty): give wrong-password
  * tests an account of their own.
  *
@@ -153,7 +153,11 @@ export function createMailUser(endpoint: DovecotEndpoint, prefix = 'user'): Mail
   const suffix = randomBytes(4).toString('hex');
   const username = `${prefix}-${suffix}@example.test`;
   const password = `pw-${randomBytes(9).toString('base64url')}`;
-  appendFileSync(endpoint.usersFile, `${username}:{PLAIN}${password}::::::\n`);
+  // Dovecot re-reads a changed passwd-file at most once a second, so accounts added within the same
+  // second would be missing; a file per account is read the first time the account logs in.
+  const file = path.join(endpoint.passwdDirectory, username);
+  writeFileSync(`${file}.tmp`, `${username}:{PLAIN}${password}::::::\n`, { mode: 0o644 });
+  renameSync(`${file}.tmp`, file);
   return { username, password };
 }
 
