@@ -68,11 +68,11 @@ export async function seedMailboxes(
   }
 }
 
-/** Every message's UID and flags, per mailbox, as the server reports them. */
+/** Every message's UID, flags and INTERNALDATE, per mailbox, as the server reports them. */
 export type MailboxSnapshot = Record<string, { uidValidity: string; uidNext: string; messages: string[] }>;
 
 /**
- * Snapshots every mailbox of an account: UIDVALIDITY, UIDNEXT, and each message's UID and FLAGS, read
+ * Snapshots every mailbox of an account: UIDVALIDITY, UIDNEXT, and each message's UID, FLAGS and INTERNALDATE, read
  * with EXAMINE so that taking the snapshot changes nothing itself.
  *
  * @param endpoint - The server.
@@ -92,7 +92,7 @@ export async function snapshotMailboxes(endpoint: DovecotEndpoint, user: MailUse
       const code = (key: string) =>
         examined.untagged.map((entry) => new RegExp(`\\[${key} (\\d+)\\]`).exec(entry)?.[1]).find(Boolean) ??
         '';
-      const fetched = await client.command('UID FETCH 1:* (UID FLAGS)', undefined, true);
+      const fetched = await client.command('UID FETCH 1:* (UID FLAGS INTERNALDATE)', undefined, true);
       snapshot[name] = {
         uidValidity: code('UIDVALIDITY'),
         uidNext: code('UIDNEXT'),

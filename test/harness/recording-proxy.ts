@@ -1,0 +1,75 @@
+import net from 'node:net';
+
+/** A TCP proxy in front of a real server that keeps every line the client sent. */
+export interface RecordingProxy {
+  readonly port: number;
+  /** Client lines, in order, over all connections (CRLF removed). */
+  clientLines(): readonly string[];
+  /** Tagged commands the client sent, upper-cased up to their arguments, e.g. `UID FETCH 1:4 (UID INTERNALDATE)`. */
+  commands(): readonly string[];
+  close(): Promise<void>;
+}
+
+const TAGGED = /^[A-Za-z0-9.]+ ([A-Za-z]+(?: [A-Za-z]+)?)(.*)$/;
+
+/**
+ * Starts a plaintext proxy on 127.0.0.1 that forwards to `targetPort` and records what the client says,
+ * so a test can check the exact commands the SDK sends to a real server (use `security: 'none'` against
+ * the loopback port, where Dovecot accepts a plaintext login).
+ *
+ * @param targetPort - The real server's plaintext port on 127.0.0.1.
+ * @returns The running proxy.
+ */
+export async function startRecordingProxy(targetPort: number): Promise<RecordingProxy> {
+  const lines: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    let pending = '';
+    client.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1');
+      let end = pending.indexOf('\n');
+      while (end >= 0) {
+        lines.push(pending.slice(0, end).replace(/\r$/, ''));
+        pending = pending.slice(end + 1);
+        end = pending.indexOf('\n');
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    const closeBoth = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    for (const socket of [client, upstream]) {
+      socket.on('error', closeBoth);
+      socket.on('close', closeBoth);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    clientLines: () => [...lines],
+    commands: () =>
+      lines.flatMap((line) => {
+        const match = TAGGED.exec(line);
+        if (!match) return [];
+        const verb = (match[1] ?? '').toUpperCase();
+        // "UID FETCH", "UID SEARCH": keep the pair; otherwise the second word is an argument.
+        const name = verb.startsWith('UID ') ? verb : (verb.split(' ')[0] ?? verb);
+        const rest = verb.startsWith('UID ')
+          ? (match[2] ?? '')
+          : line.slice(line.indexOf(' ') + 1 + name.length);
+        return [`${name}${rest}`];
+      }),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
