@@ -63,6 +63,7 @@ try {
   for (const bucket of counts.buckets) {
     const expected = `${seededIn(['Sent'], bucket.start, bucket.end)}/${seededIn(['INBOX', 'Archive'], bucket.start, bucket.end)}`;
     const same = expected === `${bucket.sent}/${bucket.received}` ? '✓' : '✗';
+    if (same === '✗') process.exitCode = 1;
     console.log(
       `   ${bucket.start.padEnd(26)} ${String(bucket.sent).padStart(5)} ${String(bucket.received).padStart(9)}   ${expected.padStart(9)} ${same}`,
     );
