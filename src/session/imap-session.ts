@@ -10,6 +10,7 @@ import { classifyFailure } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import { isTransportConnected, skipSessionCommands } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
+import { resolvePassword } from './password-resolution.js';
 import { detectNonImapProtocol } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
 import { toSequenceSet } from './sequence-set.js';
@@ -70,13 +71,15 @@ export class ImapSession {
   #onAbort: (() => void) | undefined;
   #closed = false;
 
-  private constructor(config: ImapConnectorConfig, options: SessionOptions) {
+  private constructor(config: ImapConnectorConfig, password: string, options: SessionOptions) {
     this.#config = config;
-    this.#secrets = secretFormsOf(config.username, config.password);
+    this.#secrets = secretFormsOf(config.username, password);
     this.#signal = options.signal;
     connectionCounter += 1;
     this.#observer = new ProtocolObserver(options.logger, this.#secrets, `imap-${connectionCounter}`);
-    this.#client = new ImapFlow(imapFlowOptionsOf(config, this.#observer.imapFlowLogger(), options.purpose));
+    this.#client = new ImapFlow(
+      imapFlowOptionsOf(config, password, this.#observer.imapFlowLogger(), options.purpose),
+    );
     // Without a listener, imapflow's 'error' events (socket timeout, reset) crash the host process.
     this.#client.on('error', (error: unknown) => {
       this.#lastClientError = error;
@@ -86,7 +89,7 @@ export class ImapSession {
   }
 
   /**
-   * Connects, negotiates TLS, logs in.
+   * Fetches the password (when it is a function), connects, negotiates TLS, logs in.
    *
    * @param config - The validated configuration.
    * @param options - Purpose, logger, signal and overall limit.
@@ -94,7 +97,11 @@ export class ImapSession {
    * @throws {@link ImapConnectorError} for every failure, with the socket closed.
    */
   static async open(config: ImapConnectorConfig, options: SessionOptions): Promise<ImapSession> {
-    const session = new ImapSession(config, options);
+    const password = await resolvePassword(config.password, {
+      timeoutMs: config.timeouts.loginMs,
+      signal: options.signal,
+    });
+    const session = new ImapSession(config, password, options);
     session.#watchSignalAndDeadline(options.overallTimeoutMs);
     try {
       session.#throwIfAborted();
