@@ -140,13 +140,28 @@ function errorFields(raw: unknown): ErrorFields {
   return {
     message: raw instanceof Error ? raw.message : typeof raw === 'string' ? raw : undefined,
     code: text('code'),
-    serverResponseCode: text('serverResponseCode')?.toUpperCase(),
+    serverResponseCode: (text('serverResponseCode') ?? responseCodeOf(record['response']))?.toUpperCase(),
     responseStatus: text('responseStatus'),
     responseText: text('responseText'),
     reason: text('reason'),
     authenticationFailed: record['authenticationFailed'] === true,
     tlsFailed: record['tlsFailed'] === true,
   };
+}
+
+// imapflow adds `serverResponseCode` to the errors of some commands only (not FETCH): read the
+// bracketed code from the parsed tagged response then, e.g. `NO [LIMIT] ...` (RFC 3501 §7.1).
+function responseCodeOf(response: unknown): string | undefined {
+  const attributes = isObject(response) ? response['attributes'] : undefined;
+  const first = Array.isArray(attributes) ? attributes[0] : undefined;
+  const section = isObject(first) ? first['section'] : undefined;
+  const atom = Array.isArray(section) ? section[0] : undefined;
+  const value = isObject(atom) && atom['type'] === 'ATOM' ? atom['value'] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 function codeOf(fields: ErrorFields, context: FailureContext): { code: ErrorCode; timeoutMs?: number } {
