@@ -9,6 +9,7 @@ import type { SignalCounts } from './counting/signal-counts.js';
 import { formatCatalogMessage } from './errors/error-catalog.js';
 import type { FieldIssue } from './errors/failure-detail.js';
 import { ImapConnectorError } from './errors/imap-connector-error.js';
+import { type RetryOptions, type RetryPolicy, retryPolicyOf } from './retry/retry-policy.js';
 import { type ConnectorLogger, silentLogger } from './session/connector-logger.js';
 
 /** What `JSON.stringify(connector)` shows: where it connects, never the password. */
@@ -27,6 +28,12 @@ export interface ConnectorDescription {
 export interface ImapConnectorOptions {
   /** Where the SDK logs (pino-compatible). Silent by default; the IMAP trace is at `debug`, with credentials masked. */
   readonly logger?: ConnectorLogger | undefined;
+  /**
+   * How `countSignals` retries transient failures (reset, timeout, BYE, RFC 5530 UNAVAILABLE/INUSE/LIMIT),
+   * each time on a new connection. Default: 3 tries, waits of about 0.5 s and 1 s. `{ attempts: 1 }`
+   * turns it off. Login, certificate and configuration failures are never retried.
+   */
+  readonly retry?: RetryOptions | undefined;
 }
 
 /** Options of {@link ImapConnector.testConnection}. */
@@ -57,6 +64,7 @@ export class ImapConnector {
   readonly #config: ImapConnectorConfig;
   readonly #warnings: readonly FieldIssue[];
   readonly #logger: ConnectorLogger;
+  readonly #retry: RetryPolicy;
 
   /**
    * Checks and normalizes connection settings without creating a connector; never throws.
@@ -71,21 +79,24 @@ export class ImapConnector {
 
   /**
    * @param config - The mailbox settings; validated with {@link validateConfig}.
-   * @param options - Logger.
+   * @param options - Logger and retry policy.
    * @throws {@link ImapConnectorError} with code `CONFIG_INVALID` and the field issues in `detail.issues`.
    */
   constructor(config: ImapConnectorConfigInput, options: ImapConnectorOptions = {}) {
     const validation = validateConfig(config);
-    if (!validation.ok) {
+    const retry = retryPolicyOf(options.retry);
+    const issues = [...(validation.ok ? [] : validation.issues), ...(retry.ok ? [] : retry.issues)];
+    if (!validation.ok || !retry.ok) {
       throw new ImapConnectorError({
         code: 'CONFIG_INVALID',
-        message: `${formatCatalogMessage('CONFIG_INVALID')}: ${validation.issues.map((issue) => `${issue.field}: ${issue.message}`).join(' ')}`,
-        detail: { phase: 'config', issues: validation.issues },
+        message: `${formatCatalogMessage('CONFIG_INVALID')}: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join(' ')}`,
+        detail: { phase: 'config', issues },
       });
     }
     this.#config = validation.config;
     this.#warnings = validation.warnings;
     this.#logger = options.logger ?? silentLogger;
+    this.#retry = retry.policy;
   }
 
   /** Remarks about the configuration (non-fatal), as {@link validateConfig} found them. */
@@ -126,7 +137,8 @@ export class ImapConnector {
    * @param options - `granularity`, `timeZone`, `signal`, `onProgress`.
    * @returns Totals, buckets, per-mailbox details, strategies and warnings, as plain data.
    * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent to the server), or
-   *   the catalog code of the connection failure (`retryable` tells whether a later retry can help).
+   *   the catalog code of the connection failure once transient failures have been retried (see
+   *   {@link ImapConnectorOptions.retry}; `detail.attempts` says how many tries were made).
    *
    * @example
    * ```ts
@@ -140,7 +152,7 @@ export class ImapConnector {
   countSignals(range: CountRangeInput, options: CountSignalsOptions = {}): Promise<SignalCounts> {
     return countSignals(
       this.#config,
-      { logger: this.#logger, selection: this.#config.mailboxes },
+      { logger: this.#logger, selection: this.#config.mailboxes, retry: this.#retry },
       range,
       options,
     );

@@ -11,6 +11,7 @@ export type {
   MailboxSelectionInput,
   OverridableRole,
 } from './config/mailbox-selection.js';
+export type { PasswordProvider, PasswordRequest } from './config/password-provider.js';
 export type { SecurityMode } from './config/security-mode.js';
 export type { ConnectionTimeouts } from './config/timeouts.js';
 export { defaultTimeouts } from './config/timeouts.js';
@@ -51,4 +52,6 @@ export type {
 export type { ImapConnectorErrorJson, ImapConnectorErrorOptions } from './errors/imap-connector-error.js';
 export { ImapConnectorError } from './errors/imap-connector-error.js';
 export type { MailboxRole, MailboxRoleAssignment, RoleSource } from './mailboxes/role-detection.js';
+export type { RetryOptions } from './retry/retry-policy.js';
+export { defaultRetryPolicy } from './retry/retry-policy.js';
 export type { ConnectorLogger } from './session/connector-logger.js';

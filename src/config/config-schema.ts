@@ -7,6 +7,7 @@ import {
   type OverridableRole,
   overridableRoles,
 } from './mailbox-selection.js';
+import type { PasswordProvider } from './password-provider.js';
 import {
   defaultPortOfSecurityMode,
   parseSecurityMode,
@@ -46,8 +47,11 @@ export interface ImapConnectorConfigInput {
   readonly port?: number | string | undefined;
   /** The login name, usually the full email address. */
   readonly username: string;
-  /** The app-specific password. */
-  readonly password: string;
+  /**
+   * The app-specific password, or a function that fetches it when a connection needs it (from a vault,
+   * say), so the host does not keep it in memory; see {@link PasswordProvider}.
+   */
+  readonly password: string | PasswordProvider;
   /** `tls` (port 993), `starttls` (port 143) or, only when chosen explicitly, `none`. Inferred from the port when missing. Labels such as `"SSL/TLS"` are accepted. */
   readonly security?: SecurityMode | string | undefined;
   /** TLS settings; see {@link TlsOptionsInput}. */
@@ -76,8 +80,8 @@ export interface ImapConnectorConfig {
   readonly port: number;
   /** The login name, trimmed. */
   readonly username: string;
-  /** The app-specific password, exactly as given (never trimmed). */
-  readonly password: string;
+  /** The app-specific password, exactly as given (never trimmed), or the function that fetches it. */
+  readonly password: string | PasswordProvider;
   /** How the connection is protected. */
   readonly security: SecurityMode;
   /** TLS settings. */
@@ -102,7 +106,11 @@ const configShape = z.strictObject({
   host: z.string({ error: 'Enter the host name as text.' }).optional(),
   port: z.union([z.number(), z.string()], { error: 'Enter the port as a number.' }).optional(),
   username: z.string({ error: 'Enter the username as text.' }).optional(),
-  password: z.string({ error: 'Enter the password as text.' }).optional(),
+  password: z
+    .union([z.string(), z.custom<PasswordProvider>((value) => typeof value === 'function')], {
+      error: 'Enter the password as text (or pass a function that returns it).',
+    })
+    .optional(),
   security: z.string({ error: 'Choose tls, starttls or none.' }).optional(),
   tls: z
     .strictObject({
@@ -189,7 +197,9 @@ function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnector
   if (username.length === 0)
     addIssue('username', 'required', 'Enter the username (usually the full email address).');
   const password = input.password ?? '';
-  if (password.length === 0) addIssue('password', 'required', 'Enter the app-specific password.');
+  // A provider is only called at connect time: its value is checked then (PASSWORD_UNAVAILABLE).
+  const passwordMissing = typeof password === 'string' && password.length === 0;
+  if (passwordMissing) addIssue('password', 'required', 'Enter the app-specific password.');
 
   const ca = normalizeCertificates(input.tls?.ca, addIssue);
   const servername = input.tls?.servername?.trim();
@@ -198,7 +208,7 @@ function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnector
   }
 
   if (host === undefined || !host.ok || ca === undefined || resolvedPort === undefined) return undefined;
-  if (username.length === 0 || password.length === 0) return undefined;
+  if (username.length === 0 || passwordMissing) return undefined;
   return {
     host: host.host,
     port: resolvedPort,

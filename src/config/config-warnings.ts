@@ -71,7 +71,7 @@ export function configWarnings(input: ImapConnectorConfigInput, config: ImapConn
       'Most providers expect the full email address as username (self-hosted servers may use a plain name).',
     );
   }
-  if (config.password !== config.password.trim()) {
+  if (typeof config.password === 'string' && config.password !== config.password.trim()) {
     warn(
       'password',
       'whitespace',

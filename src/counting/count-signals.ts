@@ -2,6 +2,8 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
+import type { RetryPolicy } from '../retry/retry-policy.js';
+import { withRetries } from '../retry/with-retries.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
 import { type ExaminedMailbox, ImapSession } from '../session/imap-session.js';
 import {
@@ -47,6 +49,8 @@ export interface CountSignalsOptions {
 export interface CountContext {
   readonly logger: ConnectorLogger;
   readonly selection: MailboxSelection;
+  /** How transient failures are retried, each try on a new connection. */
+  readonly retry: RetryPolicy;
 }
 
 type Tally = { sent: number[]; received: number[] };
@@ -62,7 +66,7 @@ type Tally = { sent: number[]; received: number[] };
  * @param options - Buckets, signal, progress.
  * @returns Plain, serializable counts.
  * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the code of
- *   the connection failure.
+ *   the connection failure after the retries (`detail.attempts` says how many tries were made).
  */
 export async function countSignals(
   config: ImapConnectorConfig,
@@ -73,6 +77,21 @@ export async function countSignals(
   const startedAt = performance.now();
   const range = parseCountRange(rangeInput, options.granularity, options.timeZone);
   const buckets = bucketsOf(range);
+  const { value, attempts } = await withRetries(
+    { policy: context.retry, logger: context.logger, signal: options.signal, operation: 'countSignals' },
+    () => countOnce(config, context, range, buckets, options),
+  );
+  return { ...value, elapsedMs: Math.round(performance.now() - startedAt), attempts };
+}
+
+/** One try: one connection, every mailbox, logout. */
+async function countOnce(
+  config: ImapConnectorConfig,
+  context: CountContext,
+  range: CountRange,
+  buckets: readonly TimeBucket[],
+  options: CountSignalsOptions,
+): Promise<Omit<SignalCounts, 'elapsedMs' | 'attempts'>> {
   const session = await ImapSession.open(config, {
     purpose: 'count',
     logger: context.logger,
@@ -82,7 +101,7 @@ export async function countSignals(
     const counter = new SignalCounter(session, range, buckets, context.selection);
     const result = await counter.run(options.onProgress);
     await session.logout();
-    return { ...result, elapsedMs: Math.round(performance.now() - startedAt) };
+    return result;
   } catch (error) {
     session.close();
     if (error instanceof ImapConnectorError) throw error;
@@ -107,7 +126,9 @@ class SignalCounter {
     this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
   }
 
-  async run(onProgress: CountSignalsOptions['onProgress']): Promise<Omit<SignalCounts, 'elapsedMs'>> {
+  async run(
+    onProgress: CountSignalsOptions['onProgress'],
+  ): Promise<Omit<SignalCounts, 'elapsedMs' | 'attempts'>> {
     const listed = await this.session.listMailboxes();
     const capabilities = this.session.capabilities;
     const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);

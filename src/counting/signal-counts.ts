@@ -91,6 +91,8 @@ export interface SignalCounts {
   readonly deduplication: Deduplication;
   /** Remarks: roles guessed by name, mailboxes that could not be opened, server answers cross-checked... */
   readonly warnings: readonly CountWarning[];
-  /** Wall time of the count, in milliseconds. */
+  /** Wall time of the count, in milliseconds, retries and their waits included. */
   readonly elapsedMs: number;
+  /** Connections it took: 1, or more when transient failures were retried (see `retry`). */
+  readonly attempts: number;
 }

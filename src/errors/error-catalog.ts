@@ -38,6 +38,14 @@ const catalogRows = {
     meaning: 'A field is missing or malformed; `detail.issues` lists each field and what is wrong with it.',
     fix: 'Correct the fields listed under the form and save again.',
   },
+  PASSWORD_UNAVAILABLE: {
+    message: 'The password could not be obtained: <body excerpt>',
+    httpStatus: 500,
+    retryable: false,
+    meaning:
+      'The password was given as a function (e.g. a vault lookup) and it threw, rejected, timed out (`timeouts.loginMs`) or returned no text. Nothing was sent to the IMAP server.',
+    fix: "Check the host's secret store and the password function: it must resolve to the non-empty app password. Its own error is in `cause`.",
+  },
   HOST_NOT_FOUND: {
     message: 'Host not found: <host>',
     httpStatus: 502,
@@ -227,6 +235,22 @@ const catalogRows = {
     meaning:
       'A mailbox listed by the server could not be examined (deleted meanwhile, or no read permission).',
     fix: 'Check the mailbox role overrides and exclusions in the connector configuration.',
+  },
+  MAILBOX_CHANGED: {
+    message: 'A mailbox was replaced while it was being counted: <body excerpt>',
+    httpStatus: 503,
+    retryable: true,
+    meaning:
+      'The server reported a new UIDVALIDITY for a mailbox in the middle of the count (RFC 3501 §2.3.1.1: the mailbox was recreated or restored), so the UIDs already read no longer name the same messages.',
+    fix: 'Nothing to fix: the count is retried on a new connection automatically; if it keeps happening, the server is rebuilding its index.',
+  },
+  RESPONSE_TOO_LARGE: {
+    message: 'The server sent more than the connector accepts: <body excerpt>',
+    httpStatus: 502,
+    retryable: false,
+    meaning:
+      'A response exceeded a limit the SDK enforces so a broken or hostile server cannot exhaust memory or time: a line, a literal or a response too long, too many responses to one command, more search results than messages, or a count past `timeouts.countSignalsMs`.',
+    fix: 'Check that host and port point at the real IMAP service of your provider; if they do, report the server software to its vendor.',
   },
   ABORTED: {
     message: 'The operation was cancelled',

@@ -38,4 +38,8 @@ export interface FailureDetail {
   readonly issues?: readonly FieldIssue[];
   /** The mailbox concerned, for failures while counting. */
   readonly mailbox?: string;
+  /** For `countSignals`: how many tries were made (retries after transient failures included). */
+  readonly attempts?: number;
+  /** For `RESPONSE_TOO_LARGE`: the limit that was exceeded. */
+  readonly limit?: string;
 }

@@ -2,8 +2,9 @@ const REDACTED = '[REDACTED]';
 const EXCERPT_MAX_LENGTH = 200;
 
 /**
- * The forms a password can take on the wire or in an error: as typed, and base64-encoded inside a SASL
- * PLAIN or LOGIN exchange. All of them are removed from anything the SDK hands back.
+ * The forms a password can take on the wire or in an error: as typed, as an IMAP quoted string (RFC 3501
+ * §4.3: `\\` and `"` escaped, which is what a server echoing a LOGIN argument sends back), and
+ * base64-encoded inside a SASL PLAIN or LOGIN exchange. All of them are removed from anything the SDK hands back.
  *
  * @param username - The login name (part of the SASL PLAIN blob).
  * @param password - The secret.
@@ -13,6 +14,7 @@ export function secretFormsOf(username: string, password: string): readonly stri
   if (password.length === 0) return [];
   const forms = [
     password,
+    password.replace(/[\\"]/g, '\\$&'),
     Buffer.from(password, 'utf8').toString('base64'),
     Buffer.from(`\u0000${username}\u0000${password}`, 'utf8').toString('base64'),
     Buffer.from(`${username}\u0000${username}\u0000${password}`, 'utf8').toString('base64'),

@@ -14,6 +14,15 @@ export interface FailureContext {
   readonly deadline?: { readonly code: ErrorCode; readonly timeoutMs: number };
   /** Set when the server's first line was not an IMAP greeting. */
   readonly detectedProtocol?: DetectedProtocol | undefined;
+  /** Set when the session closed the connection because the server broke one of its rules. */
+  readonly violation?: SessionViolation | undefined;
+}
+
+/** A rule the server broke, for which the session closed the connection itself. */
+export interface SessionViolation {
+  readonly code: ErrorCode;
+  /** What happened, for `<body excerpt>` and `detail.limit`. */
+  readonly description: string;
 }
 
 const UNTRUSTED_CERTIFICATE_CODES = new Set([
@@ -30,12 +39,15 @@ const UNTRUSTED_CERTIFICATE_CODES = new Set([
 ]);
 const EXPIRED_CERTIFICATE_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 const HOSTNAME_CERTIFICATE_CODES = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
+// imapflow's own caps on what it buffers (set in imapflow-options.ts).
+const SIZE_LIMIT_CODES: Readonly<Record<string, string>> = {
+  LineTooLarge: 'response line length',
+  LiteralTooLarge: 'literal size',
+  ResponseTooLarge: 'response size',
+  TooManyTokens: 'values in one response',
+  TooManyResponses: 'responses to one command',
+};
 const PROTOCOL_VIOLATION_CODES = new Set([
-  'LineTooLarge',
-  'LiteralTooLarge',
-  'ResponseTooLarge',
-  'TooManyTokens',
-  'TooManyResponses',
   'MAX_IMAP_NESTING_REACHED',
   'InvalidResponse',
   'UnexpectedTag',
@@ -46,16 +58,30 @@ const PROTOCOL_VIOLATION_CODES = new Set([
 ]);
 
 // RFC 5530 response codes a login can be refused with, and what they mean for the user.
+// RFC 5530 response codes that say "not now" whatever the command: transient, retried by countSignals.
+const TRANSIENT_RESPONSE_CODES: Readonly<Record<string, ErrorCode>> = {
+  UNAVAILABLE: 'ACCOUNT_UNAVAILABLE',
+  LIMIT: 'TOO_MANY_CONNECTIONS',
+  INUSE: 'TOO_MANY_CONNECTIONS',
+};
 const LOGIN_RESPONSE_CODES: Readonly<Record<string, ErrorCode>> = {
   AUTHENTICATIONFAILED: 'AUTHENTICATION_FAILED',
   AUTHORIZATIONFAILED: 'AUTHORIZATION_FAILED',
   EXPIRED: 'CREDENTIALS_EXPIRED',
   PRIVACYREQUIRED: 'PRIVACY_REQUIRED',
   CONTACTADMIN: 'CONTACT_ADMIN',
-  UNAVAILABLE: 'ACCOUNT_UNAVAILABLE',
-  LIMIT: 'TOO_MANY_CONNECTIONS',
-  INUSE: 'TOO_MANY_CONNECTIONS',
+  ...TRANSIENT_RESPONSE_CODES,
 };
+
+/**
+ * The catalog code for an RFC 5530 response code that is transient whatever the command.
+ *
+ * @param responseCode - The bracketed code, e.g. `UNAVAILABLE`.
+ * @returns The code, or `undefined` when the response code is not a transient one.
+ */
+export function transientCodeOfResponse(responseCode: string | undefined): ErrorCode | undefined {
+  return responseCode === undefined ? undefined : TRANSIENT_RESPONSE_CODES[responseCode.toUpperCase()];
+}
 
 /**
  * Turns whatever imapflow, Node's sockets, TLS or DNS threw into one catalog error, with the stage, the
@@ -69,9 +95,12 @@ export function classifyFailure(raw: unknown, context: FailureContext): ImapConn
   const fields = errorFields(raw);
   const serverResponse = serverResponseExcerpt(fields.responseText ?? fields.reason, context.secrets);
   const { code, timeoutMs } = codeOf(fields, context);
+  const limit =
+    context.violation?.description ?? (fields.code === undefined ? undefined : SIZE_LIMIT_CODES[fields.code]);
   const detail: FailureDetail = {
     phase: phaseOf(code, context.phase),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(code === 'RESPONSE_TOO_LARGE' && limit !== undefined ? { limit } : {}),
     ...(fields.serverResponseCode === undefined ? {} : { serverResponseCode: fields.serverResponseCode }),
     ...(serverResponse === undefined ? {} : { serverResponse }),
     ...(fields.code === undefined ? {} : { underlyingCode: fields.code }),
@@ -80,6 +109,10 @@ export function classifyFailure(raw: unknown, context: FailureContext): ImapConn
       : {}),
   };
   const bodyExcerpt =
+    (code === 'RESPONSE_TOO_LARGE' || code === 'MAILBOX_CHANGED'
+      ? context.violation?.description
+      : undefined) ??
+    (code === 'RESPONSE_TOO_LARGE' && limit !== undefined ? `${limit} over the limit` : undefined) ??
     serverResponse ??
     (code === 'UNKNOWN' ? serverResponseExcerpt(fields.message, context.secrets) : undefined);
   return new ImapConnectorError({
@@ -107,7 +140,7 @@ function errorFields(raw: unknown): ErrorFields {
   return {
     message: raw instanceof Error ? raw.message : typeof raw === 'string' ? raw : undefined,
     code: text('code'),
-    serverResponseCode: text('serverResponseCode')?.toUpperCase(),
+    serverResponseCode: (text('serverResponseCode') ?? responseCodeOf(record['response']))?.toUpperCase(),
     responseStatus: text('responseStatus'),
     responseText: text('responseText'),
     reason: text('reason'),
@@ -116,8 +149,24 @@ function errorFields(raw: unknown): ErrorFields {
   };
 }
 
+// imapflow adds `serverResponseCode` to the errors of some commands only (not FETCH): read the
+// bracketed code from the parsed tagged response then, e.g. `NO [LIMIT] ...` (RFC 3501 §7.1).
+function responseCodeOf(response: unknown): string | undefined {
+  const attributes = isObject(response) ? response['attributes'] : undefined;
+  const first = Array.isArray(attributes) ? attributes[0] : undefined;
+  const section = isObject(first) ? first['section'] : undefined;
+  const atom = Array.isArray(section) ? section[0] : undefined;
+  const value = isObject(atom) && atom['type'] === 'ATOM' ? atom['value'] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
 function codeOf(fields: ErrorFields, context: FailureContext): { code: ErrorCode; timeoutMs?: number } {
   if (context.aborted) return { code: 'ABORTED' };
+  if (context.violation) return { code: context.violation.code };
   if (context.deadline) return { code: context.deadline.code, timeoutMs: context.deadline.timeoutMs };
   if (context.detectedProtocol !== undefined && context.phase !== 'command')
     return { code: 'NOT_IMAP_SERVER' };
@@ -131,6 +180,9 @@ function codeOf(fields: ErrorFields, context: FailureContext): { code: ErrorCode
     // imapflow words a refused STARTTLS like a missing one; whether the command went out tells them apart.
     return { code: context.phase === 'starttls' ? 'STARTTLS_FAILED' : 'STARTTLS_NOT_SUPPORTED' };
   }
+  const transient =
+    fields.responseStatus === undefined ? undefined : transientCodeOfResponse(fields.serverResponseCode);
+  if (transient !== undefined) return { code: transient };
   if (context.phase === 'login' && (fields.authenticationFailed || fields.responseStatus !== undefined)) {
     const byResponseCode = fields.serverResponseCode
       ? LOGIN_RESPONSE_CODES[fields.serverResponseCode]
@@ -181,6 +233,7 @@ function codeOfNodeError(code: string, phase: ConnectionPhase): ErrorCode | unde
   if (HOSTNAME_CERTIFICATE_CODES.has(code)) return 'CERTIFICATE_HOSTNAME_MISMATCH';
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO')
     return 'TLS_HANDSHAKE_FAILED';
+  if (Object.hasOwn(SIZE_LIMIT_CODES, code)) return 'RESPONSE_TOO_LARGE';
   if (PROTOCOL_VIOLATION_CODES.has(code) || code.startsWith('ParserError')) return 'PROTOCOL_ERROR';
   return undefined;
 }

@@ -6,10 +6,11 @@ import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { secretFormsOf } from '../errors/secret-redaction.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import type { ConnectorLogger } from './connector-logger.js';
-import { classifyFailure } from './failure-classification.js';
+import { classifyFailure, type SessionViolation, transientCodeOfResponse } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import { isTransportConnected, skipSessionCommands } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
+import { resolvePassword } from './password-resolution.js';
 import { detectNonImapProtocol } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
 import { toSequenceSet } from './sequence-set.js';
@@ -66,27 +67,34 @@ export class ImapSession {
   #timers: NodeJS.Timeout[] = [];
   #loginTimer: NodeJS.Timeout | undefined;
   #deadline: { code: ErrorCode; timeoutMs: number } | undefined;
+  #violation: SessionViolation | undefined;
+  /** The mailbox open now, with the UIDVALIDITY its UIDs belong to. */
+  #selected: { path: string; uidValidity: string } | undefined;
   #lastClientError: unknown;
   #onAbort: (() => void) | undefined;
   #closed = false;
 
-  private constructor(config: ImapConnectorConfig, options: SessionOptions) {
+  private constructor(config: ImapConnectorConfig, password: string, options: SessionOptions) {
     this.#config = config;
-    this.#secrets = secretFormsOf(config.username, config.password);
+    this.#secrets = secretFormsOf(config.username, password);
     this.#signal = options.signal;
     connectionCounter += 1;
     this.#observer = new ProtocolObserver(options.logger, this.#secrets, `imap-${connectionCounter}`);
-    this.#client = new ImapFlow(imapFlowOptionsOf(config, this.#observer.imapFlowLogger(), options.purpose));
+    this.#client = new ImapFlow(
+      imapFlowOptionsOf(config, password, this.#observer.imapFlowLogger(), options.purpose),
+    );
     // Without a listener, imapflow's 'error' events (socket timeout, reset) crash the host process.
     this.#client.on('error', (error: unknown) => {
       this.#lastClientError = error;
     });
     skipSessionCommands(this.#client, SKIPPED_SESSION_COMMANDS);
     this.#observer.onPhaseChange = (phase) => this.#armLoginTimer(phase);
+    this.#observer.onFlood = (description) => this.#breakOff({ code: 'RESPONSE_TOO_LARGE', description });
+    this.#observer.onUidValidity = (uidValidity) => this.#checkUidValidity(uidValidity);
   }
 
   /**
-   * Connects, negotiates TLS, logs in.
+   * Fetches the password (when it is a function), connects, negotiates TLS, logs in.
    *
    * @param config - The validated configuration.
    * @param options - Purpose, logger, signal and overall limit.
@@ -94,7 +102,11 @@ export class ImapSession {
    * @throws {@link ImapConnectorError} for every failure, with the socket closed.
    */
   static async open(config: ImapConnectorConfig, options: SessionOptions): Promise<ImapSession> {
-    const session = new ImapSession(config, options);
+    const password = await resolvePassword(config.password, {
+      timeoutMs: config.timeouts.loginMs,
+      signal: options.signal,
+    });
+    const session = new ImapSession(config, password, options);
     session.#watchSignalAndDeadline(options.overallTimeoutMs);
     try {
       session.#throwIfAborted();
@@ -151,7 +163,9 @@ export class ImapSession {
   async examine(path: string): Promise<ExaminedMailbox> {
     return this.#guard(async () => {
       try {
+        this.#selected = undefined;
         const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
+        this.#selected = { path, uidValidity: mailbox.uidValidity.toString() };
         return {
           path,
           uidValidity: mailbox.uidValidity.toString(),
@@ -159,7 +173,8 @@ export class ImapSession {
           exists: mailbox.exists,
         };
       } catch (error) {
-        if (isCommandRefusal(error)) throw new MailboxRefusedError(path, error);
+        // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
+        if (isCommandRefusal(error) && !isTransientRefusal(error)) throw new MailboxRefusedError(path, error);
         throw error;
       }
     }, path);
@@ -180,7 +195,9 @@ export class ImapSession {
           { uid: true },
         ),
       );
-      return Array.isArray(uids) ? [...uids].sort((a, b) => a - b) : [];
+      if (!Array.isArray(uids)) throw this.#searchRefusal();
+      this.#checkResultCount(uids.length, 'SEARCH');
+      return [...uids].sort((a, b) => a - b);
     });
   }
 
@@ -199,7 +216,8 @@ export class ImapSession {
       const result = await this.#withDateOnlySearch(() =>
         this.#client.search(query, { uid: true, returnOptions: ['COUNT'] }),
       );
-      if (result === false || result === undefined || Array.isArray(result)) return undefined;
+      if (result === false || result === undefined) throw this.#searchRefusal();
+      if (Array.isArray(result)) return undefined;
       return result.count ?? 0;
     });
   }
@@ -223,7 +241,14 @@ export class ImapSession {
       const query = withIdentity
         ? { uid: true, internalDate: true, headers: ['message-id'] }
         : { uid: true, internalDate: true };
+      let rows = 0;
       for await (const message of this.#client.fetch(toSequenceSet(uids), query, { uid: true })) {
+        rows += 1;
+        // One row per UID asked for; a server sending more is flooding (or broken).
+        if (rows > uids.length) {
+          this.#breakOff(tooManyRows(uids.length));
+          throw new Error('More FETCH rows than requested');
+        }
         const internalDateMs = internalDateMsOf(message.internalDate);
         if (internalDateMs === undefined) continue;
         const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
@@ -309,6 +334,7 @@ export class ImapSession {
       secrets: this.#secrets,
       aborted: this.#signal?.aborted === true,
       ...(this.#deadline ? { deadline: this.#deadline } : {}),
+      ...(this.#violation ? { violation: this.#violation } : {}),
       detectedProtocol,
     });
     this.close();
@@ -319,6 +345,38 @@ export class ImapSession {
       detail: { ...classified.detail, mailbox },
       cause: classified.cause,
     });
+  }
+
+  // imapflow resolves a refused SEARCH as `false`, which must not read as "no messages".
+  #searchRefusal(): unknown {
+    return this.#observer.lastRefusal ?? new Error('The server refused the SEARCH command');
+  }
+
+  #checkResultCount(count: number, command: string): void {
+    const exists = this.#client.mailbox ? this.#client.mailbox.exists : undefined;
+    if (exists !== undefined && count > exists) {
+      this.#breakOff({
+        code: 'RESPONSE_TOO_LARGE',
+        description: `${command} returned ${count} results for a mailbox of ${exists} messages`,
+      });
+      throw new Error('Result larger than the mailbox');
+    }
+  }
+
+  #checkUidValidity(uidValidity: string): void {
+    const selected = this.#selected;
+    if (selected === undefined || selected.uidValidity === uidValidity) return;
+    this.#breakOff({
+      code: 'MAILBOX_CHANGED',
+      description: `${selected.path} (UIDVALIDITY ${selected.uidValidity} became ${uidValidity})`,
+    });
+  }
+
+  /** Closes the connection because the server broke a rule; the pending command fails with it. */
+  #breakOff(violation: SessionViolation): void {
+    if (this.#closed || this.#violation || this.#deadline) return;
+    this.#violation = violation;
+    this.#client.close();
   }
 
   #throwIfAborted(): void {
@@ -362,7 +420,7 @@ export class ImapSession {
   }
 
   #expire(code: ErrorCode, timeoutMs: number): void {
-    if (this.#closed || this.#deadline) return;
+    if (this.#closed || this.#deadline || this.#violation) return;
     this.#deadline = { code, timeoutMs };
     this.#client.close();
   }
@@ -384,6 +442,18 @@ function isCommandRefusal(error: unknown): boolean {
       ? (error as { responseStatus?: unknown }).responseStatus
       : undefined;
   return status === 'NO' || status === 'BAD';
+}
+
+function isTransientRefusal(error: unknown): boolean {
+  const responseCode =
+    typeof error === 'object' && error !== null
+      ? (error as { serverResponseCode?: unknown }).serverResponseCode
+      : undefined;
+  return typeof responseCode === 'string' && transientCodeOfResponse(responseCode) !== undefined;
+}
+
+function tooManyRows(requested: number): SessionViolation {
+  return { code: 'RESPONSE_TOO_LARGE', description: `FETCH sent more than the ${requested} rows asked for` };
 }
 
 function isConnectionGone(error: unknown): boolean {

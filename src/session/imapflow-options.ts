@@ -17,12 +17,14 @@ export type SessionPurpose = 'test' | 'count';
  * CONDSTORE adds MODSEQ to every FETCH row), and any plaintext fallback when STARTTLS is required.
  *
  * @param config - The validated configuration.
+ * @param password - The password, resolved for this connection.
  * @param logger - The observing logger.
  * @param purpose - What the session is for.
  * @returns Options for `new ImapFlow()`.
  */
 export function imapFlowOptionsOf(
   config: ImapConnectorConfig,
+  password: string,
   logger: Logger,
   purpose: SessionPurpose,
 ): ImapFlowOptions {
@@ -39,7 +41,7 @@ export function imapFlowOptionsOf(
       rejectUnauthorized: config.tls.rejectUnauthorized,
       minVersion: 'TLSv1.2',
     },
-    auth: { user: config.username, pass: config.password },
+    auth: { user: config.username, pass: password },
     logger,
     emitLogs: false,
     disableAutoIdle: true,

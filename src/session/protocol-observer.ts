@@ -4,6 +4,14 @@ import { redactSecrets } from '../errors/secret-redaction.js';
 import type { ConnectorLogger } from './connector-logger.js';
 
 const LOGIN_COMMANDS = new Set(['LOGIN', 'AUTHENTICATE']);
+// RFC 3501 §7.1: the response code a server sends when a mailbox's UIDs start over.
+const UIDVALIDITY_RESPONSE = /^\* OK \[UIDVALIDITY (\d+)\]/i;
+/**
+ * Untagged responses (FETCH rows aside, which the session counts itself) one command may draw. A
+ * LIST of a few thousand mailboxes is the most a legitimate count sees; an endless stream of them is a
+ * hostile server holding the connection (and the caller) forever while staying under every idle timer.
+ */
+export const MAX_UNTAGGED_PER_COMMAND = 100_000;
 // Commands that belong to the stage before or around login and do not end it.
 const PRE_SESSION_COMMANDS = new Set(['CAPABILITY', 'STARTTLS', 'ID', 'LOGIN', 'AUTHENTICATE']);
 
@@ -22,6 +30,14 @@ export class ProtocolObserver {
   firstServerLine: string | undefined;
   /** Called whenever {@link phase} changes. */
   onPhaseChange: ((phase: ConnectionPhase) => void) | undefined;
+  /** Called with every UIDVALIDITY the server announces (RFC 3501 §2.3.1.1), as a decimal string. */
+  onUidValidity: ((uidValidity: string) => void) | undefined;
+  /** Called once when a command draws more than {@link MAX_UNTAGGED_PER_COMMAND} untagged responses. */
+  onFlood: ((description: string) => void) | undefined;
+  /** The error imapflow reported for the last command the server refused (NO/BAD), if any. */
+  lastRefusal: unknown;
+
+  #untaggedSinceCommand = 0;
 
   readonly #hostLogger: ConnectorLogger;
   readonly #secrets: readonly string[];
@@ -57,15 +73,19 @@ export class ProtocolObserver {
   }
 
   #observe(entry: unknown): void {
-    if (!isRecord(entry) || typeof entry['msg'] !== 'string') return;
+    if (!isRecord(entry)) return;
+    if (isRefusal(entry['err'])) this.lastRefusal = entry['err'];
+    if (typeof entry['msg'] !== 'string') return;
     const source = entry['src'];
     const message = entry['msg'];
     if (source === 's') {
       if (this.firstServerLine === undefined) this.firstServerLine = message;
       if (this.phase === 'connect') this.enter('greeting');
+      this.#observeServerLine(message);
       return;
     }
     if (source !== 'c') return;
+    this.#untaggedSinceCommand = 0;
     // A logged command is "<tag> <COMMAND> [arguments]"; continuation writes start with "(*".
     const command = /^\S+\s+([A-Za-z]+)/.exec(message)?.[1]?.toUpperCase();
     if (command === undefined) return;
@@ -73,6 +93,16 @@ export class ProtocolObserver {
     if (command === 'STARTTLS') this.enter('starttls');
     else if (LOGIN_COMMANDS.has(command)) this.enter('login');
     else if (!PRE_SESSION_COMMANDS.has(command)) this.enter('command');
+  }
+
+  #observeServerLine(line: string): void {
+    if (!line.startsWith('*')) return;
+    this.#untaggedSinceCommand += 1;
+    if (this.#untaggedSinceCommand === MAX_UNTAGGED_PER_COMMAND + 1) {
+      this.onFlood?.(`more than ${MAX_UNTAGGED_PER_COMMAND} untagged responses to one command`);
+    }
+    const uidValidity = UIDVALIDITY_RESPONSE.exec(line)?.[1];
+    if (uidValidity !== undefined) this.onUidValidity?.(uidValidity);
   }
 
   #forward(level: 'debug' | 'info' | 'warn' | 'error', entry: unknown): void {
@@ -86,6 +116,11 @@ export class ProtocolObserver {
     }
     this.#hostLogger[level](safe);
   }
+}
+
+function isRefusal(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  return value['responseStatus'] === 'NO' || value['responseStatus'] === 'BAD';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -88,6 +88,8 @@ export interface FaultConnection {
 
 /** Entries beyond this are not recorded, so a flooding scenario cannot exhaust memory by its own log. */
 const MAX_TRANSCRIPT_ENTRIES = 10_000;
+/** Longer entries are cut, for the same reason (a flood written in large chunks). */
+const MAX_TRANSCRIPT_ENTRY_LENGTH = 4_096;
 
 const LOGIN_COMMAND = /^\S+ (?:LOGIN|AUTHENTICATE)(?: |$)/i;
 const LITERAL_ANNOUNCEMENT = /\{(\d+)(\+?)\}$/;
@@ -186,7 +188,8 @@ class Connection implements FaultConnection {
     // Writing after end() or destroy() would raise an asynchronous error on the socket; a scenario
     // answering a line that raced with the close must not have to check for that itself
     if (this.socket.destroyed || this.socket.writableEnded) return false;
-    this.record('out', typeof data === 'string' ? data : Buffer.from(data).toString('latin1'));
+    const head = data.slice(0, MAX_TRANSCRIPT_ENTRY_LENGTH);
+    this.record('out', typeof head === 'string' ? head : Buffer.from(head).toString('latin1'));
     return this.socket.write(data);
   }
 
@@ -239,7 +242,11 @@ class Connection implements FaultConnection {
 
   private record(direction: TranscriptEntry['direction'], text: string): void {
     if (this.state.transcript.length < MAX_TRANSCRIPT_ENTRIES) {
-      this.state.transcript.push({ connection: this.id, direction, text });
+      this.state.transcript.push({
+        connection: this.id,
+        direction,
+        text: text.slice(0, MAX_TRANSCRIPT_ENTRY_LENGTH),
+      });
     }
   }
 }

@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +8,7 @@ import {
   type FaultServerOptions,
   startFaultServer,
 } from '../harness/fault-server.js';
+import { makeSelfSignedCertificate } from '../harness/self-signed-certificate.js';
 
 /** `AUTHENTICATE PLAIN` payload for user `u`, password `p`: base64 of `\0u\0p`. */
 const PLAIN_U_P = Buffer.from('\0u\0p').toString('base64');
@@ -500,43 +497,7 @@ describe('fault server: close()', () => {
   });
 });
 
-/** A throwaway self-signed certificate, when openssl is there to make one. */
-function makeCertificate(): { key: string; cert: string } | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'fault-server-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    };
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const certificate = makeCertificate();
+const certificate = makeSelfSignedCertificate();
 
 describe.skipIf(certificate === undefined)('fault server over implicit TLS', () => {
   const tlsOptions = (): FaultServerOptions => (certificate ? { tls: certificate } : {});

@@ -189,6 +189,28 @@ describe('validateConfig: username and password', () => {
   it('does not flag spaces inside an app password', () => {
     expect(warningCodes({ ...base, password: 'abcd efgh ijkl mnop' })).not.toContain('password:whitespace');
   });
+
+  it('accepts a function that fetches the password, without calling it', () => {
+    let calls = 0;
+    const provider = async () => {
+      calls += 1;
+      return ' from-the-vault ';
+    };
+    const result = valid({ ...base, password: provider });
+    expect(result.config.password).toBe(provider);
+    expect(result.warnings.map((warning) => warning.field)).not.toContain('password');
+    expect(calls).toBe(0);
+  });
+
+  it.each([
+    [42, 'invalid_union'],
+    [{ value: 'secret' }, 'invalid_union'],
+    ['', 'required'],
+  ])('rejects a password that is neither text nor a function (%j)', (password, code) => {
+    expect(issuesOf({ ...base, password })).toContainEqual(
+      expect.objectContaining({ field: 'password', code }),
+    );
+  });
 });
 
 describe('validateConfig: TLS and timeouts', () => {

@@ -1,0 +1,163 @@
+/**
+ * A fault-server IMAP session that holds real mailboxes, so a whole `countSignals` runs against it and
+ * a fault can be injected at any command of the count (EXAMINE, SEARCH, FETCH...), on any connection.
+ *
+ * The count uses LIST, EXAMINE, UID SEARCH and UID FETCH; SEARCH answers every message (a superset
+ * is what the SDK expects from date-only SEARCH anyway) and FETCH answers the UIDs asked for.
+ */
+import type { FaultScenario, ImapCommand, ImapSession } from './fault-scenarios.js';
+import { serveImap } from './fault-scenarios.js';
+import type { FaultConnection } from './fault-server.js';
+import { imapDateTime } from './mail-seeder.js';
+
+export interface FakeMailbox {
+  readonly path: string;
+  /** e.g. `\\Sent`. */
+  readonly specialUse?: string;
+  readonly uidValidity?: number;
+  /** One message per entry, UIDs 1..n. */
+  readonly messagesAtMs: readonly number[];
+}
+
+/** Where a count is, when a fault handler is asked. */
+export interface CountStage {
+  readonly connection: FaultConnection;
+  /** The mailbox opened last, if any. */
+  readonly selected: FakeMailbox | undefined;
+  /** `EXAMINE`, `SEARCH`, `FETCH`, `LIST`... (`UID` commands by their sub-command). */
+  readonly command: string;
+  /** How many commands of this name this connection has received, this one included. */
+  readonly occurrence: number;
+}
+
+/** Return true when the fault took over the command (the normal answer is then not sent). */
+export type FaultInjector = (stage: CountStage, command: ImapCommand, session: ImapSession) => boolean;
+
+/** Two mailboxes, all in January 2026: 3 received in INBOX, 2 sent. */
+export const januaryMailboxes: readonly FakeMailbox[] = [
+  {
+    path: 'INBOX',
+    uidValidity: 100,
+    messagesAtMs: [Date.UTC(2026, 0, 5, 10), Date.UTC(2026, 0, 12, 9), Date.UTC(2026, 0, 20, 17)],
+  },
+  {
+    path: 'Sent',
+    specialUse: '\\Sent',
+    uidValidity: 200,
+    messagesAtMs: [Date.UTC(2026, 0, 6, 8), Date.UTC(2026, 0, 25, 23)],
+  },
+];
+export const januaryRange = { since: '2026-01-01T00:00:00Z', until: '2026-02-01T00:00:00Z' };
+export const januaryCounts = { received: 3, sent: 2 };
+
+const CAPABILITIES = 'IMAP4rev1 NAMESPACE SPECIAL-USE AUTH=PLAIN';
+
+/**
+ * A scenario serving `mailboxes`, with `inject` consulted before every command after login.
+ *
+ * @param mailboxes - What the account holds.
+ * @param inject - The fault, if any.
+ * @returns A fault-server scenario.
+ */
+export function mailboxScenario(
+  mailboxes: readonly FakeMailbox[] = januaryMailboxes,
+  inject?: FaultInjector,
+): FaultScenario {
+  return { kind: 'script', run: (conn) => serveMailboxes(conn, mailboxes, inject) };
+}
+
+function serveMailboxes(
+  conn: FaultConnection,
+  mailboxes: readonly FakeMailbox[],
+  inject: FaultInjector | undefined,
+): void {
+  let selected: FakeMailbox | undefined;
+  const occurrences = new Map<string, number>();
+  const injected = (name: string, command: ImapCommand, session: ImapSession): boolean => {
+    const occurrence = (occurrences.get(name) ?? 0) + 1;
+    occurrences.set(name, occurrence);
+    return inject?.({ connection: conn, selected, command: name, occurrence }, command, session) ?? false;
+  };
+
+  const list = (command: ImapCommand, session: ImapSession): void => {
+    if (injected(command.name, command, session)) return;
+    for (const mailbox of mailboxes) {
+      const flags = ['\\HasNoChildren', ...(mailbox.specialUse ? [mailbox.specialUse] : [])].join(' ');
+      session.untagged(`${command.name} (${flags}) "/" "${mailbox.path}"`);
+    }
+    session.tagged(command.tag, `OK ${command.name} completed.`);
+  };
+
+  const examine = (command: ImapCommand, session: ImapSession): void => {
+    const path = command.args.replace(/^"(.*)"$/, '$1');
+    const mailbox = mailboxes.find((candidate) => candidate.path === path);
+    selected = mailbox;
+    if (injected('EXAMINE', command, session)) return;
+    if (!mailbox) {
+      session.tagged(command.tag, 'NO Mailbox does not exist');
+      return;
+    }
+    const count = mailbox.messagesAtMs.length;
+    session.untagged('FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)');
+    session.untagged(`${count} EXISTS`);
+    session.untagged('0 RECENT');
+    session.untagged(`OK [UIDVALIDITY ${mailbox.uidValidity ?? 1}] UIDs valid`);
+    session.untagged(`OK [UIDNEXT ${count + 1}] Predicted next UID`);
+    session.tagged(command.tag, 'OK [READ-ONLY] Examine completed.');
+  };
+
+  const uidCommand = (command: ImapCommand, session: ImapSession): void => {
+    const [subcommand = '', ...rest] = command.args.split(' ');
+    const name = subcommand.toUpperCase();
+    if (injected(name, command, session)) return;
+    const messages = selected?.messagesAtMs ?? [];
+    if (name === 'SEARCH') {
+      session.untagged(`SEARCH${messages.map((_, index) => ` ${index + 1}`).join('')}`);
+      session.tagged(command.tag, 'OK Search completed.');
+      return;
+    }
+    if (name === 'FETCH') {
+      for (const uid of uidsOf(rest[0] ?? '', messages.length)) {
+        const atMs = messages[uid - 1];
+        if (atMs === undefined) continue;
+        session.untagged(`${uid} FETCH (UID ${uid} INTERNALDATE "${imapDateTime(atMs)}")`);
+      }
+      session.tagged(command.tag, 'OK Fetch completed.');
+      return;
+    }
+    session.tagged(command.tag, `BAD Unknown UID command ${name}`);
+  };
+
+  const plain = (command: ImapCommand, session: ImapSession): void => {
+    if (injected(command.name, command, session)) return;
+    session.answer(command);
+  };
+
+  serveImap(conn, {
+    capabilities: CAPABILITIES,
+    commands: {
+      LIST: list,
+      LSUB: list,
+      EXAMINE: examine,
+      SELECT: examine,
+      UID: uidCommand,
+      NAMESPACE: plain,
+      NOOP: plain,
+      CLOSE: (command, session) => session.tagged(command.tag, 'OK Close completed.'),
+      UNSELECT: (command, session) => session.tagged(command.tag, 'OK Unselect completed.'),
+    },
+  });
+}
+
+/** The UIDs of a sequence set such as `1:3,5`, bounded by the mailbox size (`*` is the last). */
+function uidsOf(set: string, last: number): number[] {
+  const uids: number[] = [];
+  for (const part of set.split(',')) {
+    const [from = '', to = from] = part.split(':');
+    const start = from === '*' ? last : Number(from);
+    const end = to === '*' ? last : Number(to);
+    for (let uid = Math.min(start, end); uid <= Math.min(Math.max(start, end), last); uid += 1)
+      uids.push(uid);
+  }
+  return uids;
+}

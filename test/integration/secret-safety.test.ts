@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import tls from 'node:tls';
+import { inspect } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ImapConnector,
+  type ImapConnectorConfigInput,
+  ImapConnectorError,
+  type PasswordProvider,
+} from '../../src/index.js';
+import { activeHandleCount, expectHandlesReleased } from '../harness/active-handles.js';
+import type { FaultScenario } from '../harness/fault-scenarios.js';
+import { type FaultServer, serveImap, startFaultServer } from '../harness/fault-server.js';
+import { makeSelfSignedCertificate } from '../harness/self-signed-certificate.js';
+
+// A unique canary with the characters IMAP must quote or escape, so a server echoing the LOGIN
+// argument sends back a form that differs from the password as typed.
+const canary = `canary-${randomBytes(6).toString('hex')} "q\\x`;
+const quotedCanary = canary.replace(/[\\"]/g, '\\$&');
+const canaryForms = [
+  canary,
+  quotedCanary,
+  Buffer.from(canary).toString('base64'),
+  Buffer.from(`\0alice@example.test\0${canary}`).toString('base64'),
+];
+const fastTimeouts = {
+  connectMs: 2_000,
+  greetingMs: 600,
+  loginMs: 800,
+  commandMs: 800,
+  testConnectionMs: 5_000,
+};
+// Without AUTH=PLAIN imapflow logs in with LOGIN and the password as a quoted string.
+const LOGIN_ONLY = 'IMAP4rev1 ID NAMESPACE';
+const certificate = makeSelfSignedCertificate();
+
+let servers: Array<{ close(): Promise<void> | void }> = [];
+afterEach(async () => {
+  for (const server of servers) await server.close();
+  servers = [];
+});
+
+async function faultServer(scenario: FaultScenario, withTls = false): Promise<FaultServer> {
+  const server = await startFaultServer(scenario, withTls && certificate ? { tls: certificate } : {});
+  servers.push(server);
+  return server;
+}
+
+/** Every text a host could end up storing or printing about an outcome, cause chain included. */
+function textsOf(outcome: unknown): string[] {
+  const texts = [
+    JSON.stringify(outcome),
+    inspect(outcome, { depth: Number.POSITIVE_INFINITY }),
+    String(outcome),
+  ];
+  let cause: unknown = outcome;
+  while (cause instanceof Error) {
+    texts.push(cause.message, String(cause.stack), JSON.stringify(cause), inspect(cause, { depth: 10 }));
+    for (const value of Object.values(cause)) texts.push(inspect(value, { depth: 10 }));
+    cause = cause.cause;
+  }
+  return texts;
+}
+
+function expectNoCanary(texts: readonly string[]): void {
+  for (const text of texts) for (const form of canaryForms) expect(text).not.toContain(form);
+}
+
+type Operation = 'testConnection' | 'countSignals';
+type PasswordStyle = 'string' | 'function';
+
+/** Runs one operation to its failure and checks that the canary is nowhere. */
+async function failWithoutLeaking(
+  operation: Operation,
+  passwordStyle: PasswordStyle,
+  config: Partial<ImapConnectorConfigInput> & { port: number },
+  signal?: AbortSignal,
+): Promise<{ code: string; logs: string[] }> {
+  const logs: string[] = [];
+  const record = (entry: unknown) => logs.push(JSON.stringify(entry));
+  const password: string | PasswordProvider = passwordStyle === 'string' ? canary : async () => canary;
+  const connector = new ImapConnector(
+    {
+      host: '127.0.0.1',
+      username: 'alice@example.test',
+      password,
+      security: 'none',
+      timeouts: fastTimeouts,
+      ...config,
+    },
+    { logger: { debug: record, info: record, warn: record, error: record }, retry: { attempts: 1 } },
+  );
+  const baseline = activeHandleCount();
+  let outcome: unknown;
+  let code: string;
+  if (operation === 'testConnection') {
+    const result = await connector.testConnection({ signal });
+    if (result.ok) throw new Error('expected a failure');
+    outcome = result;
+    code = result.code;
+  } else {
+    outcome = await connector
+      .countSignals({ since: '2026-01-01T00:00:00Z', until: '2026-02-01T00:00:00Z' }, { signal })
+      .then(
+        () => new Error('expected a failure'),
+        (error: unknown) => error,
+      );
+    expect(outcome).toBeInstanceOf(ImapConnectorError);
+    code = (outcome as ImapConnectorError).code;
+  }
+  for (const server of servers) await server.close();
+  servers = [];
+  await expectHandlesReleased(baseline);
+  expectNoCanary([...textsOf(outcome), ...logs, inspect(connector), JSON.stringify(connector)]);
+  return { code, logs };
+}
+
+const echoingServer = (how: 'quoted' | 'raw'): FaultScenario => ({
+  kind: 'script',
+  run: (conn) =>
+    serveImap(conn, {
+      capabilities: LOGIN_ONLY,
+      commands: {
+        LOGIN: (command, session) =>
+          session.tagged(
+            command.tag,
+            `NO [AUTHENTICATIONFAILED] Invalid credentials for ${how === 'quoted' ? command.args : canary}`,
+          ),
+      },
+    }),
+});
+
+describe.each(['testConnection', 'countSignals'] as const)('%s never leaks the password', (operation) => {
+  describe.each(['string', 'function'] as const)('given as a %s', (passwordStyle) => {
+    it.each([
+      ['a wrong password', { kind: 'login-response', response: 'NO [AUTHENTICATIONFAILED] Nope' }],
+      ['a server echoing the quoted LOGIN argument', echoingServer('quoted')],
+      ['a server echoing the password itself', echoingServer('raw')],
+      ['a reset at login', { kind: 'reset-on-login', capabilities: LOGIN_ONLY }],
+      ['a BYE at login', { kind: 'bye-on-login', capabilities: LOGIN_ONLY }],
+      ['a login timeout', { kind: 'greeting-then-stall-after-login', capabilities: LOGIN_ONLY }],
+      [
+        'a command timeout after login',
+        { kind: 'login-ok-then-stall', capabilities: LOGIN_ONLY, keepAnswering: ['CAPABILITY', 'NAMESPACE'] },
+      ],
+    ] as const)('through %s', async (_name, scenario) => {
+      const server = await faultServer(scenario);
+      const { code, logs } = await failWithoutLeaking(operation, passwordStyle, { port: server.port });
+      expect(code).not.toBe('UNKNOWN');
+      // The trace is there (at debug), just without the secret.
+      expect(logs.some((line) => /LOGIN|AUTHENTICATE/.test(line))).toBe(true);
+    });
+
+    it('through an abort during login', async () => {
+      const server = await faultServer({ kind: 'greeting-then-stall-after-login', capabilities: LOGIN_ONLY });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 150);
+      const { code } = await failWithoutLeaking(
+        operation,
+        passwordStyle,
+        { port: server.port, timeouts: { ...fastTimeouts, loginMs: 10_000 } },
+        controller.signal,
+      );
+      expect(code).toBe('ABORTED');
+    });
+
+    it('through a STARTTLS downgrade, without ever sending a login', async () => {
+      const server = await faultServer({ kind: 'no-starttls' });
+      const { code } = await failWithoutLeaking(operation, passwordStyle, {
+        port: server.port,
+        security: 'starttls',
+      });
+      expect(code).toBe('STARTTLS_NOT_SUPPORTED');
+    });
+
+    it.skipIf(certificate === undefined)('through an untrusted certificate', async () => {
+      const server = await faultServer({ kind: 'login-response', response: 'OK' }, true);
+      const { code } = await failWithoutLeaking(operation, passwordStyle, {
+        port: server.port,
+        security: 'tls',
+      });
+      expect(code).toBe('CERTIFICATE_UNTRUSTED');
+    });
+  });
+});
+
+describe('a password given as a function', () => {
+  it('is called once per connection and logs in with what it returns', async () => {
+    const server = await faultServer({
+      kind: 'login-response',
+      response: 'OK Logged in',
+      capabilities: LOGIN_ONLY,
+    });
+    let calls = 0;
+    const connector = new ImapConnector({
+      host: server.host,
+      port: server.port,
+      username: 'alice@example.test',
+      password: async () => {
+        calls += 1;
+        return canary;
+      },
+      security: 'none',
+      timeouts: fastTimeouts,
+    });
+    expect(calls).toBe(0);
+    const result = await connector.testConnection();
+    expect(result.ok).toBe(true);
+    expect(calls).toBe(1);
+    expect(server.received().some((line) => line.includes(quotedCanary))).toBe(true);
+  });
+
+  const failingProviders: Array<[string, PasswordProvider]> = [
+    ['rejects', () => Promise.reject(new Error('vault sealed'))],
+    [
+      'throws',
+      () => {
+        throw new TypeError('no vault client');
+      },
+    ],
+    ['resolves to an empty string', async () => ''],
+    ['resolves to something else than text', async () => 42 as unknown as string],
+  ];
+  it.each(failingProviders)(
+    'fails with PASSWORD_UNAVAILABLE, without connecting or retrying, when it %s',
+    async (_name, provider) => {
+      const server = await faultServer({ kind: 'login-response', response: 'OK' });
+      const connector = new ImapConnector({
+        host: server.host,
+        port: server.port,
+        username: 'alice@example.test',
+        password: provider,
+        security: 'none',
+      });
+      const result = await connector.testConnection();
+      expect(result).toMatchObject({
+        ok: false,
+        code: 'PASSWORD_UNAVAILABLE',
+        retryable: false,
+        httpStatus: 500,
+      });
+      const error = await connector
+        .countSignals({ since: '2026-01-01T00:00:00Z', until: '2026-02-01T00:00:00Z' })
+        .catch((failure: unknown) => failure);
+      expect(error).toMatchObject({ code: 'PASSWORD_UNAVAILABLE', detail: { attempts: 1 } });
+      expect(server.connections()).toBe(0);
+    },
+  );
+
+  it('keeps the provider error as cause', async () => {
+    const connector = new ImapConnector({
+      host: '127.0.0.1',
+      port: 1,
+      username: 'alice@example.test',
+      password: () => Promise.reject(new Error('vault sealed')),
+    });
+    const error = await connector
+      .countSignals({ since: '2026-01-01T00:00:00Z', until: '2026-02-01T00:00:00Z' })
+      .catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(ImapConnectorError);
+    expect((error as Error).cause).toMatchObject({ message: 'vault sealed' });
+  });
+
+  it('gives up after timeouts.loginMs, and aborts the request it was given', async () => {
+    let providerSignal: AbortSignal | undefined;
+    const connector = new ImapConnector({
+      host: '127.0.0.1',
+      port: 1,
+      username: 'alice@example.test',
+      password: ({ signal }) => {
+        providerSignal = signal;
+        return new Promise<string>(() => {});
+      },
+      timeouts: { loginMs: 300 },
+    });
+    const baseline = activeHandleCount();
+    const startedAt = Date.now();
+    const result = await connector.testConnection();
+    expect(result).toMatchObject({ ok: false, code: 'PASSWORD_UNAVAILABLE' });
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect(providerSignal?.aborted).toBe(true);
+    await expectHandlesReleased(baseline);
+  });
+
+  it('is cancelled by the caller’s AbortSignal', async () => {
+    const connector = new ImapConnector({
+      host: '127.0.0.1',
+      port: 1,
+      username: 'alice@example.test',
+      password: () => new Promise<string>(() => {}),
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const startedAt = Date.now();
+    const result = await connector.testConnection({ signal: controller.signal });
+    expect(result).toMatchObject({ ok: false, code: 'ABORTED' });
+    expect(Date.now() - startedAt).toBeLessThan(500);
+  });
+});
+
+describe.skipIf(certificate === undefined)('TLS versions', () => {
+  it('refuses a server that offers nothing newer than TLS 1.1 (TLS_HANDSHAKE_FAILED)', async () => {
+    if (certificate === undefined) return;
+    // SECLEVEL=0 lets this OpenSSL speak TLS 1.1 at all, so the refusal is the client's own minVersion.
+    const server = tls.createServer(
+      { ...certificate, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+      (socket) => socket.end('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n'),
+    );
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no address');
+
+    const legacyProtocol = await new Promise<string | null>((resolve, reject) => {
+      const probe = tls.connect(
+        {
+          host: '127.0.0.1',
+          port: address.port,
+          rejectUnauthorized: false,
+          minVersion: 'TLSv1',
+          ciphers: 'DEFAULT@SECLEVEL=0',
+        },
+        () => {
+          resolve(probe.getProtocol());
+          probe.destroy();
+        },
+      );
+      probe.on('error', reject);
+    });
+    expect(legacyProtocol).toBe('TLSv1.1');
+
+    const { code } = await failWithoutLeaking('testConnection', 'string', {
+      port: address.port,
+      security: 'tls',
+      tls: { rejectUnauthorized: false },
+    });
+    expect(code).toBe('TLS_HANDSHAKE_FAILED');
+  });
+});
