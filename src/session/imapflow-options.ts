@@ -2,11 +2,12 @@ import { rootCertificates } from 'node:tls';
 import type { ImapFlowOptions, Logger } from 'imapflow';
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 
-// Bounds on what a hostile or broken server can make the client buffer. A SEARCH answer for a
-// million-message mailbox is a ~7 MB line; nothing legitimate a count reads comes near these.
-const MAX_LINE_BYTES = 64 * 1024 * 1024;
-const MAX_LITERAL_BYTES = 16 * 1024 * 1024;
-const MAX_RESPONSE_BYTES = 80 * 1024 * 1024;
+// Bounds on what a hostile or broken server can make the client buffer (docs/reliability.md). A SEARCH
+// answer for a million-message mailbox is a ~7 MB line (imapflow also stops at a million values in one
+// response); the only literals a count reads are mailbox names and Message-ID headers.
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+const MAX_LITERAL_BYTES = 1024 * 1024;
+const MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
 
 /** Why a session is opened: a test needs no compression; a count benefits from it. */
 export type SessionPurpose = 'test' | 'count';
