@@ -165,6 +165,19 @@ describe('countSignals against hostile servers', () => {
     expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
   });
 
+  it('refuses a SEARCH with more results than the mailbox has messages (RESPONSE_TOO_LARGE)', async () => {
+    const { error } = await countAgainst(
+      mailboxScenario(januaryMailboxes, (stage, command, session) => {
+        if (stage.command !== 'SEARCH') return false;
+        session.untagged(`SEARCH ${Array.from({ length: 50 }, (_, index) => index + 1).join(' ')}`);
+        session.tagged(command.tag, 'OK Search completed.');
+        return true;
+      }),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(error.detail.limit).toBe('SEARCH returned 50 results for a mailbox of 3 messages');
+  });
+
   it('ends a greeting that never finishes at greetingMs (GREETING_TIMEOUT)', async () => {
     const { error, elapsedMs } = await countAgainst({
       kind: 'script',

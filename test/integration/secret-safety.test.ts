@@ -282,6 +282,19 @@ describe('a password given as a function', () => {
     await expectHandlesReleased(baseline);
   });
 
+  it('counts against timeouts.testConnectionMs when that is shorter than loginMs', async () => {
+    const connector = new ImapConnector({
+      host: '127.0.0.1',
+      port: 1,
+      username: 'alice@example.test',
+      password: () => new Promise<string>(() => {}),
+      timeouts: { loginMs: 10_000, testConnectionMs: 300 },
+    });
+    const result = await connector.testConnection();
+    expect(result).toMatchObject({ ok: false, code: 'PASSWORD_UNAVAILABLE' });
+    if (!result.ok) expect(result.elapsedMs).toBeLessThan(1_000);
+  });
+
   it('is cancelled by the caller’s AbortSignal', async () => {
     const connector = new ImapConnector({
       host: '127.0.0.1',
