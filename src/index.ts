@@ -52,6 +52,6 @@ export type {
 export type { ImapConnectorErrorJson, ImapConnectorErrorOptions } from './errors/imap-connector-error.js';
 export { ImapConnectorError } from './errors/imap-connector-error.js';
 export type { MailboxRole, MailboxRoleAssignment, RoleSource } from './mailboxes/role-detection.js';
-export type { RetryOptions } from './retry/retry-policy.js';
+export type { RetryOptions, RetryPolicy } from './retry/retry-policy.js';
 export { defaultRetryPolicy } from './retry/retry-policy.js';
 export type { ConnectorLogger } from './session/connector-logger.js';

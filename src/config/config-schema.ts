@@ -128,6 +128,7 @@ const configShape = z.strictObject({
       loginMs: timeoutField,
       commandMs: timeoutField,
       testConnectionMs: timeoutField,
+      countSignalsMs: timeoutField,
     })
     .optional(),
   mailboxes: z

@@ -12,6 +12,11 @@ export interface ConnectionTimeouts {
   readonly commandMs: number;
   /** Upper bound for a whole `testConnection()` call, whatever the stage. Default 15 000. */
   readonly testConnectionMs: number;
+  /**
+   * Upper bound for one try of `countSignals()` (one connection), whatever the stage: a server that keeps
+   * trickling bytes never trips `commandMs`, this ends it. Default 600 000 (10 minutes).
+   */
+  readonly countSignalsMs: number;
 }
 
 /** The defaults: a Test click against a black-holed host answers within 15 s, not imapflow's 90 s. */
@@ -21,6 +26,7 @@ export const defaultTimeouts: ConnectionTimeouts = {
   loginMs: 10_000,
   commandMs: 30_000,
   testConnectionMs: 15_000,
+  countSignalsMs: 600_000,
 };
 
 /** The largest timeout accepted for any stage: 10 minutes. */

@@ -96,6 +96,7 @@ async function countOnce(
     purpose: 'count',
     logger: context.logger,
     signal: options.signal,
+    overallTimeoutMs: config.timeouts.countSignalsMs,
   });
   try {
     const counter = new SignalCounter(session, range, buckets, context.selection);

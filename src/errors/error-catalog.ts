@@ -249,7 +249,7 @@ const catalogRows = {
     httpStatus: 502,
     retryable: false,
     meaning:
-      'A response exceeded a limit the SDK enforces so a broken or hostile server cannot exhaust memory or time: a line, a literal or a response too long, too many responses to one command, more search results than messages, or a count past `timeouts.countSignalsMs`.',
+      'A response exceeded a limit the SDK enforces so a broken or hostile server cannot exhaust memory or time: a line, a literal or a response too long, too many responses to one command, or more results than the mailbox has messages. `detail.limit` says which.',
     fix: 'Check that host and port point at the real IMAP service of your provider; if they do, report the server software to its vendor.',
   },
   ABORTED: {

@@ -13,8 +13,11 @@ export interface RetryOptions {
 
 /** A validated {@link RetryOptions}, every field present. */
 export interface RetryPolicy {
+  /** Tries in all, the first one included. */
   readonly attempts: number;
+  /** The wait before the second try, in milliseconds. */
   readonly initialDelayMs: number;
+  /** The longest wait, in milliseconds. */
   readonly maxDelayMs: number;
 }
 

@@ -103,7 +103,8 @@ export class ImapSession {
    */
   static async open(config: ImapConnectorConfig, options: SessionOptions): Promise<ImapSession> {
     const password = await resolvePassword(config.password, {
-      timeoutMs: config.timeouts.loginMs,
+      // Fetching the password is part of logging in, and of the operation's overall budget.
+      timeoutMs: Math.min(config.timeouts.loginMs, options.overallTimeoutMs ?? Number.POSITIVE_INFINITY),
       signal: options.signal,
     });
     const session = new ImapSession(config, password, options);

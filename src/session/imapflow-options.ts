@@ -1,12 +1,13 @@
-import { rootCertificates } from 'node:tls';
 import type { ImapFlowOptions, Logger } from 'imapflow';
 import type { ImapConnectorConfig } from '../config/config-schema.js';
+import { MIN_TLS_VERSION, secureContextTrusting } from './tls-context.js';
 
-// Bounds on what a hostile or broken server can make the client buffer. A SEARCH answer for a
-// million-message mailbox is a ~7 MB line; nothing legitimate a count reads comes near these.
-const MAX_LINE_BYTES = 64 * 1024 * 1024;
-const MAX_LITERAL_BYTES = 16 * 1024 * 1024;
-const MAX_RESPONSE_BYTES = 80 * 1024 * 1024;
+// Bounds on what a hostile or broken server can make the client buffer (docs/reliability.md). A SEARCH
+// answer for a million-message mailbox is a ~7 MB line (imapflow also stops at a million values in one
+// response); the only literals a count reads are mailbox names and Message-ID headers.
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+const MAX_LITERAL_BYTES = 1024 * 1024;
+const MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
 
 /** Why a session is opened: a test needs no compression; a count benefits from it. */
 export type SessionPurpose = 'test' | 'count';
@@ -36,10 +37,9 @@ export function imapFlowOptionsOf(
     doSTARTTLS: config.security === 'starttls' ? true : config.security === 'none' ? false : undefined,
     ...(config.tls.servername === undefined ? {} : { servername: config.tls.servername }),
     tls: {
-      // Node replaces its trusted roots with `ca`; the SDK adds to them instead.
-      ...(config.tls.ca.length > 0 ? { ca: [...rootCertificates, ...config.tls.ca] } : {}),
+      ...secureContextOption(config.tls.ca),
       rejectUnauthorized: config.tls.rejectUnauthorized,
-      minVersion: 'TLSv1.2',
+      minVersion: MIN_TLS_VERSION,
     },
     auth: { user: config.username, pass: password },
     logger,
@@ -54,4 +54,11 @@ export function imapFlowOptionsOf(
     maxLiteralSize: MAX_LITERAL_BYTES,
     maxResponseSize: MAX_RESPONSE_BYTES,
   };
+}
+
+function secureContextOption(ca: readonly string[]): {
+  secureContext?: ReturnType<typeof secureContextTrusting>;
+} {
+  const secureContext = secureContextTrusting(ca);
+  return secureContext === undefined ? {} : { secureContext };
 }

@@ -282,6 +282,19 @@ describe('a password given as a function', () => {
     await expectHandlesReleased(baseline);
   });
 
+  it('counts against timeouts.testConnectionMs when that is shorter than loginMs', async () => {
+    const connector = new ImapConnector({
+      host: '127.0.0.1',
+      port: 1,
+      username: 'alice@example.test',
+      password: () => new Promise<string>(() => {}),
+      timeouts: { loginMs: 10_000, testConnectionMs: 300 },
+    });
+    const result = await connector.testConnection();
+    expect(result).toMatchObject({ ok: false, code: 'PASSWORD_UNAVAILABLE' });
+    if (!result.ok) expect(result.elapsedMs).toBeLessThan(1_000);
+  });
+
   it('is cancelled by the caller’s AbortSignal', async () => {
     const connector = new ImapConnector({
       host: '127.0.0.1',
@@ -298,25 +311,33 @@ describe('a password given as a function', () => {
   });
 });
 
-describe.skipIf(certificate === undefined)('TLS versions', () => {
-  it('refuses a server that offers nothing newer than TLS 1.1 (TLS_HANDSHAKE_FAILED)', async () => {
-    if (certificate === undefined) return;
-    // SECLEVEL=0 lets this OpenSSL speak TLS 1.1 at all, so the refusal is the client's own minVersion.
-    const server = tls.createServer(
-      { ...certificate, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
-      (socket) => socket.end('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n'),
-    );
-    server.on('tlsClientError', () => {});
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no address');
+/** A TLS server that speaks nothing newer than TLS 1.1, and its port. */
+async function startLegacyTlsServer(key: string, cert: string): Promise<number> {
+  // SECLEVEL=0 lets this OpenSSL speak TLS 1.1 at all, so the refusal is the client's own minVersion.
+  const server = tls.createServer(
+    { key, cert, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+    (socket) => socket.end('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n'),
+  );
+  server.on('tlsClientError', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no address');
+  return address.port;
+}
 
+describe.skipIf(certificate === undefined)('TLS versions', () => {
+  it.each([
+    ['trusted through tls.ca (a shared TLS context)', 'ca'],
+    ['with certificate checks off', 'unchecked'],
+  ] as const)('refuses a server capped at TLS 1.1 with TLS_HANDSHAKE_FAILED, %s', async (_name, trust) => {
+    if (certificate === undefined) return;
+    const port = await startLegacyTlsServer(certificate.key, certificate.cert);
     const legacyProtocol = await new Promise<string | null>((resolve, reject) => {
       const probe = tls.connect(
         {
           host: '127.0.0.1',
-          port: address.port,
+          port,
           rejectUnauthorized: false,
           minVersion: 'TLSv1',
           ciphers: 'DEFAULT@SECLEVEL=0',
@@ -328,12 +349,12 @@ describe.skipIf(certificate === undefined)('TLS versions', () => {
       );
       probe.on('error', reject);
     });
+    // The server really speaks TLS 1.1 to a client that allows it.
     expect(legacyProtocol).toBe('TLSv1.1');
-
     const { code } = await failWithoutLeaking('testConnection', 'string', {
-      port: address.port,
+      port,
       security: 'tls',
-      tls: { rejectUnauthorized: false },
+      tls: trust === 'ca' ? { ca: certificate.cert } : { rejectUnauthorized: false },
     });
     expect(code).toBe('TLS_HANDSHAKE_FAILED');
   });

@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ConnectionTimeouts, ImapConnector, ImapConnectorError } from '../../src/index.js';
+import { activeHandleCount, expectHandlesReleased } from '../harness/active-handles.js';
+import type { FaultScenario } from '../harness/fault-scenarios.js';
+import { type FaultConnection, type FaultServer, startFaultServer } from '../harness/fault-server.js';
+import {
+  type FaultInjector,
+  januaryMailboxes,
+  januaryRange,
+  mailboxScenario,
+} from '../harness/mailbox-server.js';
+
+/**
+ * The growth of this process's resident memory a hostile server may cause, client and fault server
+ * together (docs/reliability.md states it). Without the SDK's caps these servers grow it without limit.
+ */
+const RSS_BOUND_BYTES = 128 * 1024 * 1024;
+const timeouts: Partial<ConnectionTimeouts> = {
+  connectMs: 2_000,
+  greetingMs: 1_000,
+  loginMs: 2_000,
+  commandMs: 2_000,
+};
+
+let server: FaultServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** Samples RSS until stopped; returns the peak growth over the value at start. */
+function watchRss(): () => number {
+  global.gc?.();
+  const start = process.memoryUsage.rss();
+  let peak = start;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 10);
+  return () => {
+    clearInterval(timer);
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return peak - start;
+  };
+}
+
+async function countAgainst(
+  scenario: FaultScenario,
+  overrides: Partial<ConnectionTimeouts> = {},
+): Promise<{ error: ImapConnectorError; elapsedMs: number; rssGrowth: number }> {
+  server = await startFaultServer(scenario);
+  const connector = new ImapConnector(
+    {
+      host: server.host,
+      port: server.port,
+      username: 'alice@example.test',
+      password: 'secret',
+      security: 'none',
+      timeouts: { ...timeouts, ...overrides },
+    },
+    { retry: { attempts: 1 } },
+  );
+  const baseline = activeHandleCount();
+  const stopWatching = watchRss();
+  const startedAt = Date.now();
+  const outcome = await connector.countSignals(januaryRange).catch((failure: unknown) => failure);
+  const elapsedMs = Date.now() - startedAt;
+  const rssGrowth = stopWatching();
+  if (!(outcome instanceof ImapConnectorError))
+    throw new Error(`expected a failure, got ${JSON.stringify(outcome)}`);
+  await server.close();
+  server = undefined;
+  await expectHandlesReleased(baseline);
+  return { error: outcome, elapsedMs, rssGrowth };
+}
+
+/** Writes chunks until the client goes away, respecting backpressure (so the flood is the client's problem). */
+async function flood(conn: FaultConnection, chunk: () => string): Promise<void> {
+  while (!conn.closed) await conn.send(chunk());
+}
+
+const at =
+  (command: string, fault: (conn: FaultConnection) => void): FaultInjector =>
+  (stage) => {
+    if (stage.command !== command) return false;
+    fault(stage.connection);
+    return true;
+  };
+
+const UNTAGGED_BATCH = '* OK [ALERT] still here\r\n'.repeat(2_000);
+const FETCH_BATCH = '* 1 FETCH (UID 1 INTERNALDATE "05-Jan-2026 10:00:00 +0000")\r\n'.repeat(1_000);
+
+describe('countSignals against hostile servers', () => {
+  it('stops an endless stream of untagged responses (RESPONSE_TOO_LARGE)', async () => {
+    const { error, rssGrowth } = await countAgainst(
+      mailboxScenario(
+        januaryMailboxes,
+        at('LIST', (conn) => void flood(conn, () => UNTAGGED_BATCH)),
+      ),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', retryable: false });
+    expect(error.detail.limit).toMatch(/untagged responses/);
+    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+  });
+
+  it('stops an endless stream of FETCH rows (RESPONSE_TOO_LARGE)', async () => {
+    const { error, rssGrowth } = await countAgainst(
+      mailboxScenario(
+        januaryMailboxes,
+        at('FETCH', (conn) => void flood(conn, () => FETCH_BATCH)),
+      ),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(error.detail.limit).toMatch(/FETCH sent more than/);
+    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+  });
+
+  it('refuses a literal announcing gigabytes without reading it (RESPONSE_TOO_LARGE)', async () => {
+    const { error, rssGrowth } = await countAgainst(
+      mailboxScenario(
+        januaryMailboxes,
+        at('LIST', (conn) => {
+          conn.writeRaw('* LIST (\\HasNoChildren) "/" {4294967296}\r\n');
+          void flood(conn, () => 'x'.repeat(64 * 1024));
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', detail: { limit: 'literal size' } });
+    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+  });
+
+  it('stops a response line without end (RESPONSE_TOO_LARGE)', async () => {
+    const { error, rssGrowth } = await countAgainst(
+      mailboxScenario(
+        januaryMailboxes,
+        at('SEARCH', (conn) => {
+          conn.writeRaw('* SEARCH');
+          void flood(conn, () => ' 1'.repeat(32 * 1024));
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', detail: { limit: 'response line length' } });
+    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+  });
+
+  it('stops a SEARCH answering millions of UIDs (RESPONSE_TOO_LARGE)', async () => {
+    const { error, rssGrowth } = await countAgainst(
+      mailboxScenario(
+        januaryMailboxes,
+        at('SEARCH', (conn) => {
+          void (async () => {
+            await conn.send('* SEARCH');
+            let uid = 1;
+            const last = 3_000_000;
+            while (!conn.closed && uid <= last) {
+              const batch: number[] = [];
+              for (let i = 0; i < 10_000 && uid <= last; i += 1, uid += 1) batch.push(uid);
+              await conn.send(` ${batch.join(' ')}`);
+            }
+            if (!conn.closed) await conn.send('\r\n');
+          })();
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+  });
+
+  it('refuses a SEARCH with more results than the mailbox has messages (RESPONSE_TOO_LARGE)', async () => {
+    const { error } = await countAgainst(
+      mailboxScenario(januaryMailboxes, (stage, command, session) => {
+        if (stage.command !== 'SEARCH') return false;
+        session.untagged(`SEARCH ${Array.from({ length: 50 }, (_, index) => index + 1).join(' ')}`);
+        session.tagged(command.tag, 'OK Search completed.');
+        return true;
+      }),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(error.detail.limit).toBe('SEARCH returned 50 results for a mailbox of 3 messages');
+  });
+
+  it('ends a greeting that never finishes at greetingMs (GREETING_TIMEOUT)', async () => {
+    const { error, elapsedMs } = await countAgainst({
+      kind: 'script',
+      run: (conn) => {
+        conn.writeRaw('* OK [CAPABILITY IMAP4rev1');
+        const timer = setInterval(() => conn.writeRaw(' X'), 50);
+        conn.onClose(() => clearInterval(timer));
+      },
+    });
+    expect(error).toMatchObject({ code: 'GREETING_TIMEOUT' });
+    expect(elapsedMs).toBeLessThan(1_000 + 500);
+  });
+
+  it('ends a response that trickles forever at countSignalsMs, though no single silence is long', async () => {
+    const { error, elapsedMs } = await countAgainst(
+      mailboxScenario(
+        januaryMailboxes,
+        at('SEARCH', (conn) => {
+          conn.writeRaw('* SEARCH');
+          const timer = setInterval(() => conn.writeRaw(' 1'), 100);
+          conn.onClose(() => clearInterval(timer));
+        }),
+      ),
+      { countSignalsMs: 1_500 },
+    );
+    expect(error).toMatchObject({ code: 'COMMAND_TIMEOUT', detail: { timeoutMs: 1_500 } });
+    expect(elapsedMs).toBeLessThan(1_500 + 500);
+  });
+});
