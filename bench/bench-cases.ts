@@ -85,13 +85,11 @@ export async function countWithBaseline(target: CaseTarget, spec: CountSpec): Pr
   for (const mailbox of spec.mailboxes) {
     const lock = await client.getMailboxLock(mailbox.path, { readOnly: true });
     try {
-      const uids = await client.search(
-        { since: new Date(since - 86_400_000), before: new Date(until + 86_400_000) },
-        { uid: true },
-      );
-      if (!uids || uids.length === 0) continue;
+      // A search object, not a UID array: imapflow packs its result into ranges (an array is sent
+      // comma-joined and overflows the server's line limit on a year of mail).
+      const window = { since: new Date(since - 86_400_000), before: new Date(until + 86_400_000) };
       const tally = counts[mailbox.counts];
-      for await (const message of client.fetch(uids, { internalDate: true }, { uid: true })) {
+      for await (const message of client.fetch(window, { internalDate: true }, { uid: true })) {
         const at = message.internalDate instanceof Date ? message.internalDate.getTime() : Number.NaN;
         const index = bucketOf(boundaries, at);
         if (index >= 0) tally[index] = (tally[index] ?? 0) + 1;

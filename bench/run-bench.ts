@@ -88,11 +88,16 @@ interface Sample {
 
 const runnerPath = fileURLToPath(new URL('case-runner.ts', import.meta.url));
 
-function runCase(request: CaseRequest): Promise<Extract<CaseReply, { ok: true }>> {
+function runCase(request: CaseRequest, onWarmed: () => void): Promise<Extract<CaseReply, { ok: true }>> {
   return new Promise((resolve, reject) => {
     const child = fork(runnerPath, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
     let replied = false;
-    child.once('message', (reply: CaseReply) => {
+    child.on('message', (reply: CaseReply | { warmed: true }) => {
+      if ('warmed' in reply) {
+        onWarmed();
+        child.send('go');
+        return;
+      }
       replied = true;
       if (reply.ok) resolve(reply);
       else reject(new Error(`${request.implementation}: ${reply.error}`));
@@ -114,7 +119,7 @@ async function measure(
       ? server.tlsProxy
       : server.plainProxy;
   proxy.reset();
-  const reply = await runCase(request);
+  const reply = await runCase(request, () => proxy.reset());
   const counters = { ...proxy.counters };
   const exact =
     expected === undefined || reply.counts === undefined
