@@ -12,7 +12,8 @@ const until = days[days.length - 1] ?? 0;
 const tunings: ArrivalSearchTuning[] = [];
 for (const samplesPerBoundary of [0.5, 1, 2])
   for (const readAllBelow of [6, 12, 24])
-    for (const probeWidth of [2, 4, 6]) tunings.push({ samplesPerBoundary, readAllBelow, probeWidth });
+    for (const probeWidth of [2, 4, 6])
+      tunings.push({ samplesPerBoundary, readAllBelow, probeWidth, readWholeListBelow: 3 });
 for (const tuning of tunings) {
   let rows = 0;
   let rounds = 0;

@@ -12,9 +12,16 @@ export interface ArrivalSearchTuning {
   readonly readAllBelow: number;
   /** Positions read around each interpolated estimate. */
   readonly probeWidth: number;
+  /** Lists shorter than this many positions per boundary are read whole, in one round. */
+  readonly readWholeListBelow: number;
 }
 
-const DEFAULT_TUNING: ArrivalSearchTuning = { samplesPerBoundary: 1, readAllBelow: 12, probeWidth: 2 };
+const DEFAULT_TUNING: ArrivalSearchTuning = {
+  samplesPerBoundary: 1,
+  readAllBelow: 12,
+  probeWidth: 2,
+  readWholeListBelow: 3,
+};
 const MAX_ROUNDS = 64;
 
 /**
@@ -59,7 +66,12 @@ export async function arrivalPositionsOf(
     ({ below, atOrAbove } = known.bracketsOf(boundaries, length));
   };
 
-  await read(coarseSample(length, Math.ceil(boundaries.length * tuning.samplesPerBoundary)));
+  const wholeList = length < boundaries.length * tuning.readWholeListBelow;
+  await read(
+    wholeList
+      ? Array.from({ length }, (_, position) => position)
+      : coarseSample(length, Math.ceil(boundaries.length * tuning.samplesPerBoundary)),
+  );
   for (let round = 0; ; round += 1) {
     const probes: number[] = [];
     boundaries.forEach((boundary, index) => {

@@ -21,8 +21,9 @@ export interface SignalBucket {
  *   boundary's position in that list is found by reading a few INTERNALDATEs (interpolation search), so a
  *   bucket's count is a difference of positions; totals whose window lies wholly inside the range take the
  *   server's count after checking the earliest and latest dates (servers with SORT; no deduplication);
- * - `interior-count`: ESEARCH `COUNT` of the dates certainly inside the range, plus the exact dates of
- *   the messages near both ends (totals on servers with ESEARCH);
+ * - `interior-count`: ESEARCH `COUNT` (or, without ESEARCH, the length of a plain SEARCH answer) of the
+ *   dates certainly inside the range, plus the exact dates of the messages near both ends (totals on
+ *   servers without SORT);
  * - `fetch-dates`: the INTERNALDATE of every message in a date window a little wider than the range,
  *   filtered and bucketed exactly (any server; also used for buckets and deduplication);
  * - `empty`: the mailbox has no messages, nothing was searched.

@@ -148,6 +148,17 @@ describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovec
     expect(shape(counts)).toEqual(expected(from, to, [from, to]));
   });
 
+  it('counts a total on a server without SORT or ESEARCH from the interior UID list and the edge dates', async () => {
+    const from = (boundaries[2] ?? 0) - 1000;
+    const to = (boundaries[17] ?? 0) + 1000;
+    const counts = await connector(reduced, reducedUser).countSignals({
+      since: new Date(from),
+      until: new Date(to),
+    });
+    expect(countedWith(counts)).toEqual(['interior-count']);
+    expect(shape(counts)).toEqual(expected(from, to, [from, to]));
+  });
+
   it('counts everything when the range holds the whole mailbox', async () => {
     const from = Date.UTC(2000, 0, 1);
     const to = Date.UTC(2030, 0, 1);
