@@ -16,13 +16,19 @@ export interface SignalBucket {
 
 /**
  * How a mailbox was counted:
- * - `interior-count`: ESEARCH `COUNT` of the dates certainly inside the range, plus the exact dates of
- *   the messages near both ends (totals on servers with ESEARCH);
+ * - `arrival-order`: the server sorts the messages of a date window a little wider than the range by
+ *   arrival (RFC 5256 SORT ARRIVAL, i.e. INTERNALDATE; compact with RFC 5267 ESORT), and each bucket
+ *   boundary's position in that list is found by reading a few INTERNALDATEs (interpolation search), so a
+ *   bucket's count is a difference of positions; totals whose window lies wholly inside the range take the
+ *   server's count after checking the earliest and latest dates (servers with SORT; no deduplication);
+ * - `interior-count`: ESEARCH `COUNT` (or, without ESEARCH, the length of a plain SEARCH answer) of the
+ *   dates certainly inside the range, plus the exact dates of the messages near both ends (totals on
+ *   servers without SORT);
  * - `fetch-dates`: the INTERNALDATE of every message in a date window a little wider than the range,
  *   filtered and bucketed exactly (any server; also used for buckets and deduplication);
  * - `empty`: the mailbox has no messages, nothing was searched.
  */
-export type CountingStrategy = 'interior-count' | 'fetch-dates' | 'empty';
+export type CountingStrategy = 'arrival-order' | 'interior-count' | 'fetch-dates' | 'empty';
 
 /** What deduplication applied: none, or by which identity a message seen in several mailboxes counted once. */
 export type Deduplication = 'none' | 'message-id' | 'email-id';
@@ -53,7 +59,7 @@ export interface CountedMailbox {
 
 /** A non-fatal remark about a count: the numbers are right, but something is worth knowing. */
 export interface CountWarning {
-  /** A stable code, e.g. `role_guessed_by_name`, `no_sent_mailbox`, `mailbox_unavailable`, `esearch_mismatch`. */
+  /** A stable code, e.g. `role_guessed_by_name`, `no_sent_mailbox`, `mailbox_unavailable`, `esearch_mismatch`, `arrival_order_unusable`. */
   readonly code: string;
   /** A sentence for logs or an admin. */
   readonly message: string;

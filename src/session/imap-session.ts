@@ -5,6 +5,7 @@ import type { ConnectionPhase } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { secretFormsOf } from '../errors/secret-redaction.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
+import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
 import type { ConnectorLogger } from './connector-logger.js';
 import { classifyFailure, type SessionViolation, transientCodeOfResponse } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
@@ -258,6 +259,33 @@ export class ImapSession {
     });
   }
 
+  /**
+   * UIDs of the open mailbox's messages on server-local dates in `[sinceDay, beforeDay)`, in arrival
+   * order (RFC 5256 SORT ARRIVAL: by INTERNALDATE), compact with ESORT (RFC 5267 `RETURN (ALL)`).
+   *
+   * @param window - UTC midnights; only their dates are sent.
+   * @returns UIDs in arrival order, or `undefined` when the server has no SORT or refuses it.
+   */
+  async sortByArrival(window: DateWindow): Promise<number[] | undefined> {
+    const capabilities = this.capabilities;
+    if (!capabilities.includes('SORT')) return undefined;
+    return this.#guard(() =>
+      refusalAsUndefined(sortUidsByArrival(this.#client, window, capabilities.includes('ESORT'))),
+    );
+  }
+
+  /**
+   * The earliest and the latest message (in arrival order) on server-local dates in
+   * `[sinceDay, beforeDay)`, and their number, without the list (RFC 5267 `RETURN (MIN MAX COUNT)`).
+   *
+   * @param window - UTC midnights.
+   * @returns The summary, or `undefined` when the server has no ESORT or refuses it.
+   */
+  async summarizeByArrival(window: DateWindow): Promise<ArrivalSummary | undefined> {
+    if (!this.capabilities.includes('ESORT')) return undefined;
+    return this.#guard(() => refusalAsUndefined(summarizeByArrival(this.#client, window)));
+  }
+
   /** Logs out politely (bounded wait), then closes. Never throws. */
   async logout(): Promise<void> {
     if (this.#closed) return;
@@ -455,6 +483,15 @@ function isTransientRefusal(error: unknown): boolean {
 
 function tooManyRows(requested: number): SessionViolation {
   return { code: 'RESPONSE_TOO_LARGE', description: `FETCH sent more than the ${requested} rows asked for` };
+}
+
+async function refusalAsUndefined<T>(work: Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isCommandRefusal(error)) return undefined;
+    throw error;
+  }
 }
 
 function isConnectionGone(error: unknown): boolean {

@@ -21,6 +21,7 @@ const ALLOWED_COMMANDS = new Set([
   'LIST',
   'EXAMINE',
   'UID SEARCH',
+  'UID SORT',
   'UID FETCH',
   'LOGOUT',
   'NOOP',

@@ -1,0 +1,54 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { createMailUser, type DovecotServer, startDovecot } from '../test/harness/dovecot/dovecot-server.js';
+import type { DovecotVariant } from '../test/harness/dovecot/dovecot-variants.js';
+import { CountingProxy } from './counting-proxy.js';
+
+/** A Dovecot instance serving the cached Maildir, behind counting proxies. */
+export interface BenchServer {
+  readonly variant: string;
+  readonly server: DovecotServer;
+  readonly username: string;
+  readonly password: string;
+  /** In front of the plaintext port. */
+  readonly plainProxy: CountingProxy;
+  /** In front of the implicit-TLS port. */
+  readonly tlsProxy: CountingProxy;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Dovecot variant whose only account's Maildir is the cached, pre-written one.
+ *
+ * @param variant - Capabilities and time zone.
+ * @param maildir - The cached Maildir.
+ * @returns The server, the account and the proxies.
+ */
+export async function startBenchServer(variant: DovecotVariant, maildir: string): Promise<BenchServer> {
+  const server = await startDovecot(variant);
+  const user = createMailUser(server, 'bench');
+  const home = path.join(path.dirname(server.passwdDirectory), 'home', user.username);
+  mkdirSync(home, { recursive: true });
+  const owner = statSync(path.dirname(home));
+  chownSync(home, owner.uid, owner.gid);
+  symlinkSync(maildir, path.join(home, 'Maildir'));
+  if (process.getuid?.() === 0) {
+    execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, path.dirname(maildir)]);
+  }
+  const plainProxy = await CountingProxy.start(server.plainPort);
+  const tlsProxy = await CountingProxy.start(server.tlsPort);
+  return {
+    variant: variant.name,
+    server,
+    username: user.username,
+    password: user.password,
+    plainProxy,
+    tlsProxy,
+    async stop() {
+      await plainProxy.stop();
+      await tlsProxy.stop();
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// One benchmark case per process, so that peak RSS belongs to that case alone.
+import {
+  type CaseOutcome,
+  type CaseTarget,
+  type CountSpec,
+  countWithBaseline,
+  countWithSdk,
+  testWithRawMinimum,
+  testWithSdk,
+} from './bench-cases.js';
+
+/** The message the orchestrator sends. */
+export interface CaseRequest {
+  readonly implementation: 'sdk-count' | 'baseline-count' | 'sdk-test' | 'raw-minimum';
+  readonly target: CaseTarget;
+  readonly spec?: CountSpec;
+}
+
+/** The answer. */
+export type CaseReply =
+  | ({ ok: true; maxRssBytes: number; startRssBytes: number } & CaseOutcome)
+  | { ok: false; error: string };
+
+// A connection test is short enough for JIT warm-up to dominate a cold process: both sides run once
+// untimed, the orchestrator resets its counters, then the measured call runs.
+async function runWarm(request: CaseRequest): Promise<CaseOutcome> {
+  if (request.implementation !== 'sdk-test' && request.implementation !== 'raw-minimum') return run(request);
+  await run(request);
+  await new Promise<void>((resolve) => {
+    process.once('message', () => resolve());
+    process.send?.({ warmed: true });
+  });
+  return run(request);
+}
+
+function run(request: CaseRequest): Promise<CaseOutcome> {
+  const spec = request.spec;
+  switch (request.implementation) {
+    case 'sdk-count':
+      if (!spec) throw new Error('count without spec');
+      return countWithSdk(request.target, spec);
+    case 'baseline-count':
+      if (!spec) throw new Error('count without spec');
+      return countWithBaseline(request.target, spec);
+    case 'sdk-test':
+      return testWithSdk(request.target);
+    case 'raw-minimum':
+      return testWithRawMinimum(request.target);
+  }
+}
+
+process.once('message', (message: CaseRequest) => {
+  const startRssBytes = process.memoryUsage.rss();
+  runWarm(message)
+    .then((outcome) => {
+      const reply: CaseReply = {
+        ok: true,
+        ...outcome,
+        startRssBytes,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      };
+      process.send?.(reply, () => process.exit(0));
+    })
+    .catch((error: unknown) => {
+      const reply: CaseReply = {
+        ok: false,
+        error: `${error instanceof Error ? (error.stack ?? error.message) : String(error)} ${JSON.stringify(error)}`,
+      };
+      process.send?.(reply, () => process.exit(1));
+    });
+});

@@ -1,0 +1,86 @@
+import net from 'node:net';
+
+/** What one proxy saw since the last reset. */
+export interface ProxyCounters {
+  /** Bytes the server sent to the client. */
+  bytesReceived: number;
+  /** Bytes the client sent. */
+  bytesSent: number;
+  /** Client lines that start with a tag and a command: IMAP commands (continuation data excluded). */
+  commands: number;
+}
+
+/**
+ * A TCP proxy in front of a server port that counts bytes in both directions and the IMAP commands the
+ * client sends. It sees TLS as opaque bytes: commands are only counted on plaintext connections.
+ */
+export class CountingProxy {
+  readonly counters: ProxyCounters = { bytesReceived: 0, bytesSent: 0, commands: 0 };
+  readonly #server: net.Server;
+  readonly #sockets = new Set<net.Socket>();
+
+  private constructor(server: net.Server) {
+    this.#server = server;
+  }
+
+  /**
+   * Listens on a free loopback port.
+   *
+   * @param targetPort - The server's port on 127.0.0.1.
+   * @returns The proxy; its port is {@link port}.
+   */
+  static async start(targetPort: number): Promise<CountingProxy> {
+    let proxy: CountingProxy | undefined;
+    const server = net.createServer((client) => proxy?.relay(client, targetPort));
+    proxy = new CountingProxy(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.#server.address() as net.AddressInfo).port;
+  }
+
+  reset(): void {
+    this.counters.bytesReceived = 0;
+    this.counters.bytesSent = 0;
+    this.counters.commands = 0;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  relay(client: net.Socket, targetPort: number): void {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    this.#sockets.add(client);
+    this.#sockets.add(upstream);
+    let pending = '';
+    client.on('data', (chunk: Buffer) => {
+      this.counters.bytesSent += chunk.length;
+      pending += chunk.toString('latin1');
+      const lines = pending.split('\r\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (/^[A-Za-z0-9.]+ [A-Za-z]+( |$)/.test(line)) this.counters.commands += 1;
+      if (pending.length > 65_536) pending = '';
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      this.counters.bytesReceived += chunk.length;
+      client.write(chunk);
+    });
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      this.#sockets.delete(client);
+      this.#sockets.delete(upstream);
+    };
+    client.on('close', close);
+    upstream.on('close', close);
+    client.on('error', close);
+    upstream.on('error', close);
+  }
+}

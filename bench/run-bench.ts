@@ -1,0 +1,365 @@
+// npm run bench [-- --size 100k --runs 5]
+// Counting and connecting on a big seeded mailbox, the SDK side by side with hand-written imapflow code.
+import { execFileSync, fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { DateTime } from 'luxon';
+import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
+import { RawImapClient } from '../test/harness/raw-imap-client.js';
+import type { CaseTarget, CountSpec } from './bench-cases.js';
+import { type BenchServer, startBenchServer } from './bench-server.js';
+import type { CaseReply, CaseRequest } from './case-runner.js';
+import { cachedMaildir } from './maildir-cache.js';
+import { EDGE_ZONE, expectedCounts, generateSeed, SEED_END_MS, type SeededMailbox } from './seed-model.js';
+
+const SEED = 20261125;
+const SERVER_TIME_ZONE = 'Pacific/Auckland';
+const DAY_MS = 86_400_000;
+
+interface Options {
+  size: number;
+  runs: number;
+  output: string;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const value = (name: string) => {
+    const index = argv.indexOf(name);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  const size = parseSize(value('--size') ?? '100k');
+  return {
+    size,
+    runs: Number(value('--runs') ?? 5),
+    output: value('--output') ?? fileURLToPath(new URL('results.json', import.meta.url)),
+  };
+}
+
+function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(text);
+  if (!match) throw new Error(`--size: expected e.g. 10k, 100k or 1M, got ${text}`);
+  const factor = match[2]?.toLowerCase() === 'k' ? 1_000 : match[2]?.toLowerCase() === 'm' ? 1_000_000 : 1;
+  return Math.round(Number(match[1]) * factor);
+}
+
+interface CountCase {
+  readonly name: string;
+  readonly spec: CountSpec;
+}
+
+function countCases(): CountCase[] {
+  const mailboxes = [
+    { path: 'INBOX', counts: 'received' },
+    { path: 'Sent', counts: 'sent' },
+    { path: 'Archive', counts: 'received' },
+    { path: 'Projects', counts: 'received' },
+    { path: 'Clients', counts: 'received' },
+  ] as const;
+  const lastMidnight = DateTime.fromMillis(SEED_END_MS, { zone: EDGE_ZONE }).startOf('day');
+  const days: number[] = [];
+  for (let day = lastMidnight.minus({ days: 365 }); day <= lastMidnight; day = day.plus({ days: 1 }))
+    days.push(day.toMillis());
+  return [
+    {
+      name: 'last 30 days (total)',
+      spec: { boundariesMs: [SEED_END_MS - 30 * DAY_MS, SEED_END_MS], timeZone: 'UTC', mailboxes },
+    },
+    {
+      name: '1 year, daily Europe/Berlin',
+      spec: { boundariesMs: days, granularity: 'day', timeZone: EDGE_ZONE, mailboxes },
+    },
+    {
+      name: 'all time (total)',
+      spec: { boundariesMs: [Date.UTC(2000, 0, 1), SEED_END_MS + DAY_MS], timeZone: 'UTC', mailboxes },
+    },
+  ];
+}
+
+interface Sample {
+  wallMs: number;
+  bytesReceived: number;
+  bytesSent: number;
+  commands: number;
+  maxRssMB: number;
+  strategies?: readonly string[];
+  exact?: boolean;
+}
+
+const runnerPath = fileURLToPath(new URL('case-runner.ts', import.meta.url));
+
+function runCase(request: CaseRequest, onWarmed: () => void): Promise<Extract<CaseReply, { ok: true }>> {
+  return new Promise((resolve, reject) => {
+    const child = fork(runnerPath, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    let replied = false;
+    child.on('message', (reply: CaseReply | { warmed: true }) => {
+      if ('warmed' in reply) {
+        onWarmed();
+        child.send('go');
+        return;
+      }
+      replied = true;
+      if (reply.ok) resolve(reply);
+      else reject(new Error(`${request.implementation}: ${reply.error}`));
+    });
+    child.once('exit', (code) => {
+      if (!replied) reject(new Error(`${request.implementation} exited with ${code}`));
+    });
+    child.send(request);
+  });
+}
+
+async function measure(
+  server: BenchServer,
+  request: CaseRequest,
+  expected: { sent: number[]; received: number[] } | undefined,
+): Promise<Sample> {
+  const proxy =
+    request.implementation === 'sdk-test' || request.implementation === 'raw-minimum'
+      ? server.tlsProxy
+      : server.plainProxy;
+  proxy.reset();
+  const reply = await runCase(request, () => proxy.reset());
+  const counters = { ...proxy.counters };
+  const exact =
+    expected === undefined || reply.counts === undefined
+      ? undefined
+      : JSON.stringify(reply.counts) === JSON.stringify(expected);
+  if (exact === false) {
+    const wrong = expected?.received.flatMap((value, index) =>
+      value === reply.counts?.received[index] && expected.sent[index] === reply.counts?.sent[index]
+        ? []
+        : [index],
+    );
+    process.stderr.write(
+      `!! ${request.implementation} miscounted buckets ${wrong?.slice(0, 10).join(',')}\n`,
+    );
+  }
+  return {
+    wallMs: reply.wallMs,
+    bytesReceived: counters.bytesReceived,
+    bytesSent: counters.bytesSent,
+    commands: reply.commands ?? counters.commands,
+    maxRssMB: reply.maxRssBytes / 1_048_576,
+    ...(reply.strategies ? { strategies: reply.strategies } : {}),
+    ...(exact === undefined ? {} : { exact }),
+  };
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+function summarize(samples: readonly Sample[]) {
+  const times = samples.map((sample) => sample.wallMs);
+  return {
+    wallMs: Math.round(median(times) * 10) / 10,
+    wallMsMin: Math.round(Math.min(...times) * 10) / 10,
+    wallMsMax: Math.round(Math.max(...times) * 10) / 10,
+    bytesReceived: median(samples.map((sample) => sample.bytesReceived)),
+    bytesSent: median(samples.map((sample) => sample.bytesSent)),
+    commands: median(samples.map((sample) => sample.commands)),
+    peakRssMB: Math.round(Math.max(...samples.map((sample) => sample.maxRssMB)) * 10) / 10,
+    strategies: samples[0]?.strategies ?? null,
+    exact: samples.every((sample) => sample.exact !== false) ? (samples[0]?.exact ?? null) : false,
+    runs: samples.length,
+  };
+}
+
+// Dovecot must report, through IMAP, the INTERNALDATE and UID order the seed list says.
+async function verifySeed(server: BenchServer, seed: readonly SeededMailbox[]): Promise<void> {
+  const client = await RawImapClient.login(server.server.plainPort, server.username, server.password);
+  try {
+    for (const mailbox of seed) {
+      const examined = await client.command(`EXAMINE ${mailbox.path}`);
+      const exists = examined.untagged.map((line) => /^\* (\d+) EXISTS/.exec(line)?.[1]).find(Boolean);
+      if (Number(exists) !== mailbox.datesMs.length)
+        throw new Error(`${mailbox.path}: ${exists} messages, seeded ${mailbox.datesMs.length}`);
+      const step = Math.max(1, Math.floor(mailbox.datesMs.length / 200));
+      const uids: number[] = [];
+      for (let uid = 1; uid <= mailbox.datesMs.length; uid += step) uids.push(uid);
+      const fetched = await client.command(`UID FETCH ${uids.join(',')} (INTERNALDATE)`);
+      let checked = 0;
+      for (const line of fetched.untagged) {
+        const match = /UID (\d+) INTERNALDATE "([^"]+)"/.exec(line);
+        if (!match) continue;
+        const atMs = parseInternalDate(match[2] ?? '');
+        const seeded = mailbox.datesMs[Number(match[1]) - 1];
+        if (atMs !== seeded)
+          throw new Error(`${mailbox.path} UID ${match[1]}: ${match[2]} on the server, ${seeded} seeded`);
+        checked += 1;
+      }
+      if (checked !== uids.length) throw new Error(`${mailbox.path}: checked ${checked} of ${uids.length}`);
+    }
+  } finally {
+    await client.logout();
+  }
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+function parseInternalDate(text: string): number {
+  const match = /^\s?(\d+)-(\w{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$/.exec(text);
+  if (!match) return Number.NaN;
+  const [, day, month, year, hour, minute, second, sign, offsetHours, offsetMinutes] = match;
+  const local = Date.UTC(
+    Number(year),
+    MONTHS.indexOf(month ?? ''),
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+  );
+  const offset = (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
+  return sign === '-' ? local + offset : local - offset;
+}
+
+function targetOf(server: BenchServer): CaseTarget {
+  return {
+    host: '127.0.0.1',
+    plainPort: server.plainProxy.port,
+    tlsPort: server.tlsProxy.port,
+    caPem: server.server.caPem,
+    username: server.username,
+    password: server.password,
+  };
+}
+
+interface Pair {
+  readonly name: string;
+  readonly server: BenchServer;
+  readonly a: CaseRequest;
+  readonly b: CaseRequest;
+  readonly expected?: { sent: number[]; received: number[] };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = new Date().toISOString();
+  let time = performance.now();
+  const seed = generateSeed(options.size, SEED);
+  const maildir = cachedMaildir(seed, `${options.size}-${SEED}`);
+  process.stdout.write(
+    `seed: ${options.size} messages ready in ${Math.round(performance.now() - time)} ms\n`,
+  );
+  const standard = await startBenchServer(
+    { ...standardVariant, name: 'standard', timeZone: SERVER_TIME_ZONE },
+    maildir,
+  );
+  const reduced = await startBenchServer(
+    { ...reducedCapabilityVariant, name: 'reduced', timeZone: SERVER_TIME_ZONE },
+    maildir,
+  );
+  try {
+    time = performance.now();
+    await verifySeed(standard, seed);
+    process.stdout.write(
+      `verified INTERNALDATEs and UID order through IMAP in ${Math.round(performance.now() - time)} ms\n`,
+    );
+    const pairs: Pair[] = [];
+    for (const server of [standard, reduced]) {
+      for (const countCase of countCases()) {
+        const boundaries = countCase.spec.boundariesMs;
+        pairs.push({
+          name: `${countCase.name} [${server.variant}]`,
+          server,
+          a: { implementation: 'sdk-count', target: targetOf(server), spec: countCase.spec },
+          b: { implementation: 'baseline-count', target: targetOf(server), spec: countCase.spec },
+          expected: expectedCounts(seed, boundaries),
+        });
+      }
+    }
+    pairs.push({
+      name: 'testConnection vs raw TLS+LOGIN+LOGOUT [standard]',
+      server: standard,
+      a: { implementation: 'sdk-test', target: targetOf(standard) },
+      b: { implementation: 'raw-minimum', target: targetOf(standard) },
+    });
+    const samples = new Map<string, { a: Sample[]; b: Sample[] }>();
+    // Run 0 warms Dovecot's indexes and caches and the page cache; it is not counted.
+    for (let run = 0; run <= options.runs; run += 1) {
+      for (const pair of pairs) {
+        const entry = samples.get(pair.name) ?? { a: [], b: [] };
+        samples.set(pair.name, entry);
+        const order = run % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
+        for (const side of order) {
+          const sample = await measure(pair.server, pair[side], pair.expected);
+          if (run > 0) entry[side].push(sample);
+        }
+      }
+      process.stdout.write(`run ${run}${run === 0 ? ' (warm-up)' : ''} done\n`);
+    }
+    const results = pairs.map((pair) => {
+      const entry = samples.get(pair.name) ?? { a: [], b: [] };
+      const ours = summarize(entry.a);
+      const theirs = summarize(entry.b);
+      return {
+        case: pair.name,
+        sdk: { implementation: pair.a.implementation, ...ours },
+        reference: { implementation: pair.b.implementation, ...theirs },
+        speedup: Math.round((theirs.wallMs / ours.wallMs) * 100) / 100,
+        bytesRatio: Math.round((theirs.bytesReceived / Math.max(1, ours.bytesReceived)) * 10) / 10,
+      };
+    });
+    const report = {
+      startedAt,
+      size: options.size,
+      seed: SEED,
+      runsPerCase: options.runs,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        memoryGB: Math.round(os.totalmem() / 1e9),
+        node: process.version,
+        platform: `${os.type()} ${os.release()}`,
+        dovecot: execFileSync('/usr/sbin/dovecot', ['--version']).toString().trim(),
+        serverTimeZone: SERVER_TIME_ZONE,
+        transport:
+          'loopback through a counting TCP proxy; plaintext for counts, implicit TLS for tests; no COMPRESS offered',
+      },
+      mailboxes: Object.fromEntries(seed.map((mailbox) => [mailbox.path, mailbox.datesMs.length])),
+      results,
+    };
+    writeFileSync(options.output, `${JSON.stringify(report, null, 2)}\n`);
+    printTable(results);
+  } finally {
+    await standard.stop();
+    await reduced.stop();
+  }
+}
+
+function printTable(
+  results: readonly {
+    case: string;
+    sdk: ReturnType<typeof summarize>;
+    reference: ReturnType<typeof summarize>;
+    speedup: number;
+    bytesRatio: number;
+  }[],
+): void {
+  const rows = [['case', 'side', 'ms (min–max)', 'bytes rx', 'cmds', 'peak RSS MB', 'exact', 'strategies']];
+  for (const result of results) {
+    for (const [side, summary] of [
+      ['sdk', result.sdk],
+      ['reference', result.reference],
+    ] as const) {
+      rows.push([
+        side === 'sdk' ? result.case : `  ×${result.speedup} faster, ×${result.bytesRatio} fewer bytes`,
+        side,
+        `${summary.wallMs} (${summary.wallMsMin}–${summary.wallMsMax})`,
+        String(summary.bytesReceived),
+        String(summary.commands),
+        String(summary.peakRssMB),
+        String(summary.exact ?? '—'),
+        summary.strategies?.join(',') ?? '',
+      ]);
+    }
+  }
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  for (const row of rows)
+    process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}\n`);
+}
+
+await main();
