@@ -2,8 +2,8 @@
  * A fault-server IMAP session that holds real mailboxes, so a whole `countSignals` runs against it and
  * a fault can be injected at any command of the count (EXAMINE, SEARCH, FETCH...), on any connection.
  *
- * The count uses LIST, EXAMINE, UID SEARCH and UID FETCH; SEARCH answers every message (a superset
- * is what the SDK expects from date-only SEARCH anyway) and FETCH answers the UIDs asked for.
+ * The count uses LIST, EXAMINE, UID SEARCH and UID FETCH; SEARCH applies SINCE, BEFORE and a UID set to
+ * UTC dates, as a server in UTC does, and FETCH answers the UIDs asked for.
  */
 import type { FaultScenario, ImapCommand, ImapSession } from './fault-scenarios.js';
 import { serveImap } from './fault-scenarios.js';
@@ -112,7 +112,19 @@ function serveMailboxes(
     if (injected(name, command, session)) return;
     const messages = selected?.messagesAtMs ?? [];
     if (name === 'SEARCH') {
-      session.untagged(`SEARCH${messages.map((_, index) => ` ${index + 1}`).join('')}`);
+      const criteria = rest.join(' ');
+      const since = dayOf(/\bSINCE (\S+)/i.exec(criteria)?.[1]);
+      const before = dayOf(/\bBEFORE (\S+)/i.exec(criteria)?.[1]);
+      const uidSet = /\bUID (\S+)/i.exec(criteria)?.[1];
+      const allowed = uidSet === undefined ? undefined : new Set(uidsOf(uidSet, messages.length));
+      const matching = messages.flatMap((atMs, index) => {
+        const day = Math.floor(atMs / 86_400_000) * 86_400_000;
+        const uid = index + 1;
+        if (since !== undefined && day < since) return [];
+        if (before !== undefined && day >= before) return [];
+        return allowed === undefined || allowed.has(uid) ? [uid] : [];
+      });
+      session.untagged(`SEARCH${matching.map((uid) => ` ${uid}`).join('')}`);
       session.tagged(command.tag, 'OK Search completed.');
       return;
     }
@@ -147,6 +159,15 @@ function serveMailboxes(
       UNSELECT: (command, session) => session.tagged(command.tag, 'OK Unselect completed.'),
     },
   });
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** A SEARCH date such as `5-Jan-2026` (quoted or not) as its UTC midnight. */
+function dayOf(date: string | undefined): number | undefined {
+  const match = /^"?(\d{1,2})-([A-Za-z]{3})-(\d{4})"?$/.exec(date ?? '');
+  if (!match) return undefined;
+  return Date.UTC(Number(match[3]), MONTHS.indexOf((match[2] ?? '').toLowerCase()), Number(match[1]));
 }
 
 /** The UIDs of a sequence set such as `1:3,5`, bounded by the mailbox size (`*` is the last). */

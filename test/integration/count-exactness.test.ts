@@ -296,15 +296,21 @@ describeWithDovecot('countSignals is exact to the second on real Dovecot servers
       });
     }
 
-    it(`${target.label}: counts totals with ${target.esearch ? 'ESEARCH COUNT plus the edges' : 'fetched dates'}`, async () => {
-      const result = await connectorFor(target).countSignals({
-        since: '2026-02-01T00:00:00Z',
-        until: '2026-12-01T00:00:00Z',
+    it(`${target.label}: counts with ${target.esearch ? 'arrival order (SORT)' : 'plain SEARCH and fetched dates'}`, async () => {
+      const strategiesOf = (result: SignalCounts) =>
+        new Set(
+          result.mailboxes
+            .filter((mailbox) => mailbox.counts !== 'skipped')
+            .map((mailbox) => mailbox.strategy),
+        );
+      const range = { since: '2026-02-01T00:00:00Z', until: '2026-12-01T00:00:00Z' };
+      const totals = await connectorFor(target).countSignals(range);
+      const daily = await connectorFor(target).countSignals(range, {
+        granularity: 'day',
+        timeZone: 'Europe/Berlin',
       });
-      const strategies = result.mailboxes
-        .filter((mailbox) => mailbox.counts !== 'skipped')
-        .map((mailbox) => mailbox.strategy);
-      expect(new Set(strategies)).toEqual(new Set([target.esearch ? 'interior-count' : 'fetch-dates']));
+      expect(strategiesOf(totals)).toEqual(new Set([target.esearch ? 'arrival-order' : 'interior-count']));
+      expect(strategiesOf(daily)).toEqual(new Set([target.esearch ? 'arrival-order' : 'fetch-dates']));
     });
   }
 

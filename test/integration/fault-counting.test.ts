@@ -40,10 +40,14 @@ async function count(
   );
   const baseline = activeHandleCount();
   const startedAt = Date.now();
-  const outcome = await connector.countSignals(januaryRange, { signal }).catch((error: unknown) => {
-    if (error instanceof ImapConnectorError) return error;
-    throw error;
-  });
+  // Daily buckets: on a server without SORT they fetch every date in the window, so a fault can be
+  // injected at LIST, EXAMINE, SEARCH and FETCH alike.
+  const outcome = await connector
+    .countSignals(januaryRange, { signal, granularity: 'day' })
+    .catch((error: unknown) => {
+      if (error instanceof ImapConnectorError) return error;
+      throw error;
+    });
   const elapsedMs = Date.now() - startedAt;
   const connections = server.connections();
   await server.close();

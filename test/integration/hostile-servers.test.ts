@@ -62,7 +62,10 @@ async function countAgainst(
   const baseline = activeHandleCount();
   const stopWatching = watchRss();
   const startedAt = Date.now();
-  const outcome = await connector.countSignals(januaryRange).catch((failure: unknown) => failure);
+  // Daily buckets fetch every date on a server without SORT, so floods can be played at FETCH too.
+  const outcome = await connector
+    .countSignals(januaryRange, { granularity: 'day' })
+    .catch((failure: unknown) => failure);
   const elapsedMs = Date.now() - startedAt;
   const rssGrowth = stopWatching();
   if (!(outcome instanceof ImapConnectorError))
