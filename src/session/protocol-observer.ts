@@ -114,7 +114,11 @@ export class ProtocolObserver {
       else if (value instanceof Error) safe[key] = redactSecrets(value.message, this.#secrets);
       else if (typeof value === 'number' || typeof value === 'boolean') safe[key] = value;
     }
-    this.#hostLogger[level](safe);
+    try {
+      this.#hostLogger[level](safe);
+    } catch {
+      // A failing host logger must not fail the connection it is only watching.
+    }
   }
 }
 

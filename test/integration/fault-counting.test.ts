@@ -177,3 +177,21 @@ describe('countSignals against the fault server', () => {
     expect(connections).toBeLessThanOrEqual(1);
   });
 });
+
+describe('a host logger that throws', () => {
+  it('changes nothing: the count and its retries go on', async () => {
+    server = await startFaultServer(mailboxScenario(januaryMailboxes, onFirstConnection('SEARCH', reset)));
+    const explode = () => {
+      throw new Error('logger down');
+    };
+    const connector = new ImapConnector(
+      { host: server.host, port: server.port, username: 'a', password: 'secret', security: 'none', timeouts },
+      { retry: quickRetry, logger: { debug: explode, info: explode, warn: explode, error: explode } },
+    );
+    await expect(connector.countSignals(januaryRange)).resolves.toMatchObject({
+      ...januaryCounts,
+      attempts: 2,
+    });
+    await expect(connector.testConnection()).resolves.toMatchObject({ ok: true });
+  });
+});
