@@ -51,6 +51,7 @@ export interface SessionOptions {
 // nothing the greeting does not.
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
 const LOGOUT_GRACE_MS = 2_000;
+const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
 let connectionCounter = 0;
 
 /**
@@ -245,8 +246,9 @@ export class ImapSession {
       let rows = 0;
       for await (const message of this.#client.fetch(toSequenceSet(uids), query, { uid: true })) {
         rows += 1;
-        // One row per UID asked for; a server sending more is flooding (or broken).
-        if (rows > uids.length) {
+        // One row per UID asked for, plus the unsolicited flag updates another client's changes may
+        // cause (RFC 3501 §7.4.2); a server sending far more is flooding.
+        if (rows > uids.length + MAX_UNSOLICITED_FETCH_ROWS) {
           this.#breakOff(tooManyRows(uids.length));
           throw new Error('More FETCH rows than requested');
         }
@@ -454,7 +456,10 @@ function isTransientRefusal(error: unknown): boolean {
 }
 
 function tooManyRows(requested: number): SessionViolation {
-  return { code: 'RESPONSE_TOO_LARGE', description: `FETCH sent more than the ${requested} rows asked for` };
+  return {
+    code: 'RESPONSE_TOO_LARGE',
+    description: `FETCH sent over ${MAX_UNSOLICITED_FETCH_ROWS} rows more than the ${requested} asked for`,
+  };
 }
 
 function isConnectionGone(error: unknown): boolean {

@@ -86,6 +86,7 @@ export class ProtocolObserver {
     }
     if (source !== 'c') return;
     this.#untaggedSinceCommand = 0;
+    this.lastRefusal = undefined;
     // A logged command is "<tag> <COMMAND> [arguments]"; continuation writes start with "(*".
     const command = /^\S+\s+([A-Za-z]+)/.exec(message)?.[1]?.toUpperCase();
     if (command === undefined) return;

@@ -3,6 +3,7 @@ import { ImapConnector, ImapConnectorError, type RetryOptions, type SignalCounts
 import { activeHandleCount, expectHandlesReleased } from '../harness/active-handles.js';
 import type { FaultScenario } from '../harness/fault-scenarios.js';
 import { type FaultServer, startFaultServer } from '../harness/fault-server.js';
+import { imapDateTime } from '../harness/mail-seeder.js';
 import {
   type FaultInjector,
   januaryCounts,
@@ -144,6 +145,22 @@ describe('countSignals against the fault server', () => {
       expect(retried.connections).toBe(2);
     },
   );
+
+  it('tolerates unsolicited flag updates among the FETCH rows (RFC 3501 §7.4.2)', async () => {
+    const withFlagUpdates: FaultInjector = (stage, command, session) => {
+      if (stage.command !== 'FETCH') return false;
+      const messages = stage.selected?.messagesAtMs ?? [];
+      messages.forEach((atMs, index) => {
+        const uid = index + 1;
+        session.untagged(`${uid} FETCH (FLAGS (\\Seen))`);
+        session.untagged(`${uid} FETCH (UID ${uid} INTERNALDATE "${imapDateTime(atMs)}")`);
+      });
+      session.tagged(command.tag, 'OK Fetch completed.');
+      return true;
+    };
+    const { outcome } = await count(mailboxScenario(januaryMailboxes, withFlagUpdates));
+    expect(outcome).toMatchObject({ ...januaryCounts, attempts: 1 });
+  });
 
   it('fails when a SEARCH is refused instead of counting the mailbox as empty', async () => {
     const { outcome } = await count(
