@@ -11,7 +11,7 @@ const UIDVALIDITY_RESPONSE = /^\* OK \[UIDVALIDITY (\d+)\]/i;
  * LIST of a few thousand mailboxes is the most a legitimate count sees; an endless stream of them is a
  * hostile server holding the connection (and the caller) forever while staying under every idle timer.
  */
-export const MAX_UNTAGGED_PER_COMMAND = 100_000;
+export const MAX_UNTAGGED_PER_COMMAND = 50_000;
 // Commands that belong to the stage before or around login and do not end it.
 const PRE_SESSION_COMMANDS = new Set(['CAPABILITY', 'STARTTLS', 'ID', 'LOGIN', 'AUTHENTICATE']);
 
