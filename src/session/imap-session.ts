@@ -208,7 +208,7 @@ export class ImapSession {
    * mailbox on server-local dates in `[sinceDay, beforeDay)`, or all messages without a window.
    *
    * @param window - UTC midnights, or `undefined` for `ALL`.
-   * @returns The count, or `undefined` when the server did not answer with ESEARCH.
+   * @returns The count, or `undefined` when the server did not answer with ESEARCH (or refused it).
    */
   async countByDate(window: DateWindow | undefined): Promise<number | undefined> {
     return this.#guard(async () => {
@@ -218,7 +218,12 @@ export class ImapSession {
       const result = await this.#withDateOnlySearch(() =>
         this.#client.search(query, { uid: true, returnOptions: ['COUNT'] }),
       );
-      if (result === false || result === undefined) throw this.#searchRefusal();
+      // A refused ESEARCH may just be a broken one (the caller then searches plainly), unless the
+      // server said "not now" (RFC 5530), which no other search would change.
+      if (result === false || result === undefined) {
+        if (isTransientRefusal(this.#observer.lastRefusal)) throw this.#searchRefusal();
+        return undefined;
+      }
       if (Array.isArray(result)) return undefined;
       return result.count ?? 0;
     });

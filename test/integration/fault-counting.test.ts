@@ -9,6 +9,7 @@ import {
   januaryCounts,
   januaryMailboxes,
   januaryRange,
+  MAILBOX_SERVER_CAPABILITIES,
   mailboxScenario,
 } from '../harness/mailbox-server.js';
 
@@ -160,6 +161,26 @@ describe('countSignals against the fault server', () => {
     };
     const { outcome } = await count(mailboxScenario(januaryMailboxes, withFlagUpdates));
     expect(outcome).toMatchObject({ ...januaryCounts, attempts: 1 });
+  });
+
+  it.each([
+    [
+      'falls back to a plain SEARCH when ESEARCH is refused',
+      'BAD Unknown search return option',
+      januaryCounts,
+    ],
+    ['fails when ESEARCH is refused as unavailable', 'NO [UNAVAILABLE] Try later', 'ACCOUNT_UNAVAILABLE'],
+  ] as const)('%s', async (_name, response, expected) => {
+    const refuseEsearch: FaultInjector = (stage, command, session) => {
+      if (stage.command !== 'SEARCH' || !/RETURN/i.test(command.args)) return false;
+      session.tagged(command.tag, response);
+      return true;
+    };
+    const { outcome } = await count(
+      mailboxScenario(januaryMailboxes, refuseEsearch, `${MAILBOX_SERVER_CAPABILITIES} ESEARCH`),
+    );
+    if (typeof expected === 'string') expect(failure(outcome).code).toBe(expected);
+    else expect(outcome).toMatchObject({ ...expected, strategies: ['fetch-dates'] });
   });
 
   it('fails when a SEARCH is refused instead of counting the mailbox as empty', async () => {
