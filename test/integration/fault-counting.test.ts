@@ -216,6 +216,48 @@ describe('countSignals against the fault server', () => {
   });
 });
 
+describe('a password function across retries', () => {
+  it('is asked again for each new connection', async () => {
+    server = await startFaultServer(mailboxScenario(januaryMailboxes, onFirstConnection('SEARCH', reset)));
+    let calls = 0;
+    const connector = new ImapConnector(
+      {
+        host: server.host,
+        port: server.port,
+        username: 'a',
+        password: async () => {
+          calls += 1;
+          return 'secret';
+        },
+        security: 'none',
+        timeouts,
+      },
+      { retry: quickRetry },
+    );
+    await expect(connector.countSignals(januaryRange)).resolves.toMatchObject({ attempts: 2 });
+    expect(calls).toBe(2);
+  });
+});
+
+describe('the retry policy of one call', () => {
+  it('overrides the connector’s, field by field, and is checked like it', async () => {
+    server = await startFaultServer(mailboxScenario(januaryMailboxes, onFirstConnection('SEARCH', reset)));
+    const connector = new ImapConnector(
+      { host: server.host, port: server.port, username: 'a', password: 'secret', security: 'none', timeouts },
+      { retry: quickRetry },
+    );
+    await expect(connector.countSignals(januaryRange, { retry: { attempts: 1 } })).rejects.toMatchObject({
+      code: 'CONNECTION_RESET',
+      detail: { attempts: 1 },
+    });
+    await expect(connector.countSignals(januaryRange, { retry: { attempts: 0 } })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      detail: { issues: [{ field: 'retry.attempts' }] },
+    });
+    await expect(connector.countSignals(januaryRange)).resolves.toMatchObject({ attempts: 1 });
+  });
+});
+
 describe('a host logger that throws', () => {
   it('changes nothing: the count and its retries go on', async () => {
     server = await startFaultServer(mailboxScenario(januaryMailboxes, onFirstConnection('SEARCH', reset)));
