@@ -134,7 +134,7 @@ export class ImapConnector {
    * virtual views ("All Mail", "Starred"), label views and `mailboxes.exclude`.
    *
    * @param range - `{ since, until }` as `Date`s or ISO-8601 strings with an offset.
-   * @param options - `granularity`, `timeZone`, `signal`, `onProgress`.
+   * @param options - `granularity`, `timeZone`, `signal`, `onProgress`, `retry`.
    * @returns Totals, buckets, per-mailbox details, strategies and warnings, as plain data.
    * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent to the server), or
    *   the catalog code of the connection failure once transient failures have been retried (see
@@ -150,12 +150,33 @@ export class ImapConnector {
    * ```
    */
   countSignals(range: CountRangeInput, options: CountSignalsOptions = {}): Promise<SignalCounts> {
+    const retry =
+      options.retry === undefined
+        ? { ok: true as const, policy: this.#retry }
+        : this.#retryFor(options.retry);
+    if (!retry.ok) {
+      return Promise.reject(
+        new ImapConnectorError({
+          code: 'CONFIG_INVALID',
+          message: `${formatCatalogMessage('CONFIG_INVALID')}: ${retry.issues.map((issue) => `${issue.field}: ${issue.message}`).join(' ')}`,
+          detail: { phase: 'config', issues: retry.issues },
+        }),
+      );
+    }
     return countSignals(
       this.#config,
-      { logger: this.#logger, selection: this.#config.mailboxes, retry: this.#retry },
+      { logger: this.#logger, selection: this.#config.mailboxes, retry: retry.policy },
       range,
       options,
     );
+  }
+
+  #retryFor(overrides: RetryOptions): ReturnType<typeof retryPolicyOf> {
+    return retryPolicyOf({
+      attempts: overrides.attempts ?? this.#retry.attempts,
+      initialDelayMs: overrides.initialDelayMs ?? this.#retry.initialDelayMs,
+      maxDelayMs: overrides.maxDelayMs ?? this.#retry.maxDelayMs,
+    });
   }
 
   /** A safe description for `JSON.stringify`: where it connects, never the password. */

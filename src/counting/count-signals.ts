@@ -2,7 +2,7 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
-import type { RetryPolicy } from '../retry/retry-policy.js';
+import type { RetryOptions, RetryPolicy } from '../retry/retry-policy.js';
 import { withRetries } from '../retry/with-retries.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
 import { type DateWindow, type ExaminedMailbox, ImapSession } from '../session/imap-session.js';
@@ -42,8 +42,13 @@ export interface CountSignalsOptions {
   readonly timeZone?: string | undefined;
   /** Cancels the count; it then rejects with code `ABORTED` and the connection closed. */
   readonly signal?: AbortSignal | undefined;
-  /** Called after each counted mailbox. */
+  /** Called after each counted mailbox (from the first mailbox again when a try is retried). */
   readonly onProgress?: ((progress: CountProgress) => void) | undefined;
+  /**
+   * Overrides the connector's `retry` policy for this call, field by field; e.g. `{ attempts: 1 }` when
+   * a person is waiting for the answer.
+   */
+  readonly retry?: RetryOptions | undefined;
 }
 
 /** What a count needs besides the range. */

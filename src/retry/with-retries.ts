@@ -33,13 +33,17 @@ export async function withRetries<T>(
       const retry = attempt < context.policy.attempts && transientErrorCodes.has(failure.code);
       if (!retry || context.signal?.aborted) throw withAttempts(failure, attempt);
       const delayMs = backoffDelayMs(context.policy, attempt);
-      context.logger.warn({
-        component: 'imap-connector',
-        msg: `${context.operation} failed with ${failure.code}; retrying in ${delayMs} ms`,
-        code: failure.code,
-        attempt,
-        delayMs,
-      });
+      try {
+        context.logger.warn({
+          component: 'imap-connector',
+          msg: `${context.operation} failed with ${failure.code}; retrying in ${delayMs} ms`,
+          code: failure.code,
+          attempt,
+          delayMs,
+        });
+      } catch {
+        // A failing host logger must not stop the retry it reports.
+      }
       await pause(delayMs, context.signal, attempt);
     }
   }

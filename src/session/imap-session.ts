@@ -52,6 +52,7 @@ export interface SessionOptions {
 // nothing the greeting does not.
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
 const LOGOUT_GRACE_MS = 2_000;
+const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
 let connectionCounter = 0;
 
 /**
@@ -208,7 +209,7 @@ export class ImapSession {
    * mailbox on server-local dates in `[sinceDay, beforeDay)`, or all messages without a window.
    *
    * @param window - UTC midnights, or `undefined` for `ALL`.
-   * @returns The count, or `undefined` when the server did not answer with ESEARCH.
+   * @returns The count, or `undefined` when the server did not answer with ESEARCH (or refused it).
    */
   async countByDate(window: DateWindow | undefined): Promise<number | undefined> {
     return this.#guard(async () => {
@@ -218,7 +219,12 @@ export class ImapSession {
       const result = await this.#withDateOnlySearch(() =>
         this.#client.search(query, { uid: true, returnOptions: ['COUNT'] }),
       );
-      if (result === false || result === undefined) throw this.#searchRefusal();
+      // A refused ESEARCH may just be a broken one (the caller then searches plainly), unless the
+      // server said "not now" (RFC 5530), which no other search would change.
+      if (result === false || result === undefined) {
+        if (isTransientRefusal(this.#observer.lastRefusal)) throw this.#searchRefusal();
+        return undefined;
+      }
       if (Array.isArray(result)) return undefined;
       return result.count ?? 0;
     });
@@ -246,8 +252,9 @@ export class ImapSession {
       let rows = 0;
       for await (const message of this.#client.fetch(toSequenceSet(uids), query, { uid: true })) {
         rows += 1;
-        // One row per UID asked for; a server sending more is flooding (or broken).
-        if (rows > uids.length) {
+        // One row per UID asked for, plus the unsolicited flag updates another client's changes may
+        // cause (RFC 3501 §7.4.2); a server sending far more is flooding.
+        if (rows > uids.length + MAX_UNSOLICITED_FETCH_ROWS) {
           this.#breakOff(tooManyRows(uids.length));
           throw new Error('More FETCH rows than requested');
         }
@@ -482,7 +489,10 @@ function isTransientRefusal(error: unknown): boolean {
 }
 
 function tooManyRows(requested: number): SessionViolation {
-  return { code: 'RESPONSE_TOO_LARGE', description: `FETCH sent more than the ${requested} rows asked for` };
+  return {
+    code: 'RESPONSE_TOO_LARGE',
+    description: `FETCH sent over ${MAX_UNSOLICITED_FETCH_ROWS} rows more than the ${requested} asked for`,
+  };
 }
 
 async function refusalAsUndefined<T>(work: Promise<T | undefined>): Promise<T | undefined> {

@@ -11,7 +11,7 @@ const UIDVALIDITY_RESPONSE = /^\* OK \[UIDVALIDITY (\d+)\]/i;
  * LIST of a few thousand mailboxes is the most a legitimate count sees; an endless stream of them is a
  * hostile server holding the connection (and the caller) forever while staying under every idle timer.
  */
-export const MAX_UNTAGGED_PER_COMMAND = 100_000;
+export const MAX_UNTAGGED_PER_COMMAND = 50_000;
 // Commands that belong to the stage before or around login and do not end it.
 const PRE_SESSION_COMMANDS = new Set(['CAPABILITY', 'STARTTLS', 'ID', 'LOGIN', 'AUTHENTICATE']);
 
@@ -86,6 +86,7 @@ export class ProtocolObserver {
     }
     if (source !== 'c') return;
     this.#untaggedSinceCommand = 0;
+    this.lastRefusal = undefined;
     // A logged command is "<tag> <COMMAND> [arguments]"; continuation writes start with "(*".
     const command = /^\S+\s+([A-Za-z]+)/.exec(message)?.[1]?.toUpperCase();
     if (command === undefined) return;
@@ -114,7 +115,11 @@ export class ProtocolObserver {
       else if (value instanceof Error) safe[key] = redactSecrets(value.message, this.#secrets);
       else if (typeof value === 'number' || typeof value === 'boolean') safe[key] = value;
     }
-    this.#hostLogger[level](safe);
+    try {
+      this.#hostLogger[level](safe);
+    } catch {
+      // A failing host logger must not fail the connection it is only watching.
+    }
   }
 }
 

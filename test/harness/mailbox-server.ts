@@ -50,26 +50,29 @@ export const januaryMailboxes: readonly FakeMailbox[] = [
 export const januaryRange = { since: '2026-01-01T00:00:00Z', until: '2026-02-01T00:00:00Z' };
 export const januaryCounts = { received: 3, sent: 2 };
 
-const CAPABILITIES = 'IMAP4rev1 NAMESPACE SPECIAL-USE AUTH=PLAIN';
+export const MAILBOX_SERVER_CAPABILITIES = 'IMAP4rev1 NAMESPACE SPECIAL-USE AUTH=PLAIN';
 
 /**
  * A scenario serving `mailboxes`, with `inject` consulted before every command after login.
  *
  * @param mailboxes - What the account holds.
  * @param inject - The fault, if any.
+ * @param capabilities - What the server advertises (ESEARCH is answered like a plain SEARCH).
  * @returns A fault-server scenario.
  */
 export function mailboxScenario(
   mailboxes: readonly FakeMailbox[] = januaryMailboxes,
   inject?: FaultInjector,
+  capabilities = MAILBOX_SERVER_CAPABILITIES,
 ): FaultScenario {
-  return { kind: 'script', run: (conn) => serveMailboxes(conn, mailboxes, inject) };
+  return { kind: 'script', run: (conn) => serveMailboxes(conn, mailboxes, inject, capabilities) };
 }
 
 function serveMailboxes(
   conn: FaultConnection,
   mailboxes: readonly FakeMailbox[],
   inject: FaultInjector | undefined,
+  capabilities: string,
 ): void {
   let selected: FakeMailbox | undefined;
   const occurrences = new Map<string, number>();
@@ -146,7 +149,7 @@ function serveMailboxes(
   };
 
   serveImap(conn, {
-    capabilities: CAPABILITIES,
+    capabilities,
     commands: {
       LIST: list,
       LSUB: list,

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapConnector, ImapConnectorError, type RetryOptions } from '../../src/index.js';
 import { activeHandleCount, expectHandlesReleased } from '../harness/active-handles.js';
@@ -107,5 +108,30 @@ describe('countSignals retries and cancellation', () => {
     expect(code).toBe('ABORTED');
     expect(error?.detail.attempts).toBe(1);
     expect(elapsedMs).toBeLessThan(ABORT_AFTER_MS + PROMPT_MS);
+  });
+});
+
+describe('the caller’s AbortSignal after the operation', () => {
+  it('has no listener left from a count that succeeded, one that failed after retries, or a test', async () => {
+    const controller = new AbortController();
+    server = await startFaultServer(
+      mailboxScenario(januaryMailboxes, (stage) => {
+        if (stage.connection.id === 1 || stage.command !== 'SEARCH') return false;
+        stage.connection.reset();
+        return true;
+      }),
+    );
+    const connector = new ImapConnector(
+      { host: server.host, port: server.port, username: 'a', password: 'secret', security: 'none', timeouts },
+      { retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 } },
+    );
+    const signal = controller.signal;
+    await expect(connector.countSignals(januaryRange, { signal })).resolves.toMatchObject({ attempts: 1 });
+    await expect(connector.countSignals(januaryRange, { signal })).rejects.toMatchObject({
+      code: 'CONNECTION_RESET',
+      detail: { attempts: 2 },
+    });
+    await expect(connector.testConnection({ signal })).resolves.toMatchObject({ ok: true });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 });

@@ -3,11 +3,13 @@ import { ImapConnector, ImapConnectorError, type RetryOptions, type SignalCounts
 import { activeHandleCount, expectHandlesReleased } from '../harness/active-handles.js';
 import type { FaultScenario } from '../harness/fault-scenarios.js';
 import { type FaultServer, startFaultServer } from '../harness/fault-server.js';
+import { imapDateTime } from '../harness/mail-seeder.js';
 import {
   type FaultInjector,
   januaryCounts,
   januaryMailboxes,
   januaryRange,
+  MAILBOX_SERVER_CAPABILITIES,
   mailboxScenario,
 } from '../harness/mailbox-server.js';
 
@@ -149,6 +151,42 @@ describe('countSignals against the fault server', () => {
     },
   );
 
+  it('tolerates unsolicited flag updates among the FETCH rows (RFC 3501 §7.4.2)', async () => {
+    const withFlagUpdates: FaultInjector = (stage, command, session) => {
+      if (stage.command !== 'FETCH') return false;
+      const messages = stage.selected?.messagesAtMs ?? [];
+      messages.forEach((atMs, index) => {
+        const uid = index + 1;
+        session.untagged(`${uid} FETCH (FLAGS (\\Seen))`);
+        session.untagged(`${uid} FETCH (UID ${uid} INTERNALDATE "${imapDateTime(atMs)}")`);
+      });
+      session.tagged(command.tag, 'OK Fetch completed.');
+      return true;
+    };
+    const { outcome } = await count(mailboxScenario(januaryMailboxes, withFlagUpdates));
+    expect(outcome).toMatchObject({ ...januaryCounts, attempts: 1 });
+  });
+
+  it.each([
+    [
+      'falls back to a plain SEARCH when ESEARCH is refused',
+      'BAD Unknown search return option',
+      januaryCounts,
+    ],
+    ['fails when ESEARCH is refused as unavailable', 'NO [UNAVAILABLE] Try later', 'ACCOUNT_UNAVAILABLE'],
+  ] as const)('%s', async (_name, response, expected) => {
+    const refuseEsearch: FaultInjector = (stage, command, session) => {
+      if (stage.command !== 'SEARCH' || !/RETURN/i.test(command.args)) return false;
+      session.tagged(command.tag, response);
+      return true;
+    };
+    const { outcome } = await count(
+      mailboxScenario(januaryMailboxes, refuseEsearch, `${MAILBOX_SERVER_CAPABILITIES} ESEARCH`),
+    );
+    if (typeof expected === 'string') expect(failure(outcome).code).toBe(expected);
+    else expect(outcome).toMatchObject({ ...expected, strategies: ['fetch-dates'] });
+  });
+
   it('fails when a SEARCH is refused instead of counting the mailbox as empty', async () => {
     const { outcome } = await count(
       mailboxScenario(januaryMailboxes, onFirstConnection('SEARCH', refuse('NO Search backend failed'))),
@@ -179,5 +217,65 @@ describe('countSignals against the fault server', () => {
     const { outcome, connections } = await count(scenario, quickRetry);
     expect(failure(outcome)).toMatchObject({ code, detail: { attempts: 1 } });
     expect(connections).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('a password function across retries', () => {
+  it('is asked again for each new connection', async () => {
+    server = await startFaultServer(mailboxScenario(januaryMailboxes, onFirstConnection('SEARCH', reset)));
+    let calls = 0;
+    const connector = new ImapConnector(
+      {
+        host: server.host,
+        port: server.port,
+        username: 'a',
+        password: async () => {
+          calls += 1;
+          return 'secret';
+        },
+        security: 'none',
+        timeouts,
+      },
+      { retry: quickRetry },
+    );
+    await expect(connector.countSignals(januaryRange)).resolves.toMatchObject({ attempts: 2 });
+    expect(calls).toBe(2);
+  });
+});
+
+describe('the retry policy of one call', () => {
+  it('overrides the connector’s, field by field, and is checked like it', async () => {
+    server = await startFaultServer(mailboxScenario(januaryMailboxes, onFirstConnection('SEARCH', reset)));
+    const connector = new ImapConnector(
+      { host: server.host, port: server.port, username: 'a', password: 'secret', security: 'none', timeouts },
+      { retry: quickRetry },
+    );
+    await expect(connector.countSignals(januaryRange, { retry: { attempts: 1 } })).rejects.toMatchObject({
+      code: 'CONNECTION_RESET',
+      detail: { attempts: 1 },
+    });
+    await expect(connector.countSignals(januaryRange, { retry: { attempts: 0 } })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      detail: { issues: [{ field: 'retry.attempts' }] },
+    });
+    await expect(connector.countSignals(januaryRange)).resolves.toMatchObject({ attempts: 1 });
+  });
+});
+
+describe('a host logger that throws', () => {
+  it('changes nothing: the count and its retries go on', async () => {
+    server = await startFaultServer(mailboxScenario(januaryMailboxes, onFirstConnection('SEARCH', reset)));
+    const explode = () => {
+      throw new Error('logger down');
+    };
+    const connector = new ImapConnector(
+      { host: server.host, port: server.port, username: 'a', password: 'secret', security: 'none', timeouts },
+      { retry: quickRetry, logger: { debug: explode, info: explode, warn: explode, error: explode } },
+    );
+    await expect(connector.countSignals(januaryRange)).resolves.toMatchObject({
+      ...januaryCounts,
+      attempts: 2,
+    });
+    await expect(connector.testConnection()).resolves.toMatchObject({ ok: true });
   });
 });

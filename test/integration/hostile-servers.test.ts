@@ -113,7 +113,7 @@ describe('countSignals against hostile servers', () => {
       ),
     );
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
-    expect(error.detail.limit).toMatch(/FETCH sent more than/);
+    expect(error.detail.limit).toMatch(/FETCH sent over 10000 rows more than/);
     expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
   });
 

@@ -359,3 +359,33 @@ describe.skipIf(certificate === undefined)('TLS versions', () => {
     expect(code).toBe('TLS_HANDSHAKE_FAILED');
   });
 });
+
+describe('a non-ASCII password', () => {
+  it('is redacted when a server echoes it back, as sent and as typed', async () => {
+    const unicodeCanary = `pässwörd-${randomBytes(4).toString('hex')}-ünï`;
+    const server = await faultServer({
+      kind: 'script',
+      run: (conn) =>
+        serveImap(conn, {
+          capabilities: LOGIN_ONLY,
+          commands: {
+            LOGIN: (command, session) =>
+              session.tagged(command.tag, `NO [AUTHENTICATIONFAILED] ${command.args} / ${unicodeCanary}`),
+          },
+        }),
+    });
+    const logs: string[] = [];
+    const record = (entry: unknown) => logs.push(JSON.stringify(entry));
+    const connector = new ImapConnector(
+      { host: server.host, port: server.port, username: 'a', password: unicodeCanary, security: 'none' },
+      { logger: { debug: record, info: record, warn: record, error: record } },
+    );
+    const result = await connector.testConnection();
+    expect(result).toMatchObject({ ok: false, code: 'AUTHENTICATION_FAILED' });
+    expect(server.received().some((line) => line.includes(unicodeCanary))).toBe(true);
+    for (const text of [...textsOf(result), ...logs]) {
+      expect(text).not.toContain(unicodeCanary);
+      expect(text).not.toContain(Buffer.from(unicodeCanary).toString('latin1'));
+    }
+  });
+});

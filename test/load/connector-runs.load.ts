@@ -86,6 +86,7 @@ describeWithDovecot('connector runs under load', () => {
     const failures: string[] = [];
     let next = 0;
     const startedAt = performance.now();
+    const cpuAtStart = process.cpuUsage();
 
     // Worker w always uses account w: the runs in flight at any moment are on different accounts.
     const worker = async (account: Account): Promise<void> => {
@@ -121,6 +122,7 @@ describeWithDovecot('connector runs under load', () => {
     };
     await Promise.all(accounts.map((account) => worker(account)));
     const wallMs = performance.now() - startedAt;
+    const cpu = process.cpuUsage(cpuAtStart);
     clearInterval(sampler);
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
     await expectHandlesReleased(baseline, 5_000);
@@ -137,7 +139,8 @@ describeWithDovecot('connector runs under load', () => {
       maxMs: Math.round(sorted.at(-1) ?? Number.NaN),
       peakRssMiB: Math.round(rssPeak / 2 ** 20),
       rssGrowthMiB: Math.round((rssPeak - rssAtStart) / 2 ** 20),
-      handlesLeft: activeHandleCount() - baseline,
+      clientCpuMsPerRun: Math.round((cpu.user + cpu.system) / 1_000 / RUNS),
+      handlesLeft: Math.max(0, activeHandleCount() - baseline),
     };
     process.stdout.write(`\nLOAD REPORT ${JSON.stringify(report)}\n`);
     if (process.env['LOAD_REPORT_FILE'])
