@@ -1,4 +1,4 @@
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { ImapFlowOptions, Logger } from 'imapflow';
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 
@@ -35,9 +35,9 @@ export function imapFlowOptionsOf(
     ...(config.tls.servername === undefined ? {} : { servername: config.tls.servername }),
     tls: {
       // Node replaces its trusted roots with `ca`; the SDK adds to them instead.
-      ...(config.tls.ca.length > 0 ? { ca: [...rootCertificates, ...config.tls.ca] } : {}),
+      ...(config.tls.ca.length > 0 ? { secureContext: secureContextWithExtraCas(config.tls.ca) } : {}),
       rejectUnauthorized: config.tls.rejectUnauthorized,
-      minVersion: 'TLSv1.2',
+      minVersion: MIN_TLS_VERSION,
     },
     auth: { user: config.username, pass: config.password },
     logger,
@@ -52,4 +52,23 @@ export function imapFlowOptionsOf(
     maxLiteralSize: MAX_LITERAL_BYTES,
     maxResponseSize: MAX_RESPONSE_BYTES,
   };
+}
+
+const MIN_TLS_VERSION = 'TLSv1.2';
+const SECURE_CONTEXT_CACHE_SIZE = 32;
+const secureContexts = new Map<string, SecureContext>();
+
+// Parsing Node's ~140 root certificates plus the host's CAs takes 40–60 ms: once per CA set, not once
+// per connection (a connection test is otherwise slowed by half). Bounded for hosts with many tenants.
+function secureContextWithExtraCas(cas: readonly string[]): SecureContext {
+  const key = cas.join('\n');
+  const cached = secureContexts.get(key);
+  if (cached) return cached;
+  const context = createSecureContext({ ca: [...rootCertificates, ...cas], minVersion: MIN_TLS_VERSION });
+  if (secureContexts.size >= SECURE_CONTEXT_CACHE_SIZE) {
+    const oldest = secureContexts.keys().next().value;
+    if (oldest !== undefined) secureContexts.delete(oldest);
+  }
+  secureContexts.set(key, context);
+  return context;
 }
