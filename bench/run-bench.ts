@@ -251,6 +251,11 @@ async function main(): Promise<void> {
     { ...reducedCapabilityVariant, name: 'reduced', timeZone: SERVER_TIME_ZONE },
     maildir,
   );
+  const stopOnSignal = () => {
+    void Promise.all([standard.stop(), reduced.stop()]).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   try {
     time = performance.now();
     await verifySeed(standard, seed);
