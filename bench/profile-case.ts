@@ -40,12 +40,13 @@ const target = {
   username: server.username,
   password: server.password,
 };
-for (let run = 0; run < 3; run += 1) {
-  server.plainProxy.reset();
-  const outcome =
-    implementation === 'baseline-count'
-      ? await countWithBaseline(target, spec)
-      : await countWithSdk(target, spec);
-  console.log(implementation, Math.round(outcome.wallMs), server.plainProxy.counters, outcome.strategies);
+const implementations = implementation === 'both' ? ['sdk-count', 'baseline-count'] : [implementation];
+for (let run = 0; run < 4; run += 1) {
+  for (const name of run % 2 ? [...implementations].reverse() : implementations) {
+    server.plainProxy.reset();
+    const outcome =
+      name === 'baseline-count' ? await countWithBaseline(target, spec) : await countWithSdk(target, spec);
+    console.log(name, Math.round(outcome.wallMs), server.plainProxy.counters, outcome.strategies);
+  }
 }
 await server.stop();

@@ -19,6 +19,8 @@ const DAY_MS = 86_400_000;
 
 interface Options {
   size: number;
+  /** Measure the SDK side only (for sizes where the baseline would take minutes a run). */
+  sdkOnly: boolean;
   runs: number;
   output: string;
 }
@@ -32,6 +34,7 @@ function parseOptions(argv: readonly string[]): Options {
   return {
     size,
     runs: Number(value('--runs') ?? 5),
+    sdkOnly: argv.includes('--sdk-only'),
     output: value('--output') ?? fileURLToPath(new URL('results.json', import.meta.url)),
   };
 }
@@ -251,6 +254,11 @@ async function main(): Promise<void> {
     { ...reducedCapabilityVariant, name: 'reduced', timeZone: SERVER_TIME_ZONE },
     maildir,
   );
+  const stopOnSignal = () => {
+    void Promise.all([standard.stop(), reduced.stop()]).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   try {
     time = performance.now();
     await verifySeed(standard, seed);
@@ -284,6 +292,7 @@ async function main(): Promise<void> {
         samples.set(pair.name, entry);
         const order = run % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
         for (const side of order) {
+          if (options.sdkOnly && side === 'b') continue;
           const sample = await measure(pair.server, pair[side], pair.expected);
           if (run > 0) entry[side].push(sample);
         }
@@ -305,6 +314,7 @@ async function main(): Promise<void> {
     const report = {
       startedAt,
       size: options.size,
+      sdkOnly: options.sdkOnly,
       seed: SEED,
       runsPerCase: options.runs,
       machine: {

@@ -23,6 +23,8 @@ const DEFAULT_TUNING: ArrivalSearchTuning = {
   readWholeListBelow: 3,
 };
 const MAX_ROUNDS = 64;
+// Totals have two boundaries: a sample of one per boundary would leave ~log2(n) bisection rounds.
+const MIN_SAMPLE = 32;
 
 /**
  * For each boundary instant, how many messages of a list sorted by INTERNALDATE are earlier than it:
@@ -51,7 +53,7 @@ export async function arrivalPositionsOf(
   // Per boundary: the last position read whose date is before it, and the first one at or after it.
   let below = boundaries.map(() => -1);
   let atOrAbove = boundaries.map(() => length);
-  const previousWidth = boundaries.map(() => length + 1);
+  const previousWidth = boundaries.map(() => Number.POSITIVE_INFINITY);
 
   const read = async (positions: readonly number[]) => {
     const wanted = [...new Set(positions)].filter((position) => !known.has(position));
@@ -70,7 +72,7 @@ export async function arrivalPositionsOf(
   await read(
     wholeList
       ? Array.from({ length }, (_, position) => position)
-      : coarseSample(length, Math.ceil(boundaries.length * tuning.samplesPerBoundary)),
+      : coarseSample(length, Math.max(MIN_SAMPLE, Math.ceil(boundaries.length * tuning.samplesPerBoundary))),
   );
   for (let round = 0; ; round += 1) {
     const probes: number[] = [];

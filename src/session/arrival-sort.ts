@@ -19,11 +19,18 @@ interface ImapFlowExec {
   ): Promise<{ next(): void }>;
 }
 
-function hasExec(client: ImapFlow): client is ImapFlow & ImapFlowExec {
+/**
+ * Whether imapflow's command queue is reachable (imapflow 2.10: `exec`, not in its type definitions).
+ *
+ * @param client - The client.
+ * @returns `true` when raw commands can be queued.
+ */
+export function hasExec(client: ImapFlow): client is ImapFlow & ImapFlowExec {
   return typeof (client as unknown as Partial<ImapFlowExec>).exec === 'function';
 }
 
-const atom = (value: string): ImapToken => ({ type: 'ATOM', value });
+/** An IMAP atom for imapflow's command compiler. */
+export const atom = (value: string): ImapToken => ({ type: 'ATOM', value });
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** RFC 3501 `date` of a UTC midnight: `1-Feb-2026`. */
@@ -130,7 +137,8 @@ export async function summarizeByArrival(
   return summary;
 }
 
-function tokenValue(token: unknown): string | undefined {
+/** The string value of a parsed token, or `undefined` for a list or anything else. */
+export function tokenValue(token: unknown): string | undefined {
   if (typeof token !== 'object' || token === null || Array.isArray(token)) return undefined;
   const value = (token as { value?: unknown }).value;
   return typeof value === 'string' ? value : undefined;

@@ -11,6 +11,7 @@ import { classifyFailure, type SessionViolation, transientCodeOfResponse } from 
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import { isTransportConnected, skipSessionCommands } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
+import { fetchInternalDates } from './lean-fetch.js';
 import { resolvePassword } from './password-resolution.js';
 import { detectNonImapProtocol } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
@@ -291,6 +292,26 @@ export class ImapSession {
   async summarizeByArrival(window: DateWindow): Promise<ArrivalSummary | undefined> {
     if (!this.capabilities.includes('ESORT')) return undefined;
     return this.#guard(() => refusalAsUndefined(summarizeByArrival(this.#client, window)));
+  }
+
+  /**
+   * Streams the INTERNALDATE of the given messages of the open mailbox, like {@link fetchDates} without
+   * an identity, reading only the two fields of each row (about twice as fast on big fetches).
+   *
+   * @param uids - Ascending UIDs.
+   * @param onMessage - Called for each message.
+   */
+  async fetchInternalDates(
+    uids: readonly number[],
+    onMessage: (message: FetchedDate) => void,
+  ): Promise<void> {
+    if (uids.length === 0) return;
+    const sent = await this.#guard(() =>
+      fetchInternalDates(this.#client, toSequenceSet(uids), (uid, internalDateMs) =>
+        onMessage({ uid, internalDateMs }),
+      ),
+    );
+    if (!sent) await this.fetchDates(uids, false, onMessage);
   }
 
   /** Logs out politely (bounded wait), then closes. Never throws. */

@@ -148,14 +148,25 @@ describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovec
     expect(shape(counts)).toEqual(expected(from, to, [from, to]));
   });
 
-  it('counts a total on a server without SORT or ESEARCH from the interior UID list and the edge dates', async () => {
+  it('counts a long total on a server without SORT or ESEARCH from the interior UID list and the edge dates', async () => {
+    const from = (boundaries[2] ?? 0) - 1000;
+    const to = (boundaries[17] ?? 0) + 200 * 86_400_000;
+    const counts = await connector(reduced, reducedUser).countSignals({
+      since: new Date(from),
+      until: new Date(to),
+    });
+    expect(countedWith(counts)).toEqual(['interior-count']);
+    expect(shape(counts)).toEqual(expected(from, to, [from, to]));
+  });
+
+  it('counts a short total on a server without SORT or ESEARCH by fetching the dates', async () => {
     const from = (boundaries[2] ?? 0) - 1000;
     const to = (boundaries[17] ?? 0) + 1000;
     const counts = await connector(reduced, reducedUser).countSignals({
       since: new Date(from),
       until: new Date(to),
     });
-    expect(countedWith(counts)).toEqual(['interior-count']);
+    expect(countedWith(counts)).toEqual(['fetch-dates']);
     expect(shape(counts)).toEqual(expected(from, to, [from, to]));
   });
 
