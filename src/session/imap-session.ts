@@ -306,10 +306,17 @@ export class ImapSession {
     onMessage: (message: FetchedDate) => void,
   ): Promise<void> {
     if (uids.length === 0) return;
+    let rows = 0;
     const sent = await this.#guard(() =>
-      fetchInternalDates(this.#client, toSequenceSet(uids), (uid, internalDateMs) =>
-        onMessage({ uid, internalDateMs }),
-      ),
+      fetchInternalDates(this.#client, toSequenceSet(uids), (row) => {
+        rows += 1;
+        // The same bound as fetchDates: the rows asked for plus unsolicited flag updates.
+        if (rows > uids.length + MAX_UNSOLICITED_FETCH_ROWS) {
+          this.#breakOff(tooManyRows(uids.length));
+          return;
+        }
+        if (row) onMessage(row);
+      }),
     );
     if (!sent) await this.fetchDates(uids, false, onMessage);
   }

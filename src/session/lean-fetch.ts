@@ -9,13 +9,14 @@ import { internalDateMsOf } from './fetched-fields.js';
  *
  * @param client - A client with a mailbox open.
  * @param sequenceSet - UIDs as an IMAP sequence set.
- * @param onRow - Called for each row with an INTERNALDATE.
+ * @param onRow - Called for every FETCH row, with its UID and INTERNALDATE when it has both (an
+ *   unsolicited flag update has neither), so the caller can count rows and cap a flood.
  * @returns `false` when imapflow offers no way to send the command (nothing was sent).
  */
 export async function fetchInternalDates(
   client: ImapFlow,
   sequenceSet: string,
-  onRow: (uid: number, internalDateMs: number) => void,
+  onRow: (row: { uid: number; internalDateMs: number } | undefined) => void,
 ): Promise<boolean> {
   if (!hasExec(client)) return false;
   const response = await client.exec('UID FETCH', [atom(sequenceSet), [atom('UID'), atom('INTERNALDATE')]], {
@@ -23,7 +24,10 @@ export async function fetchInternalDates(
       FETCH: async (untagged) => {
         // `* 12 FETCH (UID 45 INTERNALDATE "01-Feb-2026 10:00:00 +0100")`
         const items = untagged.attributes?.[1];
-        if (!Array.isArray(items)) return;
+        if (!Array.isArray(items)) {
+          onRow(undefined);
+          return;
+        }
         let uid: number | undefined;
         let internalDateMs: number | undefined;
         for (let index = 0; index < items.length - 1; index += 2) {
@@ -32,8 +36,11 @@ export async function fetchInternalDates(
           if (name === 'UID') uid = Number(value);
           else if (name === 'INTERNALDATE') internalDateMs = internalDateMsOf(value);
         }
-        if (uid !== undefined && Number.isInteger(uid) && internalDateMs !== undefined)
-          onRow(uid, internalDateMs);
+        onRow(
+          uid !== undefined && Number.isInteger(uid) && internalDateMs !== undefined
+            ? { uid, internalDateMs }
+            : undefined,
+        );
       },
     },
   });
