@@ -4,7 +4,8 @@ import { type ConfigValidationResult, validateConfig } from './config/validate-c
 import type { ConnectionTestResult } from './connection-test/connection-test-result.js';
 import { testConnection } from './connection-test/test-connection.js';
 import type { CountRangeInput } from './counting/count-range.js';
-import { type CountSignalsOptions, countSignals } from './counting/count-signals.js';
+import type { CountSignalsOptions } from './counting/count-signals.js';
+import { countSignalsWithRetries } from './counting/count-with-retries.js';
 import type { SignalCounts } from './counting/signal-counts.js';
 import { formatCatalogMessage } from './errors/error-catalog.js';
 import type { FieldIssue } from './errors/failure-detail.js';
@@ -163,9 +164,10 @@ export class ImapConnector {
         }),
       );
     }
-    return countSignals(
+    return countSignalsWithRetries(
       this.#config,
-      { logger: this.#logger, selection: this.#config.mailboxes, retry: retry.policy },
+      { logger: this.#logger, selection: this.#config.mailboxes },
+      retry.policy,
       range,
       options,
     );

@@ -2,8 +2,7 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
-import type { RetryOptions, RetryPolicy } from '../retry/retry-policy.js';
-import { withRetries } from '../retry/with-retries.js';
+import type { RetryOptions } from '../retry/retry-policy.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
 import {
   type DateWindow,
@@ -60,8 +59,6 @@ export interface CountSignalsOptions {
 export interface CountContext {
   readonly logger: ConnectorLogger;
   readonly selection: MailboxSelection;
-  /** How transient failures are retried, each try on a new connection. */
-  readonly retry: RetryPolicy;
 }
 
 type Tally = { sent: number[]; received: number[] };
@@ -82,34 +79,19 @@ const PLAIN_INTERIOR_MIN_RANGE_MS = 90 * 86_400_000;
  * @param context - Logger and mailbox selection.
  * @param rangeInput - `[since, until)`.
  * @param options - Buckets, signal, progress.
- * @returns Plain, serializable counts.
+ * @returns Plain, serializable counts (of this one try: {@link countSignalsWithRetries} adds `attempts`).
  * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the code of
- *   the connection failure after the retries (`detail.attempts` says how many tries were made).
+ *   the connection failure.
  */
 export async function countSignals(
   config: ImapConnectorConfig,
   context: CountContext,
   rangeInput: CountRangeInput,
   options: CountSignalsOptions,
-): Promise<SignalCounts> {
+): Promise<Omit<SignalCounts, 'attempts'>> {
   const startedAt = performance.now();
   const range = parseCountRange(rangeInput, options.granularity, options.timeZone);
   const buckets = bucketsOf(range);
-  const { value, attempts } = await withRetries(
-    { policy: context.retry, logger: context.logger, signal: options.signal, operation: 'countSignals' },
-    () => countOnce(config, context, range, buckets, options),
-  );
-  return { ...value, elapsedMs: Math.round(performance.now() - startedAt), attempts };
-}
-
-/** One try: one connection, every mailbox, logout. */
-async function countOnce(
-  config: ImapConnectorConfig,
-  context: CountContext,
-  range: CountRange,
-  buckets: readonly TimeBucket[],
-  options: CountSignalsOptions,
-): Promise<Omit<SignalCounts, 'elapsedMs' | 'attempts'>> {
   const session = await ImapSession.open(config, {
     purpose: 'count',
     logger: context.logger,
@@ -120,7 +102,7 @@ async function countOnce(
     const counter = new SignalCounter(session, range, buckets, context.selection);
     const result = await counter.run(options.onProgress);
     await session.logout();
-    return result;
+    return { ...result, elapsedMs: Math.round(performance.now() - startedAt) };
   } catch (error) {
     session.close();
     if (error instanceof ImapConnectorError) throw error;
