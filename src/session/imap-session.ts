@@ -14,7 +14,7 @@ import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { fetchInternalDates } from './lean-fetch.js';
 import { detectNonImapProtocol } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
-import { toSequenceSet } from './sequence-set.js';
+import { toSequenceSets } from './sequence-set.js';
 
 /** A mailbox opened read-only. */
 export interface ExaminedMailbox {
@@ -225,11 +225,13 @@ export class ImapSession {
       const query = withIdentity
         ? { uid: true, internalDate: true, headers: ['message-id'] }
         : { uid: true, internalDate: true };
-      for await (const message of this.#client.fetch(toSequenceSet(uids), query, { uid: true })) {
-        const internalDateMs = internalDateMsOf(message.internalDate);
-        if (internalDateMs === undefined) continue;
-        const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
-        onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
+      for (const set of toSequenceSets(uids)) {
+        for await (const message of this.#client.fetch(set, query, { uid: true })) {
+          const internalDateMs = internalDateMsOf(message.internalDate);
+          if (internalDateMs === undefined) continue;
+          const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
+          onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
+        }
       }
     });
   }
@@ -273,11 +275,15 @@ export class ImapSession {
     onMessage: (message: FetchedDate) => void,
   ): Promise<void> {
     if (uids.length === 0) return;
-    const sent = await this.#guard(() =>
-      fetchInternalDates(this.#client, toSequenceSet(uids), (uid, internalDateMs) =>
-        onMessage({ uid, internalDateMs }),
-      ),
-    );
+    const sent = await this.#guard(async () => {
+      for (const set of toSequenceSets(uids)) {
+        const done = await fetchInternalDates(this.#client, set, (uid, internalDateMs) =>
+          onMessage({ uid, internalDateMs }),
+        );
+        if (!done) return false;
+      }
+      return true;
+    });
     if (!sent) await this.fetchDates(uids, false, onMessage);
   }
 
