@@ -78,6 +78,7 @@ export class ImapSession {
     this.#signal = options.signal;
     connectionCounter += 1;
     this.#observer = new ProtocolObserver(options.logger, this.#secrets, `imap-${connectionCounter}`);
+    this.#observer.traceCommandsAfterLogin = options.purpose !== 'count';
     this.#client = new ImapFlow(imapFlowOptionsOf(config, this.#observer.imapFlowLogger(), options.purpose));
     // Without a listener, imapflow's 'error' events (socket timeout, reset) crash the host process.
     this.#client.on('error', (error: unknown) => {
