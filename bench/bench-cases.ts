@@ -26,6 +26,8 @@ export interface CaseOutcome {
   readonly wallMs: number;
   readonly counts?: { sent: number[]; received: number[] };
   readonly strategies?: readonly string[];
+  /** Warning codes of the SDK's result. */
+  readonly warnings?: readonly string[];
   /** Commands the case knows it sent (TLS hides them from the proxy). */
   readonly commands?: number;
 }
@@ -57,7 +59,12 @@ export async function countWithSdk(target: CaseTarget, spec: CountSpec): Promise
     if (Date.parse(bucket.start) !== spec.boundariesMs[index])
       throw new Error(`bucket ${index} start differs`);
   });
-  return { wallMs, counts, strategies: result.strategies };
+  return {
+    wallMs,
+    counts,
+    strategies: result.strategies,
+    warnings: result.warnings.map((warning) => warning.code),
+  };
 }
 
 /**

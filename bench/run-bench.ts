@@ -86,6 +86,7 @@ interface Sample {
   commands: number;
   maxRssMB: number;
   strategies?: readonly string[];
+  warnings?: readonly string[];
   exact?: boolean;
 }
 
@@ -145,6 +146,7 @@ async function measure(
     commands: reply.commands ?? counters.commands,
     maxRssMB: reply.maxRssBytes / 1_048_576,
     ...(reply.strategies ? { strategies: reply.strategies } : {}),
+    ...(reply.warnings ? { warnings: reply.warnings } : {}),
     ...(exact === undefined ? {} : { exact }),
   };
 }
@@ -166,6 +168,7 @@ function summarize(samples: readonly Sample[]) {
     commands: median(samples.map((sample) => sample.commands)),
     peakRssMB: Math.round(Math.max(...samples.map((sample) => sample.maxRssMB)) * 10) / 10,
     strategies: samples[0]?.strategies ?? null,
+    warnings: [...new Set(samples.flatMap((sample) => sample.warnings ?? []))],
     exact: samples.every((sample) => sample.exact !== false) ? (samples[0]?.exact ?? null) : false,
     runs: samples.length,
   };

@@ -15,7 +15,7 @@ import { fetchInternalDates } from './lean-fetch.js';
 import { resolvePassword } from './password-resolution.js';
 import { detectNonImapProtocol } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
-import { toSequenceSet } from './sequence-set.js';
+import { toSequenceSets } from './sequence-set.js';
 
 /** A mailbox opened read-only. */
 export interface ExaminedMailbox {
@@ -250,19 +250,21 @@ export class ImapSession {
       const query = withIdentity
         ? { uid: true, internalDate: true, headers: ['message-id'] }
         : { uid: true, internalDate: true };
+      // One row per UID asked for, plus the unsolicited flag updates another client's changes may
+      // cause (RFC 3501 §7.4.2); a server sending far more is flooding.
       let rows = 0;
-      for await (const message of this.#client.fetch(toSequenceSet(uids), query, { uid: true })) {
-        rows += 1;
-        // One row per UID asked for, plus the unsolicited flag updates another client's changes may
-        // cause (RFC 3501 §7.4.2); a server sending far more is flooding.
-        if (rows > uids.length + MAX_UNSOLICITED_FETCH_ROWS) {
-          this.#breakOff(tooManyRows(uids.length));
-          throw new Error('More FETCH rows than requested');
+      for (const set of toSequenceSets(uids)) {
+        for await (const message of this.#client.fetch(set, query, { uid: true })) {
+          rows += 1;
+          if (rows > uids.length + MAX_UNSOLICITED_FETCH_ROWS) {
+            this.#breakOff(tooManyRows(uids.length));
+            throw new Error('More FETCH rows than requested');
+          }
+          const internalDateMs = internalDateMsOf(message.internalDate);
+          if (internalDateMs === undefined) continue;
+          const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
+          onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
         }
-        const internalDateMs = internalDateMsOf(message.internalDate);
-        if (internalDateMs === undefined) continue;
-        const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
-        onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
       }
     });
   }
@@ -307,17 +309,21 @@ export class ImapSession {
   ): Promise<void> {
     if (uids.length === 0) return;
     let rows = 0;
-    const sent = await this.#guard(() =>
-      fetchInternalDates(this.#client, toSequenceSet(uids), (row) => {
-        rows += 1;
-        // The same bound as fetchDates: the rows asked for plus unsolicited flag updates.
-        if (rows > uids.length + MAX_UNSOLICITED_FETCH_ROWS) {
-          this.#breakOff(tooManyRows(uids.length));
-          return;
-        }
-        if (row) onMessage(row);
-      }),
-    );
+    const sent = await this.#guard(async () => {
+      for (const set of toSequenceSets(uids)) {
+        const done = await fetchInternalDates(this.#client, set, (row) => {
+          rows += 1;
+          // The same bound as fetchDates: the rows asked for plus unsolicited flag updates.
+          if (rows > uids.length + MAX_UNSOLICITED_FETCH_ROWS) {
+            this.#breakOff(tooManyRows(uids.length));
+            return;
+          }
+          if (row) onMessage(row);
+        });
+        if (!done) return false;
+      }
+      return true;
+    });
     if (!sent) await this.fetchDates(uids, false, onMessage);
   }
 
