@@ -30,8 +30,18 @@ async function runWarm(request: CaseRequest): Promise<CaseOutcome> {
     process.once('message', () => resolve());
     process.send?.({ warmed: true });
   });
-  return run(request);
+  if (request.implementation !== 'sdk-test' && request.implementation !== 'raw-minimum') return run(request);
+  // A connection test takes ~50 ms, where one scheduling hiccup of the shared machine doubles a sample:
+  // each sample is the median of several calls (the orchestrator divides the bytes by `repeats`).
+  const outcomes: CaseOutcome[] = [];
+  for (let call = 0; call < CONNECTION_TEST_REPEATS; call += 1) outcomes.push(await run(request));
+  const sorted = [...outcomes].sort((a, b) => a.wallMs - b.wallMs);
+  const middle = sorted[sorted.length >> 1] ?? outcomes[0];
+  if (!middle) throw new Error('no outcome');
+  return { ...middle, repeats: CONNECTION_TEST_REPEATS };
 }
+
+const CONNECTION_TEST_REPEATS = 9;
 
 function run(request: CaseRequest): Promise<CaseOutcome> {
   const spec = request.spec;
