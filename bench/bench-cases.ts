@@ -28,6 +28,8 @@ export interface CaseOutcome {
   readonly strategies?: readonly string[];
   /** Warning codes of the SDK's result. */
   readonly warnings?: readonly string[];
+  /** How many calls the proxy's byte counts cover (the sample's time is their median). */
+  readonly repeats?: number;
   /** Commands the case knows it sent (TLS hides them from the proxy). */
   readonly commands?: number;
 }

@@ -25,13 +25,26 @@ export type CaseReply =
 // runs once untimed (JIT, module caches), the orchestrator resets its counters, then the measured call
 // runs. A cold first call costs the SDK ~0.3–0.5 s more than the baseline (more code to compile).
 async function runWarm(request: CaseRequest): Promise<CaseOutcome> {
-  await run(request);
+  const connectionTest = request.implementation === 'sdk-test' || request.implementation === 'raw-minimum';
+  // A ~50 ms connection test is still compiling its code paths over the first few calls.
+  for (let call = 0; call < (connectionTest ? CONNECTION_TEST_WARM_UPS : 1); call += 1) await run(request);
   await new Promise<void>((resolve) => {
     process.once('message', () => resolve());
     process.send?.({ warmed: true });
   });
-  return run(request);
+  if (!connectionTest) return run(request);
+  // A connection test takes ~50 ms, where one scheduling hiccup of the shared machine doubles a sample:
+  // each sample is the median of several calls (the orchestrator divides the bytes by `repeats`).
+  const outcomes: CaseOutcome[] = [];
+  for (let call = 0; call < CONNECTION_TEST_REPEATS; call += 1) outcomes.push(await run(request));
+  const sorted = [...outcomes].sort((a, b) => a.wallMs - b.wallMs);
+  const middle = sorted[sorted.length >> 1] ?? outcomes[0];
+  if (!middle) throw new Error('no outcome');
+  return { ...middle, repeats: CONNECTION_TEST_REPEATS };
 }
+
+const CONNECTION_TEST_REPEATS = 9;
+const CONNECTION_TEST_WARM_UPS = 5;
 
 function run(request: CaseRequest): Promise<CaseOutcome> {
   const spec = request.spec;

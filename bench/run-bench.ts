@@ -141,8 +141,8 @@ async function measure(
   }
   return {
     wallMs: reply.wallMs,
-    bytesReceived: counters.bytesReceived,
-    bytesSent: counters.bytesSent,
+    bytesReceived: counters.bytesReceived / (reply.repeats ?? 1),
+    bytesSent: counters.bytesSent / (reply.repeats ?? 1),
     commands: reply.commands ?? counters.commands,
     maxRssMB: reply.maxRssBytes / 1_048_576,
     ...(reply.strategies ? { strategies: reply.strategies } : {}),
