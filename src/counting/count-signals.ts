@@ -386,7 +386,10 @@ class SignalCounter {
     const mode = this.selection.deduplicate;
     const active = mode === 'always' || (mode === 'auto' && hasMessageViews(roles));
     if (!active) return 'none';
-    return capabilities.includes('OBJECTID') ? 'email-id' : 'message-id';
+    // imapflow asks for an email id whenever the server has one: RFC 8474 EMAILID, or Gmail's X-GM-MSGID.
+    return capabilities.includes('OBJECTID') || capabilities.includes('X-GM-EXT-1')
+      ? 'email-id'
+      : 'message-id';
   }
 
   #warnAboutRoles(plan: readonly PlannedMailbox[], roles: readonly MailboxRoleAssignment[]): void {
