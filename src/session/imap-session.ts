@@ -9,7 +9,7 @@ import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './ar
 import type { ConnectorLogger } from './connector-logger.js';
 import { classifyFailure, type SessionViolation, transientCodeOfResponse } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
-import { isTransportConnected, skipSessionCommands } from './imapflow-internals.js';
+import { isTransportConnected, observeResponses, skipSessionCommands } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { fetchInternalDates } from './lean-fetch.js';
 import { resolvePassword } from './password-resolution.js';
@@ -91,6 +91,12 @@ export class ImapSession {
       this.#lastClientError = error;
     });
     skipSessionCommands(this.#client, SKIPPED_SESSION_COMMANDS);
+    const watchesRawResponses = observeResponses(this.#client, (line) =>
+      this.#observer.observeResponse(line),
+    );
+    this.#observer.watchLoggedResponses = !watchesRawResponses;
+    // A connection test reports the commands it sent; a count only needs the trace for a host logger.
+    this.#observer.traceAfterLogin = options.purpose !== 'count' || !watchesRawResponses;
     this.#observer.onPhaseChange = (phase) => this.#armLoginTimer(phase);
     this.#observer.onFlood = (description) => this.#breakOff({ code: 'RESPONSE_TOO_LARGE', description });
     this.#observer.onUidValidity = (uidValidity) => this.#checkUidValidity(uidValidity);

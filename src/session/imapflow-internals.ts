@@ -44,3 +44,30 @@ export function isTransportConnected(client: ImapFlow): boolean {
   const socket = (client as unknown as { socket?: { connecting?: unknown; readyState?: unknown } }).socket;
   return socket !== undefined && socket.connecting === false && socket.readyState === 'open';
 }
+
+interface ImapFlowResponseReader {
+  handleResponse(data: { payload?: unknown }): Promise<boolean>;
+}
+
+function hasResponseReader(client: ImapFlow): client is ImapFlow & ImapFlowResponseReader {
+  return typeof (client as unknown as Partial<ImapFlowResponseReader>).handleResponse === 'function';
+}
+
+/**
+ * Shows every server response line to `onResponse` before imapflow handles it, as raw bytes, so the
+ * session can watch the protocol (untagged floods, UIDVALIDITY changes, command completions) without
+ * imapflow serialising each parsed response again for a debug log nobody reads.
+ *
+ * @param client - A client before `connect()`.
+ * @param onResponse - Called with each response line (literals not included).
+ * @returns Whether the hook could be installed (false on an imapflow without the internal reader).
+ */
+export function observeResponses(client: ImapFlow, onResponse: (line: Buffer) => void): boolean {
+  if (!hasResponseReader(client)) return false;
+  const handleResponse = client.handleResponse.bind(client);
+  client.handleResponse = (data) => {
+    if (Buffer.isBuffer(data.payload)) onResponse(data.payload);
+    return handleResponse(data);
+  };
+  return true;
+}

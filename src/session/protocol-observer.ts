@@ -1,11 +1,15 @@
 import type { Logger as ImapFlowLogger } from 'imapflow';
 import type { ConnectionPhase } from '../errors/failure-detail.js';
 import { redactSecrets } from '../errors/secret-redaction.js';
-import type { ConnectorLogger } from './connector-logger.js';
+import { type ConnectorLogger, silentLogger } from './connector-logger.js';
 
 const LOGIN_COMMANDS = new Set(['LOGIN', 'AUTHENTICATE']);
 // RFC 3501 §7.1: the response code a server sends when a mailbox's UIDs start over.
 const UIDVALIDITY_RESPONSE = /^\* OK \[UIDVALIDITY (\d+)\]/i;
+// "* OK [UIDVALIDITY 4294967295]" fits in 30 bytes; only a line's start is decoded.
+const UIDVALIDITY_PREFIX_BYTES = 48;
+const ASTERISK = 0x2a;
+const PLUS = 0x2b;
 /**
  * Untagged responses (FETCH rows aside, which the session counts itself) one command may draw. A
  * LIST of a few thousand mailboxes is the most a legitimate count sees; an endless stream of them is a
@@ -28,6 +32,14 @@ export class ProtocolObserver {
   readonly commandsSent: string[] = [];
   /** The first line the server sent, if any. */
   firstServerLine: string | undefined;
+  /**
+   * Whether commands and answers are serialised for the trace once the session is ready, even for the
+   * silent logger: a connection test reports the commands it sent. Must stay true unless raw responses
+   * reach {@link observeResponse}.
+   */
+  traceAfterLogin = true;
+  /** Whether {@link observeResponse} is fed from the trace, for an imapflow whose raw lines cannot be watched. */
+  watchLoggedResponses = false;
   /** Called whenever {@link phase} changes. */
   onPhaseChange: ((phase: ConnectionPhase) => void) | undefined;
   /** Called with every UIDVALIDITY the server announces (RFC 3501 §2.3.1.1), as a decimal string. */
@@ -60,11 +72,14 @@ export class ProtocolObserver {
       info: forward('info'),
       warn: forward('warn'),
       error: forward('error'),
-      // FETCH rows are logged at trace: serialising them would cost more than the count itself. Other
-      // server answers must stay on at debug even with a silent host logger: the flood cap and the
-      // UIDVALIDITY watch read them here (turning them off after login made all-time counts without
-      // ESEARCH 1.8× faster on the benchmark, but blind to both).
-      isLevelEnabled: (level: string) => level !== 'trace',
+      // FETCH rows are logged at trace: serialising them would cost more than the count itself. Once
+      // the session is ready, commands and answers are serialised only for a host logger or a
+      // connection test (which reports the commands it sent): a plain SEARCH answer of 100k UIDs
+      // compiled for nobody made all-time counts without ESEARCH ~1.4× slower. The flood cap and the
+      // UIDVALIDITY watch do not depend on it: they read raw lines (observeResponse).
+      isLevelEnabled: (level: string) =>
+        level !== 'trace' &&
+        (this.phase !== 'command' || this.traceAfterLogin || this.#hostLogger !== silentLogger),
     };
   }
 
@@ -84,12 +99,10 @@ export class ProtocolObserver {
     if (source === 's') {
       if (this.firstServerLine === undefined) this.firstServerLine = message;
       if (this.phase === 'connect') this.enter('greeting');
-      this.#observeServerLine(message);
+      if (this.watchLoggedResponses) this.observeResponse(Buffer.from(message, 'latin1'));
       return;
     }
     if (source !== 'c') return;
-    this.#untaggedSinceCommand = 0;
-    this.lastRefusal = undefined;
     // A logged command is "<tag> <COMMAND> [arguments]"; continuation writes start with "(*".
     const command = /^\S+\s+([A-Za-z]+)/.exec(message)?.[1]?.toUpperCase();
     if (command === undefined) return;
@@ -99,13 +112,27 @@ export class ProtocolObserver {
     else if (!PRE_SESSION_COMMANDS.has(command)) this.enter('command');
   }
 
-  #observeServerLine(line: string): void {
-    if (!line.startsWith('*')) return;
+  /**
+   * Watches one server response line, as raw bytes, before imapflow handles it: counts untagged
+   * responses per command (a tagged completion ends a command), and reports UIDVALIDITY announcements.
+   *
+   * @param line - The response line, without literals.
+   */
+  observeResponse(line: Buffer): void {
+    const first = line[0];
+    if (first === PLUS) return;
+    if (first !== ASTERISK) {
+      // A tagged completion: the next command starts counting afresh, and any refusal logged from
+      // here on belongs to this command.
+      this.#untaggedSinceCommand = 0;
+      this.lastRefusal = undefined;
+      return;
+    }
     this.#untaggedSinceCommand += 1;
     if (this.#untaggedSinceCommand === MAX_UNTAGGED_PER_COMMAND + 1) {
       this.onFlood?.(`more than ${MAX_UNTAGGED_PER_COMMAND} untagged responses to one command`);
     }
-    const uidValidity = UIDVALIDITY_RESPONSE.exec(line)?.[1];
+    const uidValidity = UIDVALIDITY_RESPONSE.exec(line.toString('latin1', 0, UIDVALIDITY_PREFIX_BYTES))?.[1];
     if (uidValidity !== undefined) this.onUidValidity?.(uidValidity);
   }
 
