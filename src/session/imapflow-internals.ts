@@ -71,3 +71,42 @@ export function observeResponses(client: ImapFlow, onResponse: (line: Buffer) =>
   };
   return true;
 }
+
+/** An IMAP token as imapflow's command compiler takes it and its parser hands it over. */
+export interface ImapToken {
+  readonly type: string;
+  readonly value: string;
+}
+type ImapAttribute = ImapToken | readonly ImapAttribute[];
+
+interface UntaggedResponse {
+  readonly attributes?: readonly unknown[];
+}
+
+interface ImapFlowExec {
+  exec(
+    command: string,
+    attributes: readonly ImapAttribute[],
+    options: { untagged: Record<string, (untagged: UntaggedResponse) => Promise<void>> },
+  ): Promise<{ next(): void }>;
+}
+
+/**
+ * Whether imapflow's command queue is reachable (imapflow 2.10: `exec`, not in its type definitions).
+ *
+ * @param client - The client.
+ * @returns `true` when raw commands can be queued.
+ */
+export function hasExec(client: ImapFlow): client is ImapFlow & ImapFlowExec {
+  return typeof (client as unknown as Partial<ImapFlowExec>).exec === 'function';
+}
+
+/** An IMAP atom for imapflow's command compiler. */
+export const atom = (value: string): ImapToken => ({ type: 'ATOM', value });
+
+/** The string value of a parsed token, or `undefined` for a list or anything else. */
+export function tokenValue(token: unknown): string | undefined {
+  if (typeof token !== 'object' || token === null || Array.isArray(token)) return undefined;
+  const value = (token as { value?: unknown }).value;
+  return typeof value === 'string' ? value : undefined;
+}

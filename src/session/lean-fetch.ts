@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
-import { atom, hasExec, tokenValue } from './arrival-sort.js';
 import { internalDateMsOf } from './fetched-fields.js';
+import { atom, hasExec, tokenValue } from './imapflow-internals.js';
 
 /**
  * `UID FETCH <set> (UID INTERNALDATE)` through imapflow's command queue with a handler of its own for
