@@ -84,6 +84,29 @@ export function transientCodeOfResponse(responseCode: string | undefined): Error
 }
 
 /**
+ * Whether imapflow's error is the server refusing a command (a tagged NO or BAD), as opposed to the
+ * connection failing.
+ *
+ * @param raw - What imapflow threw or logged.
+ * @returns `true` for a refusal.
+ */
+export function isCommandRefusal(raw: unknown): boolean {
+  const status = errorFields(raw).responseStatus;
+  return status === 'NO' || status === 'BAD';
+}
+
+/**
+ * Whether the server refused with an RFC 5530 code that says "not now" (UNAVAILABLE, INUSE, LIMIT), read
+ * the same way {@link classifyFailure} reads it.
+ *
+ * @param raw - What imapflow threw or logged.
+ * @returns `true` for a transient refusal.
+ */
+export function isTransientRefusal(raw: unknown): boolean {
+  return transientCodeOfResponse(errorFields(raw).serverResponseCode) !== undefined;
+}
+
+/**
  * Turns whatever imapflow, Node's sockets, TLS or DNS threw into one catalog error, with the stage, the
  * server's (redacted) words and a safe copy of the original as `cause`.
  *

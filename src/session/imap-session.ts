@@ -7,7 +7,12 @@ import { secretFormsOf } from '../errors/secret-redaction.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
 import type { ConnectorLogger } from './connector-logger.js';
-import { classifyFailure, type SessionViolation, transientCodeOfResponse } from './failure-classification.js';
+import {
+  classifyFailure,
+  isCommandRefusal,
+  isTransientRefusal,
+  type SessionViolation,
+} from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import { isTransportConnected, observeResponses, skipSessionCommands } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
@@ -510,22 +515,6 @@ class MailboxRefusedError extends Error {
   ) {
     super(`Mailbox ${path} refused`);
   }
-}
-
-function isCommandRefusal(error: unknown): boolean {
-  const status =
-    typeof error === 'object' && error !== null
-      ? (error as { responseStatus?: unknown }).responseStatus
-      : undefined;
-  return status === 'NO' || status === 'BAD';
-}
-
-function isTransientRefusal(error: unknown): boolean {
-  const responseCode =
-    typeof error === 'object' && error !== null
-      ? (error as { serverResponseCode?: unknown }).serverResponseCode
-      : undefined;
-  return typeof responseCode === 'string' && transientCodeOfResponse(responseCode) !== undefined;
 }
 
 function tooManyRows(requested: number): SessionViolation {

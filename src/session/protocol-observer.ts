@@ -2,6 +2,7 @@ import type { Logger as ImapFlowLogger } from 'imapflow';
 import type { ConnectionPhase } from '../errors/failure-detail.js';
 import { redactSecrets } from '../errors/secret-redaction.js';
 import { type ConnectorLogger, silentLogger } from './connector-logger.js';
+import { isCommandRefusal } from './failure-classification.js';
 
 const LOGIN_COMMANDS = new Set(['LOGIN', 'AUTHENTICATE']);
 // RFC 3501 §7.1: the response code a server sends when a mailbox's UIDs start over.
@@ -92,7 +93,7 @@ export class ProtocolObserver {
 
   #observe(entry: unknown): void {
     if (!isRecord(entry)) return;
-    if (isRefusal(entry['err'])) this.lastRefusal = entry['err'];
+    if (isCommandRefusal(entry['err'])) this.lastRefusal = entry['err'];
     if (typeof entry['msg'] !== 'string') return;
     const source = entry['src'];
     const message = entry['msg'];
@@ -151,11 +152,6 @@ export class ProtocolObserver {
       // A failing host logger must not fail the connection it is only watching.
     }
   }
-}
-
-function isRefusal(value: unknown): boolean {
-  if (!isRecord(value)) return false;
-  return value['responseStatus'] === 'NO' || value['responseStatus'] === 'BAD';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
