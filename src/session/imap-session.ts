@@ -261,16 +261,10 @@ export class ImapSession {
       const query = withIdentity
         ? { uid: true, internalDate: true, headers: ['message-id'] }
         : { uid: true, internalDate: true };
-      // One row per UID asked for, plus the unsolicited flag updates another client's changes may
-      // cause (RFC 3501 §7.4.2); a server sending far more is flooding.
-      let rows = 0;
+      const countRow = this.#fetchRowCounter(uids.length);
       for (const set of toSequenceSets(uids)) {
         for await (const message of this.#client.fetch(set, query, { uid: true })) {
-          rows += 1;
-          if (rows > uids.length + MAX_UNSOLICITED_FETCH_ROWS) {
-            this.#breakOff(tooManyRows(uids.length));
-            throw new Error('More FETCH rows than requested');
-          }
+          if (!countRow()) throw new Error('More FETCH rows than requested');
           const internalDateMs = internalDateMsOf(message.internalDate);
           if (internalDateMs === undefined) continue;
           const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
@@ -319,17 +313,11 @@ export class ImapSession {
     onMessage: (message: FetchedDate) => void,
   ): Promise<void> {
     if (uids.length === 0) return;
-    let rows = 0;
+    const countRow = this.#fetchRowCounter(uids.length);
     const sent = await this.#guard(async () => {
       for (const set of toSequenceSets(uids)) {
         const done = await fetchInternalDates(this.#client, set, (row) => {
-          rows += 1;
-          // The same bound as fetchDates: the rows asked for plus unsolicited flag updates.
-          if (rows > uids.length + MAX_UNSOLICITED_FETCH_ROWS) {
-            this.#breakOff(tooManyRows(uids.length));
-            return;
-          }
-          if (row) onMessage(row);
+          if (countRow() && row) onMessage(row);
         });
         if (!done) return false;
       }
@@ -442,6 +430,21 @@ export class ImapSession {
       });
       throw new Error('Result larger than the mailbox');
     }
+  }
+
+  /**
+   * Counts the rows of one FETCH: one per UID asked for, plus the unsolicited flag updates another
+   * client's changes may cause (RFC 3501 §7.4.2). A server sending far more is flooding: the connection
+   * is broken off and the counter answers `false` from then on.
+   */
+  #fetchRowCounter(requested: number): () => boolean {
+    let rows = 0;
+    return () => {
+      rows += 1;
+      if (rows <= requested + MAX_UNSOLICITED_FETCH_ROWS) return true;
+      this.#breakOff(tooManyRows(requested));
+      return false;
+    };
   }
 
   #checkUidValidity(uidValidity: string): void {
