@@ -86,13 +86,8 @@ export class ImapConnector {
   constructor(config: ImapConnectorConfigInput, options: ImapConnectorOptions = {}) {
     const validation = validateConfig(config);
     const retry = retryPolicyOf(options.retry);
-    const issues = [...(validation.ok ? [] : validation.issues), ...(retry.ok ? [] : retry.issues)];
     if (!validation.ok || !retry.ok) {
-      throw new ImapConnectorError({
-        code: 'CONFIG_INVALID',
-        message: `${formatCatalogMessage('CONFIG_INVALID')}: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join(' ')}`,
-        detail: { phase: 'config', issues },
-      });
+      throw configInvalid([...(validation.ok ? [] : validation.issues), ...(retry.ok ? [] : retry.issues)]);
     }
     this.#config = validation.config;
     this.#warnings = validation.warnings;
@@ -155,15 +150,7 @@ export class ImapConnector {
       options.retry === undefined
         ? { ok: true as const, policy: this.#retry }
         : this.#retryFor(options.retry);
-    if (!retry.ok) {
-      return Promise.reject(
-        new ImapConnectorError({
-          code: 'CONFIG_INVALID',
-          message: `${formatCatalogMessage('CONFIG_INVALID')}: ${retry.issues.map((issue) => `${issue.field}: ${issue.message}`).join(' ')}`,
-          detail: { phase: 'config', issues: retry.issues },
-        }),
-      );
-    }
+    if (!retry.ok) return Promise.reject(configInvalid(retry.issues));
     return countSignalsWithRetries(
       this.#config,
       { logger: this.#logger, selection: this.#config.mailboxes },
@@ -192,4 +179,13 @@ export class ImapConnector {
     const { host, port, security, username } = this.#config;
     return `ImapConnector { ${username} @ ${host}:${port} (${security}) }`;
   }
+}
+
+/** The error a constructor or call with bad settings fails with: every field issue, in one message. */
+function configInvalid(issues: readonly FieldIssue[]): ImapConnectorError {
+  return new ImapConnectorError({
+    code: 'CONFIG_INVALID',
+    message: `${formatCatalogMessage('CONFIG_INVALID')}: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join(' ')}`,
+    detail: { phase: 'config', issues: [...issues] },
+  });
 }

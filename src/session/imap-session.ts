@@ -101,7 +101,7 @@ export class ImapSession {
     );
     this.#observer.watchLoggedResponses = !watchesRawResponses;
     // A connection test reports the commands it sent; a count only needs the trace for a host logger.
-    this.#observer.traceAfterLogin = options.purpose !== 'count' || !watchesRawResponses;
+    this.#observer.reportsCommands = options.purpose !== 'count';
     this.#observer.onPhaseChange = (phase) => this.#armLoginTimer(phase);
     this.#observer.onFlood = (description) => this.#breakOff({ code: 'RESPONSE_TOO_LARGE', description });
     this.#observer.onUidValidity = (uidValidity) => this.#checkUidValidity(uidValidity);

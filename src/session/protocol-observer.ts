@@ -34,11 +34,10 @@ export class ProtocolObserver {
   /** The first line the server sent, if any. */
   firstServerLine: string | undefined;
   /**
-   * Whether commands and answers are serialised for the trace once the session is ready, even for the
-   * silent logger: a connection test reports the commands it sent. Must stay true unless raw responses
-   * reach {@link observeResponse}.
+   * Whether {@link commandsSent} must stay complete once the session is ready, even for the silent
+   * logger (a connection test reports the commands it sent).
    */
-  traceAfterLogin = true;
+  reportsCommands = true;
   /** Whether {@link observeResponse} is fed from the trace, for an imapflow whose raw lines cannot be watched. */
   watchLoggedResponses = false;
   /** Called whenever {@link phase} changes. */
@@ -80,7 +79,10 @@ export class ProtocolObserver {
       // UIDVALIDITY watch do not depend on it: they read raw lines (observeResponse).
       isLevelEnabled: (level: string) =>
         level !== 'trace' &&
-        (this.phase !== 'command' || this.traceAfterLogin || this.#hostLogger !== silentLogger),
+        (this.phase !== 'command' ||
+          this.reportsCommands ||
+          this.watchLoggedResponses ||
+          this.#hostLogger !== silentLogger),
     };
   }
 
