@@ -1,6 +1,10 @@
 import tls from 'node:tls';
 import { ImapFlow } from 'imapflow';
+import { DateTime } from 'luxon';
 import { ImapConnector } from '../src/index.js';
+import { EDGE_ZONE, SEED_END_MS } from './seed-model.js';
+
+const DAY_MS = 86_400_000;
 
 /** Where and as whom a case connects. */
 export interface CaseTarget {
@@ -170,4 +174,43 @@ export async function testWithRawMinimum(target: CaseTarget): Promise<CaseOutcom
     socket.on('error', reject);
   });
   return { wallMs: performance.now() - started, commands: 2 };
+}
+
+/** One counting case of the bench: a name for the table and what to count. */
+export interface CountCase {
+  readonly name: string;
+  readonly spec: CountSpec;
+}
+
+/**
+ * The counting cases of the bench: the last 30 days, the last year per Berlin day, and all time.
+ *
+ * @returns The cases, in table order.
+ */
+export function countCases(): CountCase[] {
+  const mailboxes = [
+    { path: 'INBOX', counts: 'received' },
+    { path: 'Sent', counts: 'sent' },
+    { path: 'Archive', counts: 'received' },
+    { path: 'Projects', counts: 'received' },
+    { path: 'Clients', counts: 'received' },
+  ] as const;
+  const lastMidnight = DateTime.fromMillis(SEED_END_MS, { zone: EDGE_ZONE }).startOf('day');
+  const days: number[] = [];
+  for (let day = lastMidnight.minus({ days: 365 }); day <= lastMidnight; day = day.plus({ days: 1 }))
+    days.push(day.toMillis());
+  return [
+    {
+      name: 'last 30 days (total)',
+      spec: { boundariesMs: [SEED_END_MS - 30 * DAY_MS, SEED_END_MS], timeZone: 'UTC', mailboxes },
+    },
+    {
+      name: '1 year, daily Europe/Berlin',
+      spec: { boundariesMs: days, granularity: 'day', timeZone: EDGE_ZONE, mailboxes },
+    },
+    {
+      name: 'all time (total)',
+      spec: { boundariesMs: [Date.UTC(2000, 0, 1), SEED_END_MS + DAY_MS], timeZone: 'UTC', mailboxes },
+    },
+  ];
 }

@@ -4,18 +4,16 @@ import { execFileSync, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { DateTime } from 'luxon';
 import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { RawImapClient } from '../test/harness/raw-imap-client.js';
-import type { CaseTarget, CountSpec } from './bench-cases.js';
+import { type CaseTarget, countCases } from './bench-cases.js';
 import { type BenchServer, startBenchServer } from './bench-server.js';
 import type { CaseReply, CaseRequest } from './case-runner.js';
 import { cachedMaildir } from './maildir-cache.js';
-import { EDGE_ZONE, expectedCounts, generateSeed, SEED_END_MS, type SeededMailbox } from './seed-model.js';
+import { expectedCounts, generateSeed, type SeededMailbox } from './seed-model.js';
 
 const SEED = 20261125;
 const SERVER_TIME_ZONE = 'Pacific/Auckland';
-const DAY_MS = 86_400_000;
 
 interface Options {
   size: number;
@@ -44,39 +42,6 @@ function parseSize(text: string): number {
   if (!match) throw new Error(`--size: expected e.g. 10k, 100k or 1M, got ${text}`);
   const factor = match[2]?.toLowerCase() === 'k' ? 1_000 : match[2]?.toLowerCase() === 'm' ? 1_000_000 : 1;
   return Math.round(Number(match[1]) * factor);
-}
-
-interface CountCase {
-  readonly name: string;
-  readonly spec: CountSpec;
-}
-
-function countCases(): CountCase[] {
-  const mailboxes = [
-    { path: 'INBOX', counts: 'received' },
-    { path: 'Sent', counts: 'sent' },
-    { path: 'Archive', counts: 'received' },
-    { path: 'Projects', counts: 'received' },
-    { path: 'Clients', counts: 'received' },
-  ] as const;
-  const lastMidnight = DateTime.fromMillis(SEED_END_MS, { zone: EDGE_ZONE }).startOf('day');
-  const days: number[] = [];
-  for (let day = lastMidnight.minus({ days: 365 }); day <= lastMidnight; day = day.plus({ days: 1 }))
-    days.push(day.toMillis());
-  return [
-    {
-      name: 'last 30 days (total)',
-      spec: { boundariesMs: [SEED_END_MS - 30 * DAY_MS, SEED_END_MS], timeZone: 'UTC', mailboxes },
-    },
-    {
-      name: '1 year, daily Europe/Berlin',
-      spec: { boundariesMs: days, granularity: 'day', timeZone: EDGE_ZONE, mailboxes },
-    },
-    {
-      name: 'all time (total)',
-      spec: { boundariesMs: [Date.UTC(2000, 0, 1), SEED_END_MS + DAY_MS], timeZone: 'UTC', mailboxes },
-    },
-  ];
 }
 
 interface Sample {
