@@ -1,6 +1,8 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { FieldIssue } from '../errors/failure-detail.js';
-import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import type { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { knownSecretsOf } from '../errors/secret-redaction.js';
+import { unexpectedFailure } from '../errors/unexpected-failure.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
 import { ImapSession } from '../session/imap-session.js';
@@ -58,19 +60,15 @@ export async function testConnection(
     };
   } catch (error) {
     session?.close();
-    return failureResult(error, context.warnings, elapsed());
+    return failureResult(unexpectedFailure(error, knownSecretsOf(config)), context.warnings, elapsed());
   }
 }
 
 function failureResult(
-  error: unknown,
+  failure: ImapConnectorError,
   warnings: readonly FieldIssue[],
   elapsedMs: number,
 ): ConnectionTestFailure {
-  const failure =
-    error instanceof ImapConnectorError
-      ? error
-      : new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while testing the connection' });
   return {
     ok: false,
     code: failure.code,

@@ -1,6 +1,8 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { knownSecretsOf } from '../errors/secret-redaction.js';
+import { unexpectedFailure } from '../errors/unexpected-failure.js';
 import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
@@ -105,8 +107,7 @@ export async function countSignals(
     return { ...result, elapsedMs: Math.round(performance.now() - startedAt) };
   } catch (error) {
     session.close();
-    if (error instanceof ImapConnectorError) throw error;
-    throw new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while counting' });
+    throw unexpectedFailure(error, knownSecretsOf(config));
   }
 }
 

@@ -1,4 +1,5 @@
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { unexpectedFailure } from '../errors/unexpected-failure.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
 import { backoffDelayMs, type RetryPolicy, transientErrorCodes } from './retry-policy.js';
 
@@ -49,10 +50,10 @@ export async function withRetries<T>(
   }
 }
 
+// The work is expected to throw only ImapConnectorErrors; anything else is a bug, kept as `cause`
+// (the work redacted what it knew; no secret reaches this loop).
 function asConnectorError(error: unknown): ImapConnectorError {
-  return error instanceof ImapConnectorError
-    ? error
-    : new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error' });
+  return unexpectedFailure(error, []);
 }
 
 function withAttempts(error: ImapConnectorError, attempts: number): ImapConnectorError {

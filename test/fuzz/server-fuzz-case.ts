@@ -20,7 +20,7 @@ export const fixture = JSON.parse(
 export const serverFuzzCaseModule = fileURLToPath(import.meta.url);
 
 /** Timeouts short enough for hundreds of cases, long enough for a loaded machine. */
-const timeouts = { connectMs: 2_000, greetingMs: 1_500, loginMs: 2_000, commandMs: 1_500, countSignalsMs: 6_000 };
+const timeouts = { connectMs: 2_000, greetingMs: 1_000, loginMs: 1_500, commandMs: 800, countSignalsMs: 3_000 };
 const retry = { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 };
 /** Two tries at most `countSignalsMs` each, the wait between them, and a margin for a loaded machine. */
 export const CASE_DEADLINE_MS = retry.attempts * timeouts.countSignalsMs + 3_000;
@@ -104,7 +104,11 @@ export async function runServerFuzzCase(seed: number): Promise<FuzzCaseOutcome> 
               message: error instanceof Error ? error.message : String(error),
             };
           }
-          const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined;
+          const causeCode = (error.cause as { code?: unknown } | undefined)?.code;
+          const cause =
+            error.cause instanceof Error
+              ? `${error.cause.name}${typeof causeCode === 'string' ? ` [${causeCode}]` : ''}: ${error.cause.message}`
+              : undefined;
           return {
             kind: 'error',
             code: error.code,
