@@ -132,6 +132,13 @@ class SignalCounter {
     onProgress: CountSignalsOptions['onProgress'],
   ): Promise<Omit<SignalCounts, 'elapsedMs' | 'attempts'>> {
     const listed = await this.session.listMailboxes();
+    for (const name of this.session.unusableMailboxNames) {
+      this.#warnings.push({
+        code: 'mailbox_name_unusable',
+        message: `The server listed a mailbox named ${JSON.stringify(name)}, which cannot be opened (control characters in its name); it was not counted.`,
+        mailbox: name,
+      });
+    }
     const capabilities = this.session.capabilities;
     const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);
     const plan = planMailboxes(listed, roles, this.selection.exclude);

@@ -60,6 +60,9 @@ export interface SessionOptions {
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
 const LOGOUT_GRACE_MS = 2_000;
 const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
+// RFC 3501 §4.3: a quoted string cannot hold CR or LF, and no string NUL; imapflow quotes mailbox names.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these characters are the point
+const UNSENDABLE_IN_MAILBOX_NAME = /[\r\n\u0000]/;
 let connectionCounter = 0;
 
 /**
@@ -80,6 +83,7 @@ export class ImapSession {
   /** The mailbox open now, with the UIDVALIDITY its UIDs belong to. */
   #selected: { path: string; uidValidity: string } | undefined;
   #lastClientError: unknown;
+  #unusableMailboxNames: string[] = [];
   #onAbort: (() => void) | undefined;
   #closed = false;
 
@@ -145,6 +149,14 @@ export class ImapSession {
     return typeof greeting === 'string' && greeting.length > 0 ? greeting : undefined;
   }
 
+  /**
+   * Mailboxes the last {@link listMailboxes} left out because their names cannot be sent back to the
+   * server (CR, LF or NUL in the name, which no IMAP string can carry to imapflow's EXAMINE).
+   */
+  get unusableMailboxNames(): readonly string[] {
+    return this.#unusableMailboxNames;
+  }
+
   /** The IMAP commands sent so far, by name, in order. */
   get commandsSent(): readonly string[] {
     return this.#observer.commandsSent;
@@ -162,8 +174,13 @@ export class ImapSession {
       // A server may repeat a LIST line (seen from proxies replaying a chunk): one mailbox is one
       // mailbox, whatever the number of lines naming it (RFC 3501 §7.2.2 names each once).
       const byPath = new Map<string, ListedMailbox>();
+      this.#unusableMailboxNames = [];
       for (const entry of entries) {
         if (typeof entry.path !== 'string' || byPath.has(entry.path)) continue;
+        if (UNSENDABLE_IN_MAILBOX_NAME.test(entry.path)) {
+          this.#unusableMailboxNames.push(entry.path);
+          continue;
+        }
         byPath.set(entry.path, {
           path: entry.path,
           delimiter: entry.delimiter || undefined,
