@@ -21,7 +21,8 @@ import {
 import { type SeedMessage, seedMailboxes } from '../test/harness/mail-seeder.js';
 
 const FIXTURE = new URL('../test/fuzz/fixtures/dovecot-count-sessions.json', import.meta.url);
-const at = (year: number, month: number, day: number, hour: number) => Date.UTC(year, month - 1, day, hour, 17);
+const at = (year: number, month: number, day: number, hour: number) =>
+  Date.UTC(year, month - 1, day, hour, 17);
 
 /** The account: received mail in INBOX and Archive, sent mail, and folders a count skips. */
 const seeds: SeedMessage[] = [
@@ -47,7 +48,11 @@ interface Request {
 }
 const requests: readonly Request[] = [
   { name: 'month', range: { since: '2026-01-01T00:00:00Z', until: '2026-02-01T00:00:00Z' } },
-  { name: 'daily', range: { since: '2026-01-01T00:00:00Z', until: '2026-02-01T00:00:00Z' }, granularity: 'day' },
+  {
+    name: 'daily',
+    range: { since: '2026-01-01T00:00:00Z', until: '2026-02-01T00:00:00Z' },
+    granularity: 'day',
+  },
   { name: 'all-time', range: { since: '2000-01-01T00:00:00Z', until: '2027-01-01T00:00:00Z' } },
   { name: 'hours', range: { since: '2026-01-05T08:00:00Z', until: '2026-01-14T12:00:00Z' } },
 ];
@@ -129,7 +134,8 @@ const esearchVariant: DovecotVariant = {
 
 const dovecotVersion = execFileSync('/usr/sbin/dovecot', ['--version']).toString().trim();
 const sessions: RecordedSession[] = [];
-for (const variant of [standardVariant, esearchVariant, reducedCapabilityVariant]) sessions.push(...(await record(variant)));
+for (const variant of [standardVariant, esearchVariant, reducedCapabilityVariant])
+  sessions.push(...(await record(variant)));
 const fixture: TranscriptFixture = {
   recordedWith: `npm run fuzz:record against Dovecot ${dovecotVersion}`,
   sessions,

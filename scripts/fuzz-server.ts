@@ -55,14 +55,18 @@ if (values.replay !== undefined) {
       outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       if (judged.problems.length > 0) process.stdout.write(`${describeFailure(judged)}\n`);
       if (judgedCases.length % 500 === 0)
-        process.stdout.write(`… ${judgedCases.length}/${cases} in ${Math.round((performance.now() - startedAt) / 1000)} s\n`);
+        process.stdout.write(
+          `… ${judgedCases.length}/${cases} in ${Math.round((performance.now() - startedAt) / 1000)} s\n`,
+        );
     }
   };
   await Promise.all(Array.from({ length: Number(values.workers) }, worker));
   const badExits = await pool.close();
   const failed = judgedCases.filter((judged) => judged.problems.length > 0);
   const elapsed = judgedCases.flatMap((judged) => (judged.elapsedMs === undefined ? [] : [judged.elapsedMs]));
-  const rss = judgedCases.flatMap((judged) => (judged.rssGrowthBytes === undefined ? [] : [judged.rssGrowthBytes]));
+  const rss = judgedCases.flatMap((judged) =>
+    judged.rssGrowthBytes === undefined ? [] : [judged.rssGrowthBytes],
+  );
   const sorted = [...elapsed].sort((a, b) => a - b);
   const summary = {
     cases,
@@ -73,7 +77,11 @@ if (values.replay !== undefined) {
     childrenStarted: pool.started,
     childExitProblems: badExits,
     wallSeconds: Math.round((performance.now() - startedAt) / 1000),
-    caseMs: { p50: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.floor(sorted.length * 0.99)], max: sorted.at(-1) },
+    caseMs: {
+      p50: sorted[Math.floor(sorted.length / 2)],
+      p99: sorted[Math.floor(sorted.length * 0.99)],
+      max: sorted.at(-1),
+    },
     maxRssGrowthMiB: Math.round(Math.max(0, ...rss) / 2 ** 20),
     outcomes: Object.fromEntries([...outcomes].sort((a, b) => b[1] - a[1])),
   };

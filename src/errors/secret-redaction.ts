@@ -105,6 +105,11 @@ export function sanitizeCause(error: unknown, secrets: readonly string[]): Error
  * throw unexpectedFailure(error, knownSecretsOf(config));
  * ```
  */
-export function knownSecretsOf(credentials: { readonly username: string; readonly password: unknown }): readonly string[] {
-  return typeof credentials.password === 'string' ? secretFormsOf(credentials.username, credentials.password) : [];
+export function knownSecretsOf(credentials: {
+  readonly username: string;
+  readonly password: unknown;
+}): readonly string[] {
+  return typeof credentials.password === 'string'
+    ? secretFormsOf(credentials.username, credentials.password)
+    : [];
 }

@@ -553,7 +553,12 @@ function examinedMailboxOf(
     return `EXAMINE ${path}: no valid EXISTS in the answer`;
   // Some servers leave UIDNEXT out; the count does not need it, so only a wrong one is an error.
   if (uidNext === undefined) return { path, uidValidity: uidValidity.toString(), uidNext: null, exists };
-  if (typeof uidNext !== 'number' || !Number.isSafeInteger(uidNext) || uidNext < 1 || uidNext > MAX_UINT32 + 1)
+  if (
+    typeof uidNext !== 'number' ||
+    !Number.isSafeInteger(uidNext) ||
+    uidNext < 1 ||
+    uidNext > MAX_UINT32 + 1
+  )
     return `EXAMINE ${path}: the UIDNEXT in the answer is not a valid UID`;
   return { path, uidValidity: uidValidity.toString(), uidNext, exists };
 }

@@ -46,7 +46,10 @@ const sortCapabilities = `${MAILBOX_SERVER_CAPABILITIES} SORT ESORT ESEARCH`;
 const held = { sent: 2, received: 3 };
 
 /** Answers command `name` (by its first occurrence on the first connection) with `play` instead. */
-function at(name: string, play: (conn: FaultConnection, tag: string, stage: CountStage) => void): FaultInjector {
+function at(
+  name: string,
+  play: (conn: FaultConnection, tag: string, stage: CountStage) => void,
+): FaultInjector {
   return (stage, command) => {
     if (stage.command !== name || stage.connection.id !== 1 || stage.occurrence !== 1) return false;
     play(stage.connection, command.tag, stage);
@@ -63,7 +66,8 @@ const listLines = januaryMailboxes.map(
   (mailbox) =>
     `* LIST (\\HasNoChildren${mailbox.specialUse ? ` ${mailbox.specialUse}` : ''}) "/" "${mailbox.path}"`,
 );
-const fetchRow = (uid: number, atMs: number) => `* ${uid} FETCH (UID ${uid} INTERNALDATE "${imapDateTime(atMs)}")`;
+const fetchRow = (uid: number, atMs: number) =>
+  `* ${uid} FETCH (UID ${uid} INTERNALDATE "${imapDateTime(atMs)}")`;
 
 /** Every case, by name. */
 export const hostileCases: Readonly<Record<string, HostileCase>> = {
@@ -83,7 +87,9 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
       mailboxScenario(
         januaryMailboxes,
         at('FETCH', (conn) => {
-          conn.writeRaw(`${fetchRow(1, januaryMailboxes[0]?.messagesAtMs[0] ?? 0)}\r\n* 2 FETCH (UID 2 INTER`);
+          conn.writeRaw(
+            `${fetchRow(1, januaryMailboxes[0]?.messagesAtMs[0] ?? 0)}\r\n* 2 FETCH (UID 2 INTER`,
+          );
           conn.end();
         }),
       ),
@@ -101,7 +107,11 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
     expect: { code: 'CONNECTION_RESET' },
   },
   'close without BYE after EXAMINE': {
-    scenario: () => mailboxScenario(januaryMailboxes, at('EXAMINE', (conn) => conn.destroy())),
+    scenario: () =>
+      mailboxScenario(
+        januaryMailboxes,
+        at('EXAMINE', (conn) => conn.destroy()),
+      ),
     expect: { code: 'CONNECTION_RESET' },
   },
   'TLS closed in the middle of a command': {
@@ -140,7 +150,11 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
   },
   'a reset, then a clean connection: retried to the exact count': {
     attempts: 2,
-    scenario: () => mailboxScenario(januaryMailboxes, at('FETCH', (conn) => conn.reset())),
+    scenario: () =>
+      mailboxScenario(
+        januaryMailboxes,
+        at('FETCH', (conn) => conn.reset()),
+      ),
     expect: { counts: januaryCounts },
   },
   // Refusals and malformed answers outside the counting layer.
@@ -154,7 +168,10 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
   },
   'BAD to NAMESPACE': {
     scenario: () =>
-      mailboxScenario(januaryMailboxes, at('NAMESPACE', (conn, tag) => conn.write(`${tag} BAD Not today`))),
+      mailboxScenario(
+        januaryMailboxes,
+        at('NAMESPACE', (conn, tag) => conn.write(`${tag} BAD Not today`)),
+      ),
     expect: { typed: true },
   },
   'INBOX listed twice': {
@@ -194,7 +211,9 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
       mailboxScenario(
         januaryMailboxes,
         at('LIST', (conn, tag) => {
-          conn.writeRaw(`${listLines.join('\r\n')}\r\n* LIST (\\HasNoChildren) "/" {7}\r\nodd\r\nbx\r\n${tag} OK List completed.\r\n`);
+          conn.writeRaw(
+            `${listLines.join('\r\n')}\r\n* LIST (\\HasNoChildren) "/" {7}\r\nodd\r\nbx\r\n${tag} OK List completed.\r\n`,
+          );
         }),
       ),
     expect: { counts: januaryCounts },
@@ -204,7 +223,9 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
     scenario: () =>
       mailboxScenario(
         januaryMailboxes,
-        at('SORT', (conn, tag) => conn.writeRaw(`* ESEARCH (TAG "${tag}") UID ALL 1:4294967295\r\n${tag} OK Sort done\r\n`)),
+        at('SORT', (conn, tag) =>
+          conn.writeRaw(`* ESEARCH (TAG "${tag}") UID ALL 1:4294967295\r\n${tag} OK Sort done\r\n`),
+        ),
         sortCapabilities,
       ),
     expect: { typed: true },
@@ -260,12 +281,19 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
     expect: { typed: true },
   },
   'an endless stream of continuation lines': {
-    scenario: () => mailboxScenario(januaryMailboxes, at('FETCH', (conn) => void flood(conn, () => '+ more\r\n'.repeat(2_000)))),
+    scenario: () =>
+      mailboxScenario(
+        januaryMailboxes,
+        at('FETCH', (conn) => void flood(conn, () => '+ more\r\n'.repeat(2_000))),
+      ),
     expect: { typed: true },
   },
   'an endless stream of completions with foreign tags': {
     scenario: () =>
-      mailboxScenario(januaryMailboxes, at('LIST', (conn) => void flood(conn, () => '* OK x\r\nZZ1 OK y\r\n'.repeat(1_000)))),
+      mailboxScenario(
+        januaryMailboxes,
+        at('LIST', (conn) => void flood(conn, () => '* OK x\r\nZZ1 OK y\r\n'.repeat(1_000))),
+      ),
     expect: { typed: true },
   },
 };
@@ -305,7 +333,13 @@ export async function runHostileCase(name: string): Promise<HostileOutcome> {
         ...(certificate ? { tls: { ca: certificate.cert, servername: 'localhost' } } : {}),
         username: 'alice@example.test',
         password: 'hostile-canary-password',
-        timeouts: { connectMs: 2_000, greetingMs: 1_000, loginMs: 1_500, commandMs: 1_000, countSignalsMs: 4_000 },
+        timeouts: {
+          connectMs: 2_000,
+          greetingMs: 1_000,
+          loginMs: 1_500,
+          commandMs: 1_000,
+          countSignalsMs: 4_000,
+        },
       },
       { retry: { attempts: hostile.attempts ?? 1, initialDelayMs: 10, maxDelayMs: 20 } },
     );
@@ -343,18 +377,28 @@ export async function runHostileCase(name: string): Promise<HostileOutcome> {
 export function hostileProblemsOf(name: string, outcome: HostileOutcome): string[] {
   const expectation = hostileCases[name]?.expect;
   const problems: string[] = [];
-  if (JSON.stringify(outcome).includes('hostile-canary-password')) problems.push('the password appears in the outcome');
-  if (outcome.kind === 'thrown') return [...problems, `threw instead of an ImapConnectorError: ${outcome.message}`];
+  if (JSON.stringify(outcome).includes('hostile-canary-password'))
+    problems.push('the password appears in the outcome');
+  if (outcome.kind === 'thrown')
+    return [...problems, `threw instead of an ImapConnectorError: ${outcome.message}`];
   if (outcome.kind === 'error' && outcome.code === 'UNKNOWN')
     problems.push(`ended as UNKNOWN: ${outcome.message} (cause: ${outcome.cause})`);
   if (outcome.kind === 'counts' && (outcome.sent > held.sent || outcome.received > held.received))
-    problems.push(`counted ${outcome.sent}/${outcome.received}, more than the ${held.sent}/${held.received} held`);
-  if (expectation !== undefined && 'code' in expectation && (outcome.kind !== 'error' || outcome.code !== expectation.code))
+    problems.push(
+      `counted ${outcome.sent}/${outcome.received}, more than the ${held.sent}/${held.received} held`,
+    );
+  if (
+    expectation !== undefined &&
+    'code' in expectation &&
+    (outcome.kind !== 'error' || outcome.code !== expectation.code)
+  )
     problems.push(`expected ${expectation.code}, got ${JSON.stringify(outcome)}`);
   if (
     expectation !== undefined &&
     'counts' in expectation &&
-    (outcome.kind !== 'counts' || outcome.sent !== expectation.counts.sent || outcome.received !== expectation.counts.received)
+    (outcome.kind !== 'counts' ||
+      outcome.sent !== expectation.counts.sent ||
+      outcome.received !== expectation.counts.received)
   )
     problems.push(`expected counts ${JSON.stringify(expectation.counts)}, got ${JSON.stringify(outcome)}`);
   return problems;

@@ -20,7 +20,13 @@ export const fixture = JSON.parse(
 export const serverFuzzCaseModule = fileURLToPath(import.meta.url);
 
 /** Timeouts short enough for hundreds of cases, long enough for a loaded machine. */
-const timeouts = { connectMs: 2_000, greetingMs: 1_000, loginMs: 1_500, commandMs: 800, countSignalsMs: 3_000 };
+const timeouts = {
+  connectMs: 2_000,
+  greetingMs: 1_000,
+  loginMs: 1_500,
+  commandMs: 800,
+  countSignalsMs: 3_000,
+};
 const retry = { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 };
 /** Two tries at most `countSignalsMs` each, the wait between them, and a margin for a loaded machine. */
 export const CASE_DEADLINE_MS = retry.attempts * timeouts.countSignalsMs + 3_000;
@@ -152,13 +158,15 @@ export function problemsOf(outcome: FuzzCaseOutcome): string[] {
   const problems: string[] = [];
   const session = sessionOf(outcome.session);
   const { result } = outcome;
-  if (JSON.stringify(result).includes('fuzz-canary-password')) problems.push('the password appears in the outcome');
+  if (JSON.stringify(result).includes('fuzz-canary-password'))
+    problems.push('the password appears in the outcome');
   if (result.kind === 'thrown') {
     problems.push(`threw a ${result.name} instead of an ImapConnectorError: ${result.message}`);
     return problems;
   }
   if (result.kind === 'error') {
-    if (result.code === 'UNKNOWN') problems.push(`ended as UNKNOWN: ${result.message} (cause: ${result.cause})`);
+    if (result.code === 'UNKNOWN')
+      problems.push(`ended as UNKNOWN: ${result.message} (cause: ${result.cause})`);
     return problems;
   }
   for (const mailbox of result.mailboxes) {
@@ -176,7 +184,10 @@ export function problemsOf(outcome: FuzzCaseOutcome): string[] {
     }
   }
   const exactRequired = outcome.applied.length === 0 || result.attempts > 1;
-  if (exactRequired && (result.sent !== session.expected.sent || result.received !== session.expected.received)) {
+  if (
+    exactRequired &&
+    (result.sent !== session.expected.sent || result.received !== session.expected.received)
+  ) {
     problems.push(
       `counted ${result.sent}/${result.received} (sent/received), expected ${session.expected.sent}/${session.expected.received} (${outcome.applied.length === 0 ? 'nothing was mutated' : 'after a clean retry'})`,
     );

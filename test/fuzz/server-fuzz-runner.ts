@@ -59,7 +59,8 @@ export async function judgeCase(pool: ChildCasePool, seed: number): Promise<Judg
   const problems: string[] = [];
   if (report.threw !== undefined) problems.push(`the case itself threw: ${report.threw}`);
   if (outcome !== undefined) problems.push(...problemsOf(outcome));
-  if (report.elapsedMs > CASE_DEADLINE_MS) problems.push(`settled after ${report.elapsedMs} ms (deadline ${CASE_DEADLINE_MS})`);
+  if (report.elapsedMs > CASE_DEADLINE_MS)
+    problems.push(`settled after ${report.elapsedMs} ms (deadline ${CASE_DEADLINE_MS})`);
   if (report.rssGrowthBytes > RSS_BOUND_BYTES)
     problems.push(`RSS grew ${Math.round(report.rssGrowthBytes / 2 ** 20)} MiB`);
   if (report.handlesLeft.length > 0) problems.push(`handles left: ${report.handlesLeft.join(', ')}`);

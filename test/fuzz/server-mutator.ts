@@ -3,8 +3,12 @@
  * count session (which answers are mutated, how, whether writes are split at random bytes), and the
  * replay hooks that carry it out. Same seed, same plan, same bytes: a failing case replays exactly.
  */
+
+import { randomSource } from '../harness/fault-random.js';
 import { linesToBytes, type ReplayHooks, type ReplayWrite } from '../harness/fault-replay.js';
 import type { RecordedSession } from '../harness/fault-transcript.js';
+
+export { randomSource } from '../harness/fault-random.js';
 
 /** Every kind of mutation the fuzzer applies. */
 export const mutationKinds = [
@@ -43,18 +47,6 @@ export interface FuzzPlan {
   readonly mutations: readonly PlannedMutation[];
   /** Split every answer into writes of 1..this bytes (0: one write per answer). */
   readonly splitWritesUpTo: number;
-}
-
-/** mulberry32: a tiny, well-mixed PRNG whose whole state is one 32-bit number. */
-export function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const pick = <T>(random: () => number, items: readonly T[]): T => {
@@ -212,7 +204,15 @@ const UNTAGGED = [
   '*',
   '',
 ] as const;
-const NON_UTF8 = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0x00], [0x80, 0x80], [0xed, 0xa0, 0x80], [0x1b]] as const;
+const NON_UTF8 = [
+  [0xff],
+  [0xfe, 0xff],
+  [0xc3, 0x28],
+  [0x00],
+  [0x80, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0x1b],
+] as const;
 
 /** Applies one mutation to the lines of one answer; `undefined` when it has nothing to work on. */
 function mutate(mutation: PlannedMutation, lines: readonly string[]): Mutated | undefined {
@@ -304,13 +304,21 @@ function mutate(mutation: PlannedMutation, lines: readonly string[]): Mutated | 
     }
     case 'bye': {
       const at = below(random, out.length + 1);
-      out.splice(at, out.length - at, `* BYE ${pick(random, ['Shutting down', '[UNAVAILABLE] Maintenance', ''])}`);
+      out.splice(
+        at,
+        out.length - at,
+        `* BYE ${pick(random, ['Shutting down', '[UNAVAILABLE] Maintenance', ''])}`,
+      );
       return { lines: out, touched: `BYE at line ${at}`, after: 'fin' };
     }
     case 'date':
       return (
-        replaceMatch(/"\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}"/, () => pick(random, ODD_DATES)) ??
-        replaceMatch(/\d+-[A-Za-z]{3}-\d{4}/, () => pick(random, ['31-Feb-2026', '1-Xyz-2026', '1-Jan-99999']))
+        replaceMatch(/"\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}"/, () =>
+          pick(random, ODD_DATES),
+        ) ??
+        replaceMatch(/\d+-[A-Za-z]{3}-\d{4}/, () =>
+          pick(random, ['31-Feb-2026', '1-Xyz-2026', '1-Jan-99999']),
+        )
       );
     case 'non-utf8': {
       const index = anyLine();

@@ -85,7 +85,11 @@ export class ChildCasePool {
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
         cleanup();
-        resolve({ kind: 'crashed', reason: `child exited (code ${code}, signal ${signal})`, stderr: worker.stderr });
+        resolve({
+          kind: 'crashed',
+          reason: `child exited (code ${code}, signal ${signal})`,
+          stderr: worker.stderr,
+        });
       };
       const timer = setTimeout(() => {
         cleanup();
@@ -127,15 +131,19 @@ export class ChildCasePool {
         const exit = await Promise.race([
           worker.exited,
           new Promise<undefined>((resolve) => {
-            timer = setTimeout(resolve, EXIT_GRACE_MS);
+            timer = setTimeout(() => resolve(undefined), EXIT_GRACE_MS);
           }),
         ]);
         clearTimeout(timer);
         if (exit === undefined) {
           worker.child.kill('SIGKILL');
-          this.#badExits.push(`a child was still running ${EXIT_GRACE_MS} ms after its last case (a handle kept it alive)`);
+          this.#badExits.push(
+            `a child was still running ${EXIT_GRACE_MS} ms after its last case (a handle kept it alive)`,
+          );
         } else if (exit.code !== 0) {
-          this.#badExits.push(`a child exited with code ${exit.code}, signal ${exit.signal}: ${worker.stderr.slice(-500)}`);
+          this.#badExits.push(
+            `a child exited with code ${exit.code}, signal ${exit.signal}: ${worker.stderr.slice(-500)}`,
+          );
         }
       }),
     );

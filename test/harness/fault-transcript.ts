@@ -124,7 +124,11 @@ export async function startTranscriptRecorder(targetPort: number): Promise<Trans
         const line = clientText.slice(0, lf).replace(/\r$/, '');
         clientText = clientText.slice(lf + 1);
         const space = line.indexOf(' ');
-        if (space > 0) commands.set(line.slice(0, space), line.slice(space + 1).replace(CREDENTIAL_COMMANDS, '$1 <credentials>'));
+        if (space > 0)
+          commands.set(
+            line.slice(0, space),
+            line.slice(space + 1).replace(CREDENTIAL_COMMANDS, '$1 <credentials>'),
+          );
       }
       upstream.write(chunk);
     });

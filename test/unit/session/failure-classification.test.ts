@@ -132,15 +132,27 @@ describe('classifyFailure', () => {
       httpStatus: 502,
       retryable: false,
       message: 'The server refused a command: Mailbox [REDACTED] does not exist',
-      detail: { phase: 'command', serverResponseCode: 'NONEXISTENT', serverResponse: 'Mailbox [REDACTED] does not exist' },
+      detail: {
+        phase: 'command',
+        serverResponseCode: 'NONEXISTENT',
+        serverResponse: 'Mailbox [REDACTED] does not exist',
+      },
     });
   });
 
   it.each<[string, Partial<FailureContext>, ErrorCode]>([
     ['the caller aborted', { aborted: true }, 'ABORTED'],
     ['a deadline fired', { deadline: { code: 'COMMAND_TIMEOUT', timeoutMs: 500 } }, 'COMMAND_TIMEOUT'],
-    ['a cap was exceeded', { violation: { code: 'RESPONSE_TOO_LARGE', description: 'FETCH rows' } }, 'RESPONSE_TOO_LARGE'],
-    ['the answer broke the protocol', { violation: { code: 'PROTOCOL_ERROR', description: 'no EXISTS' } }, 'PROTOCOL_ERROR'],
+    [
+      'a cap was exceeded',
+      { violation: { code: 'RESPONSE_TOO_LARGE', description: 'FETCH rows' } },
+      'RESPONSE_TOO_LARGE',
+    ],
+    [
+      'the answer broke the protocol',
+      { violation: { code: 'PROTOCOL_ERROR', description: 'no EXISTS' } },
+      'PROTOCOL_ERROR',
+    ],
     ['the first line was SMTP', { detectedProtocol: 'smtp' }, 'NOT_IMAP_SERVER'],
   ])('what the session knew comes first: %s', (_, extra, expected) => {
     // The raw error is a reset: the session's own knowledge (why it closed the socket) wins.
@@ -151,7 +163,9 @@ describe('classifyFailure', () => {
   it('says what broke the protocol in detail.violation', () => {
     const classified = classifyFailure(
       raw('closed'),
-      context('command', { violation: { code: 'PROTOCOL_ERROR', description: 'EXAMINE INBOX: no valid EXISTS' } }),
+      context('command', {
+        violation: { code: 'PROTOCOL_ERROR', description: 'EXAMINE INBOX: no valid EXISTS' },
+      }),
     );
     expect(classified).toMatchObject({
       code: 'PROTOCOL_ERROR',
