@@ -73,7 +73,7 @@ export function describeFailure(judged: JudgedCase): string {
     `seed ${judged.seed} failed — replay: ${replayCommand(judged.seed)}`,
     ...(judged.outcome
       ? [
-          `  session ${judged.outcome.session}, mutations ${JSON.stringify(judged.outcome.applied)}, split writes ≤ ${judged.outcome.splitWritesUpTo} B`,
+          `  session ${judged.outcome.session}, mutations ${JSON.stringify(judged.outcome.applied)}, split writes ≤ ${judged.outcome.splitWritesUpTo} B, ${judged.outcome.everyConnection ? 'on every connection' : 'on the first connection'}`,
           `  outcome ${JSON.stringify(judged.outcome.result).slice(0, 400)}`,
         ]
       : []),

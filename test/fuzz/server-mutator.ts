@@ -47,6 +47,11 @@ export interface FuzzPlan {
   readonly mutations: readonly PlannedMutation[];
   /** Split every answer into writes of 1..this bytes (0: one write per answer). */
   readonly splitWritesUpTo: number;
+  /**
+   * Whether retries meet the same mutations (a server that is broken for good) rather than the server
+   * as recorded (a glitch, which a retry must get past to the exact count).
+   */
+  readonly everyConnection: boolean;
 }
 
 const pick = <T>(random: () => number, items: readonly T[]): T => {
@@ -76,7 +81,8 @@ export function planOf(seed: number, sessions: readonly RecordedSession[]): Fuzz
     seed: Math.floor(random() * 4_294_967_296),
   }));
   const splitWritesUpTo = random() < 0.35 ? 1 + below(random, 24) : 0;
-  return { seed, session, mutations, splitWritesUpTo };
+  const everyConnection = random() < 0.3;
+  return { seed, session, mutations, splitWritesUpTo, everyConnection };
 }
 
 /** What the mutator did, for the case's report and its plausibility check. */
@@ -91,11 +97,10 @@ export interface MutationLog {
  * The replay hooks carrying out `plan`, and the log they fill in.
  *
  * @param plan - From {@link planOf}.
- * @returns Hooks for the first connection (later connections, i.e. retries, are replayed unmutated
- *   only when the plan says so: here every connection gets the same mutations, as a broken server would).
+ * @param log - Where to note what was changed (shared by the connections of one case).
+ * @returns Hooks for one connection: its answers are counted from 0 (the greeting).
  */
-export function hooksOf(plan: FuzzPlan): { hooks: ReplayHooks; log: MutationLog } {
-  const log: MutationLog = { applied: [], touchedExists: false };
+export function hooksOf(plan: FuzzPlan, log: MutationLog): ReplayHooks {
   const chunkRandom = randomSource(plan.seed ^ 0x5bd1e995);
   const hooks: ReplayHooks = {
     transform: (index, lines) => {
@@ -117,7 +122,7 @@ export function hooksOf(plan: FuzzPlan): { hooks: ReplayHooks; log: MutationLog 
     },
     ...(plan.splitWritesUpTo > 0 ? { chunkSize: () => 1 + below(chunkRandom, plan.splitWritesUpTo) } : {}),
   };
-  return { hooks, log };
+  return hooks;
 }
 
 interface Mutated {
