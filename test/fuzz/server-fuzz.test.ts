@@ -11,35 +11,46 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeFailure, fuzzPool, judgeCase } from './server-fuzz-runner.js';
+import { describeFailure, fuzzPool, isCountingLayerGap, judgeCase } from './server-fuzz-runner.js';
 
 /** Runs at once, each a fast-check property over its own fixed seed: cases mostly wait on timers. */
-const PARALLEL_RUNS = 3;
-const CASES_PER_RUN = 80;
 const SEEDS = [0x13, 0x1313, 0x131313];
+const CASES_PER_RUN = 80;
 
-const pool = fuzzPool(PARALLEL_RUNS);
+const pool = fuzzPool(SEEDS.length);
 afterAll(async () => {
   await pool.close();
 });
 
-describe('server fuzz', () => {
-  it(`${PARALLEL_RUNS * CASES_PER_RUN} mutated count sessions: typed, plausible, bounded, no crash, no handle left`, async () => {
-    const judged: number[] = [];
+/** Cases whose only problems are counting-layer gaps (see {@link isCountingLayerGap}). */
+const countingLayerGaps: string[] = [];
+
+describe.sequential('server fuzz', () => {
+  it(`${SEEDS.length * CASES_PER_RUN} mutated count sessions: typed, plausible, bounded, no crash, no handle left`, async () => {
+    let judged = 0;
     await Promise.all(
-      SEEDS.slice(0, PARALLEL_RUNS).map((seed) =>
+      SEEDS.map((seed) =>
         fc.assert(
           fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (caseSeed) => {
             const verdict = await judgeCase(pool, caseSeed);
-            judged.push(caseSeed);
-            if (verdict.problems.length > 0) throw new Error(describeFailure(verdict));
+            judged += 1;
+            const problems = verdict.problems.filter((problem) => !isCountingLayerGap(problem));
+            if (problems.length < verdict.problems.length) countingLayerGaps.push(describeFailure(verdict));
+            if (problems.length > 0) throw new Error(describeFailure({ ...verdict, problems }));
           }),
           // A case seed is the whole case: shrinking it would only try unrelated cases.
           { seed, numRuns: CASES_PER_RUN, endOnFailure: true },
         ),
       ),
     );
-    expect(judged).toHaveLength(PARALLEL_RUNS * CASES_PER_RUN);
+    expect(judged).toBe(SEEDS.length * CASES_PER_RUN);
     expect(await pool.close()).toEqual([]);
   }, 240_000);
+
+  // Known gap, owned by the counting layer of issue 8 (repeated or unrequested FETCH rows counted, a
+  // COUNT above EXISTS accepted). `.fails` turns red once that layer closes every gap these seeds find:
+  // then make it a plain `it` (or delete it and the filter above).
+  it.fails('counts above what a mailbox holds (issue 8 counting layer; known gap)', () => {
+    expect(countingLayerGaps, countingLayerGaps.join('\n')).toEqual([]);
+  });
 });

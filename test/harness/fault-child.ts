@@ -18,6 +18,12 @@ export interface ChildCaseRequest {
   readonly argument: unknown;
 }
 
+/** Sent when a case starts running, its modules loaded. */
+export interface ChildCaseStarted {
+  readonly id: number;
+  readonly started: true;
+}
+
 /** What the child measured for one case. */
 export interface ChildCaseReport {
   readonly id: number;
@@ -46,6 +52,8 @@ async function runCase(request: ChildCaseRequest): Promise<ChildCaseReport> {
   const caseModule = (await import(pathToFileURL(request.module).href)) as Record<string, unknown>;
   const run = caseModule[request.export];
   if (typeof run !== 'function') throw new Error(`${request.module} has no function ${request.export}`);
+  // The parent's deadline starts now: loading the modules is the process's start-up, not the case.
+  process.send?.({ id: request.id, started: true } satisfies ChildCaseStarted);
   global.gc?.();
   const baseline = activeHandleCount();
   const rssBefore = process.memoryUsage.rss();
