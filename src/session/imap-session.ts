@@ -442,8 +442,14 @@ export class ImapSession {
   }
 
   // imapflow resolves a refused SEARCH as `false`, which must not read as "no messages".
+  // imapflow also resolves `false` when the connection went away mid-SEARCH (a BYE, a close): that is
+  // a lost connection, not a refusal.
   #searchRefusal(): unknown {
-    return this.#observer.lastRefusal ?? new Error('The server refused the SEARCH command');
+    if (this.#observer.lastRefusal !== undefined) return this.#observer.lastRefusal;
+    if (!this.#client.usable) {
+      return Object.assign(new Error('The connection closed during SEARCH'), { code: 'NoConnection' });
+    }
+    return Object.assign(new Error('The server refused the SEARCH command'), { responseStatus: 'NO' });
   }
 
   #checkResultCount(count: number, command: string): void {
