@@ -39,7 +39,8 @@ export async function testConnection(
     const mailboxes = detectMailboxRoles(await session.listMailboxes(), capabilities);
     const greeting = session.greeting;
     await session.logout();
-    return {
+    // Mailbox names and the greeting are the server's words: a hostile one can echo the password.
+    return session.redacted({
       ok: true,
       message: `Authenticated as ${config.username}`,
       authenticatedAs: config.username,
@@ -55,7 +56,7 @@ export async function testConnection(
       commands: [...session.commandsSent],
       warnings: context.warnings,
       elapsedMs: elapsed(),
-    };
+    });
   } catch (error) {
     session?.close();
     return failureResult(error, context.warnings, elapsed());

@@ -102,7 +102,8 @@ export async function countSignals(
     const counter = new SignalCounter(session, range, buckets, context.selection);
     const result = await counter.run(options.onProgress);
     await session.logout();
-    return { ...result, elapsedMs: Math.round(performance.now() - startedAt) };
+    // Mailbox names and warnings quote the server: a hostile one can echo the password.
+    return session.redacted({ ...result, elapsedMs: Math.round(performance.now() - startedAt) });
   } catch (error) {
     session.close();
     if (error instanceof ImapConnectorError) throw error;
@@ -154,7 +155,13 @@ class SignalCounter {
       }
       counted.push(await this.#countMailbox(mailbox, capabilities));
       done += 1;
-      onProgress?.({ mailboxesDone: done, mailboxesTotal: countable.length, mailbox: mailbox.path });
+      onProgress?.(
+        this.session.redacted({
+          mailboxesDone: done,
+          mailboxesTotal: countable.length,
+          mailbox: mailbox.path,
+        }),
+      );
     }
 
     const bucketResults = this.buckets.map((bucket, index) => ({

@@ -3,7 +3,7 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js';
 import type { ConnectionPhase } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { secretFormsOf } from '../errors/secret-redaction.js';
+import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
 import type { ConnectorLogger } from './connector-logger.js';
@@ -138,10 +138,23 @@ export class ImapSession {
     return [...this.#client.capabilities.keys()].map((capability) => capability.toUpperCase());
   }
 
-  /** The server's greeting text, if it sent one with text. */
+  /** The server's greeting text, if it sent one with text, with any echo of the password redacted. */
   get greeting(): string | undefined {
     const greeting = (this.#client as unknown as { greeting?: unknown }).greeting;
-    return typeof greeting === 'string' && greeting.length > 0 ? greeting : undefined;
+    return typeof greeting === 'string' && greeting.length > 0
+      ? redactSecrets(greeting, this.#secrets)
+      : undefined;
+  }
+
+  /**
+   * A copy of plain data built from what the server sent (mailbox names, warnings quoting it) with every
+   * form of the password redacted: a hostile server can name a mailbox after it.
+   *
+   * @param value - Plain, JSON-like data.
+   * @returns The same shape, redacted.
+   */
+  redacted<T>(value: T): T {
+    return redactDeep(value, this.#secrets);
   }
 
   /** The IMAP commands sent so far, by name, in order. */
@@ -383,9 +396,9 @@ export class ImapSession {
       return new ImapConnectorError({
         code: 'MAILBOX_UNAVAILABLE',
         message: formatCatalogMessage('MAILBOX_UNAVAILABLE', {
-          bodyExcerpt: refusal.detail.serverResponse ?? error.path,
+          bodyExcerpt: refusal.detail.serverResponse ?? redactSecrets(error.path, this.#secrets),
         }),
-        detail: { ...refusal.detail, mailbox: error.path },
+        detail: { ...refusal.detail, mailbox: redactSecrets(error.path, this.#secrets) },
         cause: refusal.cause,
       });
     }
@@ -411,7 +424,7 @@ export class ImapSession {
     return new ImapConnectorError({
       code: classified.code,
       message: classified.message,
-      detail: { ...classified.detail, mailbox },
+      detail: { ...classified.detail, mailbox: redactSecrets(mailbox, this.#secrets) },
       cause: classified.cause,
     });
   }
