@@ -64,7 +64,7 @@ function jsonEscapedOf(text: string): string {
 
 function asciiJsonEscapedOf(text: string): string {
   return jsonEscapedOf(text).replace(
-    /[^\u0000-\u007f]/g,
+    /[^\u0020-\u007e]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
