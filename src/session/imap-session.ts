@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js';
-import type { ConnectionPhase } from '../errors/failure-detail.js';
+import type { ConnectionPhase, DetectedProtocol } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
@@ -18,7 +18,7 @@ import { isTransportConnected, observeResponses, skipSessionCommands } from './i
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { fetchInternalDates } from './lean-fetch.js';
 import { resolvePassword } from './password-resolution.js';
-import { detectNonImapProtocol } from './protocol-detection.js';
+import { detectNonImapProtocol, detectNonImapProtocolOfBytes } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
 import { toSequenceSets } from './sequence-set.js';
 
@@ -81,6 +81,9 @@ export class ImapSession {
   #lastClientError: unknown;
   #onAbort: (() => void) | undefined;
   #closed = false;
+  /** Set when the first line the server sent was not an IMAP greeting. */
+  #foreignProtocol: DetectedProtocol | undefined;
+  #greetingSeen = false;
 
   private constructor(config: ImapConnectorConfig, password: string, options: SessionOptions) {
     this.#config = config;
@@ -96,9 +99,10 @@ export class ImapSession {
       this.#lastClientError = error;
     });
     skipSessionCommands(this.#client, SKIPPED_SESSION_COMMANDS);
-    const watchesRawResponses = observeResponses(this.#client, (line) =>
-      this.#observer.observeResponse(line),
-    );
+    const watchesRawResponses = observeResponses(this.#client, (line) => {
+      if (!this.#greetingSeen) this.#checkGreeting(line);
+      this.#observer.observeResponse(line);
+    });
     this.#observer.watchLoggedResponses = !watchesRawResponses;
     // A connection test reports the commands it sent; a count only needs the trace for a host logger.
     this.#observer.reportsCommands = options.purpose !== 'count';
@@ -405,7 +409,8 @@ export class ImapSession {
     const phase: ConnectionPhase = this.#observer.phase;
     const firstLine = this.#observer.firstServerLine;
     const detectedProtocol =
-      firstLine === undefined || phase !== 'greeting' ? undefined : detectNonImapProtocol(firstLine);
+      this.#foreignProtocol ??
+      (firstLine === undefined || phase !== 'greeting' ? undefined : detectNonImapProtocol(firstLine));
     // A command that fails because the connection died reports the generic "no connection": the
     // 'error' event before it says why.
     const underlying =
@@ -458,6 +463,19 @@ export class ImapSession {
       this.#breakOff(tooManyRows(requested));
       return false;
     };
+  }
+
+  /**
+   * Reads the server's first line the moment it arrives: an SMTP, HTTP, SSH or POP3 server (or any
+   * line that is no IMAP greeting) ends the connection at once, instead of waiting out the greeting
+   * timeout for a greeting that will never come.
+   */
+  #checkGreeting(line: Buffer): void {
+    this.#greetingSeen = true;
+    const protocol = detectNonImapProtocolOfBytes(line);
+    if (protocol === undefined) return;
+    this.#foreignProtocol = protocol;
+    this.#breakOff({ code: 'NOT_IMAP_SERVER', description: `the server greeted as ${protocol}` });
   }
 
   #checkUidValidity(uidValidity: string): void {

@@ -41,6 +41,14 @@ describe('non-IMAP greetings', () => {
     ['SSH-2.0-OpenSSH_9.2p1 Debian-2', 'ssh'],
     ['+OK POP3 ready', 'pop3'],
     ['\u0016\u0003\u0001 garbage', 'unknown'],
+    ['* PREAUTH [CAPABILITY IMAP4rev2] logged in', undefined],
+    ['* BYE [UNAVAILABLE] shutting down', undefined],
+    ['554 5.7.1 mail.example.test ESMTP not available', 'smtp'],
+    ['421 4.3.2 Service not available', 'smtp'],
+    ['220 ProFTPD Server (ftp.example.test)', 'ftp'],
+    ['<!DOCTYPE html><html>', 'http'],
+    ['+ok pop3 ready', 'pop3'],
+    ['A1 OK hello', 'unknown'],
   ])('%j → %s', (line, protocol) => {
     expect(detectNonImapProtocol(line)).toBe(protocol);
   });
