@@ -1,6 +1,7 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
@@ -131,7 +132,10 @@ class SignalCounter {
   async run(
     onProgress: CountSignalsOptions['onProgress'],
   ): Promise<Omit<SignalCounts, 'elapsedMs' | 'attempts'>> {
-    const listed = await this.session.listMailboxes();
+    const { usable: listed, unusable } = partitionByMailboxName(await this.session.listMailboxes());
+    for (const odd of unusable) {
+      this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
+    }
     const capabilities = this.session.capabilities;
     const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);
     const plan = planMailboxes(listed, roles, this.selection.exclude);
