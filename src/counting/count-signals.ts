@@ -158,6 +158,7 @@ class SignalCounter {
         continue;
       }
       counted.push(await this.#countMailbox(mailbox, capabilities));
+      this.#warnAboutMalformedDates(mailbox.path);
       done += 1;
       onProgress?.(
         this.session.redacted({
@@ -401,6 +402,19 @@ class SignalCounter {
     return capabilities.includes('OBJECTID') || capabilities.includes('X-GM-EXT-1')
       ? 'email-id'
       : 'message-id';
+  }
+
+  // A message whose INTERNALDATE cannot be read has no instant to be counted at; shifting it to a
+  // guessed one would count it in the wrong bucket, so it is left out and said so.
+  #warnAboutMalformedDates(path: string): void {
+    const malformed = this.session.takeMalformedDates();
+    const first = malformed[0];
+    if (first === undefined) return;
+    this.#warnings.push({
+      code: 'internal_date_malformed',
+      message: `${malformed.length} message(s) have an INTERNALDATE the server sent in a form that cannot be read (UID ${first.uid}: "${first.raw}"); they are not counted.`,
+      mailbox: path,
+    });
   }
 
   #warnAboutRoles(plan: readonly PlannedMailbox[], roles: readonly MailboxRoleAssignment[]): void {

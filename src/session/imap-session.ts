@@ -45,6 +45,13 @@ export interface FetchedDate {
   readonly identity?: string;
 }
 
+/** A message whose INTERNALDATE the server sent in a form that cannot be read. */
+export interface MalformedDate {
+  readonly uid: number;
+  /** The server's text, shortened. */
+  readonly raw: string;
+}
+
 /** What opening a session needs besides the configuration. */
 export interface SessionOptions {
   readonly purpose: SessionPurpose;
@@ -59,6 +66,8 @@ export interface SessionOptions {
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
 const LOGOUT_GRACE_MS = 2_000;
 const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
+// Enough to say how many and show examples; a server sending only bad dates must not grow it unbounded.
+const MAX_REPORTED_MALFORMED_DATES = 10_000;
 let connectionCounter = 0;
 
 /**
@@ -83,6 +92,7 @@ export class ImapSession {
   #closed = false;
   /** Set when the first line the server sent was not an IMAP greeting. */
   #foreignProtocol: DetectedProtocol | undefined;
+  readonly #malformedDates = new Map<number, string>();
   #greetingSeen = false;
 
   private constructor(config: ImapConnectorConfig, password: string, options: SessionOptions) {
@@ -283,7 +293,13 @@ export class ImapSession {
         for await (const message of this.#client.fetch(set, query, { uid: true })) {
           if (!countRow()) throw new Error('More FETCH rows than requested');
           const internalDateMs = internalDateMsOf(message.internalDate);
-          if (internalDateMs === undefined) continue;
+          if (internalDateMs === undefined) {
+            // imapflow keeps the raw text when its own parse fails; a row without any is no message row.
+            if (typeof message.internalDate === 'string') {
+              this.#reportMalformedDate(message.uid, message.internalDate);
+            }
+            continue;
+          }
           const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
           onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
         }
@@ -334,13 +350,32 @@ export class ImapSession {
     const sent = await this.#guard(async () => {
       for (const set of toSequenceSets(uids)) {
         const done = await fetchInternalDates(this.#client, set, (row) => {
-          if (countRow() && row) onMessage(row);
+          if (!countRow() || row === undefined) return;
+          if ('malformedDate' in row) this.#reportMalformedDate(row.uid, row.malformedDate);
+          else onMessage(row);
         });
         if (!done) return false;
       }
       return true;
     });
     if (!sent) await this.fetchDates(uids, false, onMessage);
+  }
+
+  /**
+   * The messages whose INTERNALDATE could not be read since the last call (each UID once, the first raw
+   * text seen), for the caller to report: such a message has no instant to count it at.
+   *
+   * @returns UIDs with the server's raw date text, redacted, in the order met.
+   */
+  takeMalformedDates(): MalformedDate[] {
+    const malformed = [...this.#malformedDates].map(([uid, raw]) => ({ uid, raw }));
+    this.#malformedDates.clear();
+    return malformed;
+  }
+
+  #reportMalformedDate(uid: number, raw: string): void {
+    if (this.#malformedDates.size >= MAX_REPORTED_MALFORMED_DATES || this.#malformedDates.has(uid)) return;
+    this.#malformedDates.set(uid, redactSecrets(raw, this.#secrets).slice(0, 64));
   }
 
   /** Logs out politely (bounded wait), then closes. Never throws. */
