@@ -29,7 +29,14 @@ export type {
 } from './connection-test/connection-test-result.js';
 export type { ConnectorDescription, ImapConnectorOptions, TestConnectionOptions } from './connector.js';
 export { ImapConnector } from './connector.js';
-export type { BucketGranularity, CountRangeInput } from './counting/count-range.js';
+export type {
+  BucketGranularity,
+  CalendarRangeInput,
+  CountRangeInput,
+  InstantRangeInput,
+  RangeWarningCode,
+} from './counting/count-range.js';
+export { granularities, rangeLimits } from './counting/count-range.js';
 export type { CountProgress, CountSignalsOptions } from './counting/count-signals.js';
 export type { SkipReason } from './counting/counting-plan.js';
 export type {
@@ -37,6 +44,7 @@ export type {
   CountedRange,
   CountingStrategy,
   CountWarning,
+  CountWarningCode,
   Deduplication,
   SignalBucket,
   SignalCounts,

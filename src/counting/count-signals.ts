@@ -11,12 +11,8 @@ import {
   ImapSession,
 } from '../session/imap-session.js';
 import { ArrivalOrderBroken, arrivalPositionsOf } from './arrival-positions.js';
-import {
-  type BucketGranularity,
-  type CountRange,
-  type CountRangeInput,
-  parseCountRange,
-} from './count-range.js';
+import type { BucketGranularity } from './calendar-periods.js';
+import type { CountRange } from './count-range.js';
 import { hasMessageViews, type PlannedMailbox, planMailboxes } from './counting-plan.js';
 import { interiorWindowOf, supersetWindowOf } from './date-windows.js';
 import type {
@@ -26,7 +22,8 @@ import type {
   Deduplication,
   SignalCounts,
 } from './signal-counts.js';
-import { bucketIndexOf, bucketsOf, type TimeBucket } from './time-buckets.js';
+import { signalBucketsOf } from './signal-counts.js';
+import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
 
 /** Progress of a count, reported after each mailbox. */
 export interface CountProgress {
@@ -42,7 +39,7 @@ export interface CountProgress {
 export interface CountSignalsOptions {
   /** Split the range into calendar days, ISO weeks (from Monday) or months of `timeZone`. */
   readonly granularity?: BucketGranularity | undefined;
-  /** IANA zone of the bucket boundaries, e.g. `Europe/Berlin`. Default `UTC`. */
+  /** IANA zone of calendar ranges (`{ from, to }`) and bucket boundaries, e.g. `Europe/Berlin`. Default `UTC`. */
   readonly timeZone?: string | undefined;
   /** Cancels the count; it then rejects with code `ABORTED` and the connection closed. */
   readonly signal?: AbortSignal | undefined;
@@ -77,8 +74,9 @@ const PLAIN_INTERIOR_MIN_RANGE_MS = 90 * 86_400_000;
  *
  * @param config - The validated configuration.
  * @param context - Logger and mailbox selection.
- * @param rangeInput - `[since, until)`.
- * @param options - Buckets, signal, progress.
+ * @param range - `[since, until)`, parsed once by the caller (`parseCountRange`).
+ * @param buckets - The range's buckets (`bucketsOf`).
+ * @param options - Signal, progress.
  * @returns Plain, serializable counts (of this one try: {@link countSignalsWithRetries} adds `attempts`).
  * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the code of
  *   the connection failure.
@@ -86,12 +84,11 @@ const PLAIN_INTERIOR_MIN_RANGE_MS = 90 * 86_400_000;
 export async function countSignals(
   config: ImapConnectorConfig,
   context: CountContext,
-  rangeInput: CountRangeInput,
+  range: CountRange,
+  buckets: readonly TimeBucket[],
   options: CountSignalsOptions,
 ): Promise<Omit<SignalCounts, 'attempts'>> {
   const startedAt = performance.now();
-  const range = parseCountRange(rangeInput, options.granularity, options.timeZone);
-  const buckets = bucketsOf(range);
   const session = await ImapSession.open(config, {
     purpose: 'count',
     logger: context.logger,
@@ -113,7 +110,7 @@ export async function countSignals(
 /** One count over one open session. */
 class SignalCounter {
   readonly #tally: Tally;
-  readonly #warnings: CountWarning[] = [];
+  readonly #warnings: CountWarning[];
   readonly #strategies = new Set<CountingStrategy>();
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   #deduplication: Deduplication = 'none';
@@ -125,6 +122,7 @@ class SignalCounter {
     private readonly selection: MailboxSelection,
   ) {
     this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
+    this.#warnings = [...range.warnings];
   }
 
   async run(
@@ -157,12 +155,7 @@ class SignalCounter {
       onProgress?.({ mailboxesDone: done, mailboxesTotal: countable.length, mailbox: mailbox.path });
     }
 
-    const bucketResults = this.buckets.map((bucket, index) => ({
-      start: new Date(bucket.startMs).toISOString(),
-      end: new Date(bucket.endMs).toISOString(),
-      sent: this.#tally.sent[index] ?? 0,
-      received: this.#tally.received[index] ?? 0,
-    }));
+    const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
     return {
       range: {
         since: new Date(this.range.sinceMs).toISOString(),

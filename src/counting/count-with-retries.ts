@@ -1,9 +1,10 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import { withRetries } from '../retry/with-retries.js';
-import type { CountRangeInput } from './count-range.js';
+import { type CountRangeInput, parseCountRange } from './count-range.js';
 import { type CountContext, type CountSignalsOptions, countSignals } from './count-signals.js';
 import type { SignalCounts } from './signal-counts.js';
+import { bucketsOf } from './time-buckets.js';
 
 /**
  * {@link countSignals}, tried again on a new connection after a transient failure (reset, timeout, BYE,
@@ -12,10 +13,11 @@ import type { SignalCounts } from './signal-counts.js';
  * @param config - The validated configuration.
  * @param context - Logger and mailbox selection.
  * @param retry - How many tries, how long between them.
- * @param range - `[since, until)`.
+ * @param range - `{ since, until }` or `{ from, to }`; parsed and split into buckets once, before any try.
  * @param options - Buckets, signal, progress.
  * @returns The counts of the successful try, with `attempts` and the total `elapsedMs`.
- * @throws {@link ImapConnectorError} the last failure, with `detail.attempts`.
+ * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the last
+ *   failure, with `detail.attempts`.
  */
 export async function countSignalsWithRetries(
   config: ImapConnectorConfig,
@@ -25,9 +27,11 @@ export async function countSignalsWithRetries(
   options: CountSignalsOptions,
 ): Promise<SignalCounts> {
   const startedAt = performance.now();
+  const parsed = parseCountRange(range, options.granularity, options.timeZone);
+  const buckets = await bucketsOf(parsed, { signal: options.signal });
   const { value, attempts } = await withRetries(
     { policy: retry, logger: context.logger, signal: options.signal, operation: 'countSignals' },
-    () => countSignals(config, context, range, options),
+    () => countSignals(config, context, parsed, buckets, options),
   );
   return { ...value, elapsedMs: Math.round(performance.now() - startedAt), attempts };
 }

@@ -1,13 +1,45 @@
 import type { MailboxRole, RoleSource } from '../mailboxes/role-detection.js';
-import type { BucketGranularity } from './count-range.js';
+import type { BucketGranularity } from './calendar-periods.js';
+import type { RangeWarningCode } from './count-range.js';
 import type { SkipReason } from './counting-plan.js';
+import type { TimeBucket } from './time-buckets.js';
 
-/** Counts for one bucket `[start, end)`. */
+/**
+ * Counts for one bucket `[start, end)`, with its calendar identity in the count's zone, so a host can
+ * store it keyed by `(account, label)` without date code of its own.
+ *
+ * @example
+ * ```ts
+ * // Europe/Berlin, the day DST starts:
+ * const bucket: SignalBucket = {
+ *   label: '2026-03-29', granularity: 'day',
+ *   start: '2026-03-28T23:00:00.000Z', end: '2026-03-29T22:00:00.000Z',
+ *   localStart: '2026-03-29T00:00:00+01:00', localEnd: '2026-03-30T00:00:00+02:00',
+ *   seconds: 82800, partial: false, sent: 3, received: 17,
+ * };
+ * ```
+ */
 export interface SignalBucket {
+  /**
+   * The calendar period in the zone: a date `2026-03-29` (day), an ISO week `2026-W13` (week; the
+   * week-numbering year), a month `2026-03` (month); `null` for the one bucket of a count without
+   * granularity.
+   */
+  readonly label: string | null;
+  /** The kind of period the label names; `null` without granularity. */
+  readonly granularity: BucketGranularity | null;
   /** Bucket start, ISO-8601 UTC instant (inclusive). */
   readonly start: string;
   /** Bucket end, ISO-8601 UTC instant (exclusive). */
   readonly end: string;
+  /** The start on the zone's clock, with its offset: `2026-03-29T00:00:00+01:00`. */
+  readonly localStart: string;
+  /** The end on the zone's clock, with its offset (the next period's local midnight): `2026-03-30T00:00:00+02:00`. */
+  readonly localEnd: string;
+  /** Length in seconds: 86,400 for most days, 82,800 or 90,000 across DST, less when partial. */
+  readonly seconds: number;
+  /** `true` when the range cuts the period (the bucket holds only part of its day, week or month). */
+  readonly partial: boolean;
   /** Messages in Sent mailboxes with an INTERNALDATE in the bucket. */
   readonly sent: number;
   /** Messages in received mailboxes with an INTERNALDATE in the bucket. */
@@ -57,10 +89,27 @@ export interface CountedMailbox {
   readonly messages: number | null;
 }
 
+/**
+ * The stable codes of {@link CountWarning}:
+ * - `role_guessed_by_name`, `role_from_unadvertised_attribute`, `no_sent_mailbox`: mailbox roles;
+ * - `mailbox_unavailable`: a mailbox could not be opened and was left out;
+ * - `esearch_mismatch`, `arrival_order_unusable`: a server answer failed a cross-check, counted another way;
+ * - `range_start_not_on_boundary`, `range_end_not_on_boundary`: an instant range cuts its first or last
+ *   bucket (e.g. a fixed `+01:00` offset across a DST change); the bucket is `partial`.
+ */
+export type CountWarningCode =
+  | 'role_guessed_by_name'
+  | 'role_from_unadvertised_attribute'
+  | 'no_sent_mailbox'
+  | 'mailbox_unavailable'
+  | 'esearch_mismatch'
+  | 'arrival_order_unusable'
+  | RangeWarningCode;
+
 /** A non-fatal remark about a count: the numbers are right, but something is worth knowing. */
 export interface CountWarning {
-  /** A stable code, e.g. `role_guessed_by_name`, `no_sent_mailbox`, `mailbox_unavailable`, `esearch_mismatch`, `arrival_order_unusable`. */
-  readonly code: string;
+  /** A stable code; see {@link CountWarningCode}. */
+  readonly code: CountWarningCode;
   /** A sentence for logs or an admin. */
   readonly message: string;
   /** The mailbox concerned, if one. */
@@ -101,4 +150,36 @@ export interface SignalCounts {
   readonly elapsedMs: number;
   /** Connections it took: 1, or more when transient failures were retried (see `retry`). */
   readonly attempts: number;
+}
+
+/**
+ * The buckets of a result: each bucket's calendar identity with the counts of its index.
+ *
+ * @param buckets - From `bucketsOf`.
+ * @param sent - Sent count per bucket, same order.
+ * @param received - Received count per bucket, same order.
+ * @returns One plain entry per bucket.
+ *
+ * @example
+ * ```ts
+ * signalBucketsOf(buckets, [1, 0], [4, 2]);
+ * ```
+ */
+export function signalBucketsOf(
+  buckets: readonly TimeBucket[],
+  sent: readonly number[],
+  received: readonly number[],
+): SignalBucket[] {
+  return buckets.map((bucket, index) => ({
+    label: bucket.label,
+    granularity: bucket.granularity,
+    start: new Date(bucket.startMs).toISOString(),
+    end: new Date(bucket.endMs).toISOString(),
+    localStart: bucket.localStart,
+    localEnd: bucket.localEnd,
+    seconds: bucket.seconds,
+    partial: bucket.partial,
+    sent: sent[index] ?? 0,
+    received: received[index] ?? 0,
+  }));
 }
