@@ -1,7 +1,8 @@
 import type { MailboxRole, RoleSource } from '../mailboxes/role-detection.js';
 import type { BucketGranularity } from './calendar-periods.js';
 import type { RangeWarningCode } from './count-range.js';
-import type { SkipReason } from './counting-plan.js';
+import type { RoleWarningCode, SkipReason } from './counting-plan.js';
+import type { CursorFallbackReason, MailboxSync, RescanReason } from './sync-cursor.js';
 import type { TimeBucket } from './time-buckets.js';
 
 /**
@@ -58,9 +59,12 @@ export interface SignalBucket {
  *   servers without SORT);
  * - `fetch-dates`: the INTERNALDATE of every message in a date window a little wider than the range,
  *   filtered and bucketed exactly (any server; also used for buckets and deduplication);
+ * - `new-messages`: an incremental count (a `cursor` was given): `UID FETCH <floor>:<UIDNEXT−1> (UID
+ *   INTERNALDATE)` of the UIDs the cursor had not accounted for, or, after a UIDVALIDITY change or for a
+ *   new mailbox, the dates of the messages on or after the watermark's date;
  * - `empty`: the mailbox has no messages, nothing was searched.
  */
-export type CountingStrategy = 'arrival-order' | 'interior-count' | 'fetch-dates' | 'empty';
+export type CountingStrategy = 'arrival-order' | 'interior-count' | 'fetch-dates' | 'new-messages' | 'empty';
 
 /** What deduplication applied: none, or by which identity a message seen in several mailboxes counted once. */
 export type Deduplication = 'none' | 'message-id' | 'email-id';
@@ -87,6 +91,14 @@ export interface CountedMailbox {
   readonly uidNext: number | null;
   /** All messages in the mailbox at count time; null when not opened. */
   readonly messages: number | null;
+  /**
+   * How it was counted with respect to the cursor: `full` (the whole range), `incremental` (only UIDs
+   * the cursor had not accounted for), `rescan` (its messages dated from the watermark on, see
+   * `rescanReason`); null when not opened.
+   */
+  readonly sync: MailboxSync | null;
+  /** Why it was rescanned: `uidvalidity_changed`, `mailbox_new` (created, renamed, or first seen); else null. */
+  readonly rescanReason: RescanReason | null;
 }
 
 /**
@@ -95,13 +107,17 @@ export interface CountedMailbox {
  * - `mailbox_unavailable`: a mailbox could not be opened and was left out;
  * - `esearch_mismatch`, `arrival_order_unusable`: a server answer failed a cross-check, counted another way;
  * - `range_start_not_on_boundary`, `range_end_not_on_boundary`: an instant range cuts its first or last
- *   bucket (e.g. a fixed `+01:00` offset across a DST change); the bucket is `partial`.
+ *   bucket (e.g. a fixed `+01:00` offset across a DST change); the bucket is `partial`;
+ * - `mailbox_gone`: a mailbox the cursor knew is no longer listed (deleted or renamed); what it held was
+ *   counted before and stays counted;
+ * - `cursor_gap`: an incremental range starts after the cursor's watermark: mail between the two is
+ *   never counted.
  */
 export type CountWarningCode =
-  | 'role_guessed_by_name'
-  | 'role_from_unadvertised_attribute'
-  | 'no_sent_mailbox'
+  | RoleWarningCode
   | 'mailbox_unavailable'
+  | 'mailbox_gone'
+  | 'cursor_gap'
   | 'esearch_mismatch'
   | 'arrival_order_unusable'
   | RangeWarningCode;
@@ -144,6 +160,19 @@ export interface SignalCounts {
   readonly strategies: readonly CountingStrategy[];
   /** How messages seen in several mailboxes were counted once. */
   readonly deduplication: Deduplication;
+  /**
+   * `full`: the buckets hold every message of the range (no cursor was given, or it could not be used:
+   * see `fallbackReason`); store them as they are. `incremental`: they hold only what arrived since the
+   * cursor's count; add them to what is stored for the same labels.
+   */
+  readonly mode: 'incremental' | 'full';
+  /** Why a cursor given could not be used: `cursor_invalid`, `cursor_version`, `cursor_account`, `selection_changed`; null otherwise. */
+  readonly fallbackReason: CursorFallbackReason | null;
+  /**
+   * Opaque, versioned string to pass as `cursor` to the next count of this account: per-mailbox
+   * UIDVALIDITY and UID floor, and the watermark time; no secret. Store it with the counts.
+   */
+  readonly cursor: string;
   /** Remarks: roles guessed by name, mailboxes that could not be opened, server answers cross-checked... */
   readonly warnings: readonly CountWarning[];
   /** Wall time of the count, in milliseconds, retries and their waits included. */
