@@ -49,6 +49,7 @@ export type {
   SignalBucket,
   SignalCounts,
 } from './counting/signal-counts.js';
+export type { CursorFallbackReason, MailboxSync, RescanReason } from './counting/sync-cursor.js';
 export type { CatalogEntry, CatalogMessageParameters, ErrorCode } from './errors/error-catalog.js';
 export { errorCatalog, errorCodes, formatCatalogMessage, isErrorCode } from './errors/error-catalog.js';
 export type {
