@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { hasControlCharacter, parseHostInput } from './host-input.js';
+import { hasControlCharacter, hasPasswordControlCharacter } from './control-characters.js';
+import { parseHostInput } from './host-input.js';
 import {
   type MailboxSelection,
   type MailboxSelectionInput,
@@ -251,15 +252,6 @@ function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnector
     timeouts: { ...defaultTimeouts, ...withoutUndefined(input.timeouts ?? {}) },
     mailboxes: normalizeMailboxSelection(input.mailboxes),
   };
-}
-
-// TAB is the one control character a password may hold: IMAP carries it in a quoted string (RFC 3501
-// §9 TEXT-CHAR); CR, LF and NUL cannot be sent that way (NUL not at all), and the rest are paste noise.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
-const PASSWORD_CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
-
-function hasPasswordControlCharacter(password: string): boolean {
-  return PASSWORD_CONTROL_CHARACTER.test(password);
 }
 
 /**

@@ -219,6 +219,9 @@ describe('a password given as a function', () => {
       },
     ],
     ['resolves to an empty string', async () => ''],
+    // A secret read from a file: the rule validateConfig applies to a password given as text.
+    ['resolves to text ending in a line break', async () => 'app-password-from-a-file\n'],
+    ['resolves to text holding a NUL', async () => 'app\u0000password'],
     ['resolves to something else than text', async () => 42 as unknown as string],
   ];
   it.each(failingProviders)(
