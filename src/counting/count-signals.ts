@@ -183,7 +183,11 @@ class SignalCounter {
       this.#warnAboutMalformedDates(mailbox.path);
       // While the mailbox is open: where the next incremental count must start reading it.
       if (result.uidNext !== null) {
-        const floor = await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
+        // An empty mailbox has nothing dated after the range: its floor is UIDNEXT, no search needed.
+        const floor =
+          result.messages === 0
+            ? { floorUid: result.uidNext, newestMs: undefined }
+            : await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
         this.#floors.set(mailbox.path, floor);
       }
       done += 1;
