@@ -38,6 +38,8 @@ export interface HostileCase {
   readonly tls?: boolean;
   /** Buckets: daily counts fetch every date on a server without SORT. Default `day`. */
   readonly granularity?: 'day' | null;
+  /** How long the case may take; default {@link HOSTILE_DEADLINE_MS}. */
+  readonly deadlineMs?: number;
   /** Tries; default 1, so the code of the fault itself is seen. */
   readonly attempts?: number;
   /**
@@ -48,7 +50,7 @@ export interface HostileCase {
 }
 
 const countingLayer = 'issue 8: the bounded counting layer (strict ESEARCH/SORT/FETCH parsing)';
-const responseCap = 'issue 8: the response cap counts every line (continuations, foreign tags)';
+// issue 8: the response cap must count every line (continuations, completions with foreign tags).
 
 const sortCapabilities = `${MAILBOX_SERVER_CAPABILITIES} SORT ESORT ESEARCH`;
 const held = { sent: 2, received: 3 };
@@ -292,7 +294,9 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
     expect: { typed: true },
   },
   'an endless stream of continuation lines': {
-    knownGap: responseCap,
+    // Known gap issue 8, see above: the cap misses these lines, so the count ends at `countSignalsMs`
+    // and winds down late under a flood; once the cap counts them, expect RESPONSE_TOO_LARGE, default deadline.
+    deadlineMs: 40_000,
     scenario: () =>
       mailboxScenario(
         januaryMailboxes,
@@ -301,7 +305,9 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
     expect: { typed: true },
   },
   'an endless stream of completions with foreign tags': {
-    knownGap: responseCap,
+    // Known gap issue 8, see above: the cap misses these lines, so the count ends at `countSignalsMs`
+    // and winds down late under a flood; once the cap counts them, expect RESPONSE_TOO_LARGE, default deadline.
+    deadlineMs: 40_000,
     scenario: () =>
       mailboxScenario(
         januaryMailboxes,
@@ -323,8 +329,10 @@ export type HostileOutcome =
     }
   | { readonly kind: 'thrown'; readonly message: string };
 
-/** How long a case may take: its tries at `countSignalsMs`, and a margin for a loaded machine. */
+/** How long a case may take by default: its tries at `countSignalsMs`, and a margin for a loaded machine. */
 export const HOSTILE_DEADLINE_MS = 2 * 4_000 + 3_000;
+/** The longest deadline of any case. */
+export const LONGEST_HOSTILE_DEADLINE_MS = 40_000;
 
 /**
  * Runs case `name` (in a child process: see `no-crash.test.ts`).
