@@ -213,7 +213,18 @@ export class ImapSession {
     return this.#guard(async () => {
       try {
         this.#selected = undefined;
-        const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
+        const mailbox: unknown = await this.#client.mailboxOpen(path, { readOnly: true });
+        // imapflow resolves with nothing when the connection went away during EXAMINE (an untagged BYE).
+        if (typeof mailbox !== 'object' || mailbox === null) {
+          if (!this.#client.usable) {
+            throw Object.assign(new Error('The connection closed during EXAMINE'), { code: 'NoConnection' });
+          }
+          this.#breakOff({
+            code: 'PROTOCOL_ERROR',
+            description: `EXAMINE ${path}: no mailbox in the answer`,
+          });
+          throw new Error('EXAMINE answered without a mailbox');
+        }
         const examined = examinedMailboxOf(path, mailbox);
         if (typeof examined === 'string') {
           this.#breakOff({ code: 'PROTOCOL_ERROR', description: examined });
