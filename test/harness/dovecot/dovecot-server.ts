@@ -56,24 +56,42 @@ const LOG_EXCERPT_LINES = 30;
 let instanceCounter = 0;
 
 /**
- * Where Dovecot is installed, or why it is not usable: Debian's `dovecot-imapd` puts the binary in
- * /usr/sbin, which an ordinary user's PATH may lack.
+ * The environment variable that decides which Dovecot the harness and the demo use: a path to a
+ * `dovecot` binary, or `none` to act as if Dovecot were not installed (the demo then uses its
+ * embedded server, and `npm test` skips the real-server tests).
+ */
+export const DOVECOT_ENV = 'IMAP_CONNECTOR_DOVECOT';
+
+/**
+ * Where Dovecot is, looked up in this order: `$IMAP_CONNECTOR_DOVECOT` (a path, or `none`), then
+ * `/usr/sbin/dovecot` (Debian's `dovecot-imapd` puts it there, which an ordinary user's PATH may
+ * lack), then each directory of `PATH`. (A copy unpacked from Debian's packages without root does not
+ * run from another directory: see README.md, "Without Dovecot".)
  *
  * @returns The binary's path, or undefined.
  */
 export function findDovecot(): string | undefined {
+  const chosen = process.env[DOVECOT_ENV];
+  if (chosen !== undefined && chosen !== '') {
+    return chosen === 'none' || !isExecutable(chosen) ? undefined : chosen;
+  }
   const candidates = [
     '/usr/sbin/dovecot',
-    ...(process.env['PATH'] ?? '').split(':').map((dir) => path.join(dir, 'dovecot')),
+    ...(process.env['PATH'] ?? '')
+      .split(':')
+      .filter(Boolean)
+      .map((dir) => path.join(dir, 'dovecot')),
   ];
-  return candidates.find((candidate) => {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return candidates.find(isExecutable);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
