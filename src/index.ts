@@ -30,6 +30,7 @@ export type {
 export type { ConnectorDescription, ImapConnectorOptions, TestConnectionOptions } from './connector.js';
 export { ImapConnector } from './connector.js';
 export type { BucketGranularity, CountRangeInput } from './counting/count-range.js';
+export { granularities } from './counting/count-range.js';
 export type { CountProgress, CountSignalsOptions } from './counting/count-signals.js';
 export type { SkipReason } from './counting/counting-plan.js';
 export type {
@@ -50,8 +51,8 @@ export type {
   FieldIssue,
 } from './errors/failure-detail.js';
 export type { ImapConnectorErrorJson, ImapConnectorErrorOptions } from './errors/imap-connector-error.js';
-export { ImapConnectorError } from './errors/imap-connector-error.js';
+export { ImapConnectorError, isImapConnectorError } from './errors/imap-connector-error.js';
+export type { ConnectorLogEntry, ConnectorLogger, LogFieldValue } from './logger.js';
 export type { MailboxRole, MailboxRoleAssignment, RoleSource } from './mailboxes/role-detection.js';
 export type { RetryOptions, RetryPolicy } from './retry/retry-policy.js';
 export { defaultRetryPolicy } from './retry/retry-policy.js';
-export type { ConnectorLogger } from './session/connector-logger.js';

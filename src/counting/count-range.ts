@@ -10,8 +10,18 @@ export interface CountRangeInput {
   readonly until: Date | string;
 }
 
-/** How to split the range. */
-export type BucketGranularity = 'day' | 'week' | 'month';
+/**
+ * Every way a range can be split, for forms and input checks.
+ *
+ * @example
+ * ```ts
+ * const granularity = granularities.find((value) => value === request.query.granularity) ?? 'day';
+ * ```
+ */
+export const granularities = ['day', 'week', 'month'] as const;
+
+/** How to split the range: one of {@link granularities}. */
+export type BucketGranularity = (typeof granularities)[number];
 
 /** A validated range, in epoch milliseconds, with its optional bucketing. */
 export interface CountRange {

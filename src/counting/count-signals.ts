@@ -1,9 +1,10 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectorLogger } from '../logger.js';
 import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
-import type { ConnectorLogger } from '../session/connector-logger.js';
 import {
   type DateWindow,
   type ExaminedMailbox,
@@ -105,8 +106,9 @@ export async function countSignals(
     return { ...result, elapsedMs: Math.round(performance.now() - startedAt) };
   } catch (error) {
     session.close();
-    if (error instanceof ImapConnectorError) throw error;
-    throw new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while counting' });
+    // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
+    if (hostErrorOf(error)) throw error;
+    throw unexpectedFailure(error, 'Unexpected error while counting', session.secrets);
   }
 }
 
@@ -154,7 +156,7 @@ class SignalCounter {
       }
       counted.push(await this.#countMailbox(mailbox, capabilities));
       done += 1;
-      onProgress?.({ mailboxesDone: done, mailboxesTotal: countable.length, mailbox: mailbox.path });
+      callHost(onProgress, { mailboxesDone: done, mailboxesTotal: countable.length, mailbox: mailbox.path });
     }
 
     const bucketResults = this.buckets.map((bucket, index) => ({
