@@ -1,6 +1,13 @@
 /** The logger a host hands the connector, and the shape of every entry the connector logs. */
 
-/** A field value in a log entry: plain data only, never an object that could hold a socket or a secret. */
+/**
+ * A field value in a log entry: plain data only, never an object that could hold a socket or a secret.
+ *
+ * @example
+ * ```ts
+ * const attempt: LogFieldValue | undefined = entry['attempt'];
+ * ```
+ */
 export type LogFieldValue = string | number | boolean;
 
 /**
