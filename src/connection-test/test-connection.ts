@@ -4,6 +4,7 @@ import type { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { secretFormsOf } from '../errors/secret-redaction.js';
 import { unexpectedFailure } from '../errors/unexpected-failure.js';
 import type { ConnectorLogger } from '../logger.js';
+import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import { ImapSession } from '../session/imap-session.js';
 import type { ConnectionTestFailure, ConnectionTestResult } from './connection-test-result.js';
@@ -38,10 +39,13 @@ export async function testConnection(
       overallTimeoutMs: config.timeouts.testConnectionMs,
     });
     const capabilities = session.capabilities;
-    const mailboxes = detectMailboxRoles(await session.listMailboxes(), capabilities);
+    // A mailbox whose name no command could carry back is left out, as a count leaves it out.
+    const { usable } = partitionByMailboxName(await session.listMailboxes());
+    const mailboxes = detectMailboxRoles(usable, capabilities);
     const greeting = session.greeting;
     await session.logout();
-    return {
+    // Mailbox names and the greeting are the server's words: a hostile one can echo the password.
+    return session.redacted({
       ok: true,
       message: `Authenticated as ${config.username}`,
       authenticatedAs: config.username,
@@ -57,7 +61,7 @@ export async function testConnection(
       commands: [...session.commandsSent],
       warnings: context.warnings,
       elapsedMs: elapsed(),
-    };
+    });
   } catch (error) {
     session?.close();
     const secrets =
