@@ -15,7 +15,7 @@ export type LogFieldValue = string | number | boolean;
  *
  * - protocol trace (`debug`, from imapflow, redacted): `connection` (`imap-1`...), `src` (`c` for a
  *   command the client sent, `s` for a server line), and imapflow's own fields (`tnum`...);
- * - retries (`warn`): `code` (the {@link ErrorCode} of the failed try), `attempt`, `delayMs`.
+ * - retries (`warn`): `code` (the `ErrorCode` of the failed try), `attempt`, `delayMs`.
  *
  * @example
  * ```ts

@@ -56,6 +56,7 @@ const BRAND = Symbol.for('@perfcopilot/imap-connector/ImapConnectorError');
  * ```
  */
 export class ImapConnectorError extends Error {
+  /** Always the literal `'ImapConnectorError'`, in both builds (a type a host can switch on). */
   override readonly name = 'ImapConnectorError' as const;
   /** The catalog code; see {@link errorCatalog}. */
   readonly code: ErrorCode;
