@@ -59,8 +59,8 @@ export type {
   FieldIssue,
 } from './errors/failure-detail.js';
 export type { ImapConnectorErrorJson, ImapConnectorErrorOptions } from './errors/imap-connector-error.js';
-export { ImapConnectorError } from './errors/imap-connector-error.js';
+export { ImapConnectorError, isImapConnectorError } from './errors/imap-connector-error.js';
+export type { ConnectorLogEntry, ConnectorLogger, LogFieldValue } from './logger.js';
 export type { MailboxRole, MailboxRoleAssignment, RoleSource } from './mailboxes/role-detection.js';
 export type { RetryOptions, RetryPolicy } from './retry/retry-policy.js';
 export { defaultRetryPolicy } from './retry/retry-policy.js';
-export type { ConnectorLogger } from './session/connector-logger.js';
