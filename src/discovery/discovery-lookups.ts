@@ -1,5 +1,6 @@
 // The lookups discovery runs, one function per source, each returning what it found and how it went.
 import type { MxRecord, SrvRecord } from 'node:dns';
+import { parseHostInput } from '../config/host-input.js';
 import { unsupportedProviderOf } from '../config/provider-hints.js';
 import { type DiscoveryFetch, expandUrlTemplate, fetchBoundedDocument } from './autoconfig-lookup.js';
 import { readClientConfig } from './client-config.js';
@@ -153,24 +154,26 @@ export async function lookUpSrv(context: LookupContext): Promise<SourceFinding> 
       }
     }),
   );
-  const candidates = orderSrvRecords(answers.flatMap((answer) => answer.records)).map(
-    (record): CandidateDraft => {
-      const host = record.name.toLowerCase().replace(/\.$/, '');
+  const candidates = orderSrvRecords(answers.flatMap((answer) => answer.records)).flatMap(
+    (record): CandidateDraft[] => {
+      // The target comes from the network: it must be a host name the connector accepts.
+      const parsed = parseHostInput(record.name.replace(/\.$/, ''));
+      if (!parsed.ok || parsed.port !== undefined) return [];
+      const host = parsed.host;
       const inside = isWithinDomain(host, email.domain);
       const service = record.security === 'tls' ? '_imaps._tcp' : '_imap._tcp';
-      return {
-        settings: { host, port: record.port, security: record.security, username: email.address },
-        usernameForm: 'email-address',
-        source: 'srv',
-        confidence: inside ? 'medium' : 'low',
-        evidence: `${service}.${email.domain} SRV ${record.priority} ${record.weight} ${record.port} ${host}`,
-        provider: null,
-        notes: inside
-          ? []
-          : [
-              `The server ${host} is outside ${email.domain}; DNS answers are not authenticated (RFC 6186 §6), so confirm it is your provider.`,
-            ],
-      };
+      const note = `The server ${host} is outside ${email.domain}; DNS answers are not authenticated (RFC 6186 §6), so confirm it is your provider.`;
+      return [
+        {
+          settings: { host, port: record.port, security: record.security, username: email.address },
+          usernameForm: 'email-address',
+          source: 'srv',
+          confidence: inside ? 'medium' : 'low',
+          evidence: `${service}.${email.domain} SRV ${record.priority} ${record.weight} ${record.port} ${host}`,
+          provider: null,
+          notes: inside ? [] : [note],
+        },
+      ];
     },
   );
   return { candidates, wrongConnector: null, lookups: answers.map((answer) => answer.lookup) };
