@@ -111,11 +111,10 @@ async function readBounded(response: Response, maxBytes: number): Promise<string
 }
 
 function describeFetchError(error: unknown): string {
-  // undici reports the network error as the cause of a TypeError("fetch failed").
-  const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return code === undefined ? cause.message : code;
+  // node:http reports the network error's code on the error; the global fetch on its cause.
+  for (const candidate of [error, error instanceof Error ? error.cause : undefined]) {
+    const code = (candidate as NodeJS.ErrnoException | undefined)?.code;
+    if (typeof code === 'string') return code;
   }
   return error instanceof Error ? error.message : String(error);
 }

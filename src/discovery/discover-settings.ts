@@ -28,6 +28,7 @@ import {
   discoverySources,
 } from './discovery-result.js';
 import { type ParsedEmailAddress, parseEmailAddress } from './email-address.js';
+import { unpooledFetch } from './unpooled-fetch.js';
 
 /** Options of {@link discoverSettings}. */
 export interface DiscoverSettingsOptions {
@@ -47,7 +48,11 @@ export interface DiscoverSettingsOptions {
    * `timeout` if it must not outlive the call.
    */
   readonly resolver?: DiscoveryResolver | undefined;
-  /** The `fetch` for autoconfig documents. Default: the global `fetch`. */
+  /**
+   * The `fetch` for autoconfig documents (a proxy-aware one, say). Default: a GET over node:http(s)
+   * with one connection per request, closed when done or aborted, following at most 5 redirects and
+   * never from https to http.
+   */
   readonly fetch?: DiscoveryFetch | undefined;
   /** Where autoconfig documents are fetched from; see {@link DiscoveryUrlTemplates}. */
   readonly urls?: Partial<DiscoveryUrlTemplates> | undefined;
@@ -114,7 +119,7 @@ export async function discoverSettings(
     const context: LookupContext = {
       email: parsed,
       signal: deadline.signal,
-      fetch: options.fetch ?? fetch,
+      fetch: options.fetch ?? unpooledFetch,
       resolver: dns.resolver,
       maxResponseBytes,
     };

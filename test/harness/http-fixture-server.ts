@@ -65,6 +65,8 @@ export async function startHttpFixtureServer(): Promise<HttpFixtureServer> {
         response.writeHead(302, { location: fixture.location }).end();
         return;
       case 'stall':
+        // Node's server keeps a half-closed socket with a pending response: close it when the client leaves.
+        request.socket.once('end', () => request.socket.destroy());
         return;
       case 'endless': {
         response.writeHead(200, { 'content-type': 'text/xml' });

@@ -346,6 +346,39 @@ describe('the address', () => {
   });
 });
 
+describe('HTTP', () => {
+  it('follows a redirect to the document', async () => {
+    fixtures.http.routes.set('/well-known/moved.example/.well-known/autoconfig/mail/config-v1.1.xml', {
+      kind: 'redirect',
+      location: '/autoconfig/selfhosted.example/mail/config-v1.1.xml',
+    });
+    const result = succeeded(
+      await discoverSettings('anna@moved.example', fixtures.options({ sources: ['well-known'] })),
+    );
+    expect(result.candidates.map((candidate) => candidate.settings.host)).toEqual([
+      'imap.selfhosted.example',
+      'imap.selfhosted.example',
+    ]);
+  });
+
+  it('uses a host’s own fetch when given one', async () => {
+    const fetched: string[] = [];
+    const result = succeeded(
+      await discoverSettings('anna@selfhosted.example', {
+        ...fixtures.options({ sources: ['autoconfig'] }),
+        fetch: (url, init) => {
+          fetched.push(url);
+          return fetch(url, init);
+        },
+      }),
+    );
+    expect(fetched).toEqual([
+      `${fixtures.http.origin}/autoconfig/selfhosted.example/mail/config-v1.1.xml?emailaddress=anna%40selfhosted.example`,
+    ]);
+    expect(result.candidates).toHaveLength(2);
+  });
+});
+
 describe('no probing', () => {
   it('never connects to the servers it finds', async () => {
     const connections: net.Socket[] = [];
