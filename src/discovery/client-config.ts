@@ -32,7 +32,8 @@ const SOCKET_TYPES: Readonly<Record<string, SecurityMode>> = {
 };
 // This connector logs in with LOGIN / AUTHENTICATE PLAIN: a password sent inside the protected connection.
 const PASSWORD_AUTHENTICATIONS = new Set(['password-cleartext', 'plain', 'secure']);
-const PLACEHOLDER = /%[A-Z]+%/;
+// A placeholder left unfilled (an unknown one, or a typo such as `%EMAILADDRESS` without its closing %).
+const PLACEHOLDER = /%[A-Z]{2,}/;
 
 /**
  * Reads the IMAP servers from a clientConfig document (Thunderbird autoconfig format v1.1), filling in
@@ -80,7 +81,8 @@ function imapServerOf(incoming: XmlElement, email: ParsedEmailAddress): ClientCo
   }
   const template = childText(incoming, 'username') ?? '%EMAILADDRESS%';
   const username = fill(template, email);
-  if (username === '' || PLACEHOLDER.test(username)) return `${host.host}: unusable username "${template}"`;
+  if (username === '' || hasUnfilledPlaceholder(template))
+    return `${host.host}: unusable username "${template}"`;
   const usernameForm: UsernameForm =
     template === '%EMAILADDRESS%'
       ? 'email-address'
@@ -90,7 +92,11 @@ function imapServerOf(incoming: XmlElement, email: ParsedEmailAddress): ClientCo
   return { settings: { host: host.host, port, security, username }, usernameForm };
 }
 
-function fill(template: string, email: ParsedEmailAddress): string {
+function hasUnfilledPlaceholder(template: string): boolean {
+  return PLACEHOLDER.test(fill(template, { address: '', localPart: '', domain: '' }));
+}
+
+function fill(template: string, email: Omit<ParsedEmailAddress, 'ok'>): string {
   return template
     .replaceAll('%EMAILADDRESS%', email.address)
     .replaceAll('%EMAILLOCALPART%', email.localPart)
