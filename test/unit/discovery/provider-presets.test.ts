@@ -5,8 +5,11 @@ import { mailExchangerRules } from '../../../src/discovery/mail-exchangers.js';
 import { presetById, providerPresets } from '../../../src/discovery/provider-presets.js';
 import { validateConfig } from '../../../src/index.js';
 
-// The provider table of docs/providers.md: | Provider | Host | Port | Security | ...
-const providerRows = readFileSync(new URL('../../../docs/providers.md', import.meta.url), 'utf8')
+// The provider table of docs/providers.md ("Settings per provider"): | Provider | Host | Port | ...
+const providersDoc = readFileSync(new URL('../../../docs/providers.md', import.meta.url), 'utf8');
+const settingsSection = providersDoc.slice(providersDoc.indexOf('## Settings per provider'));
+const providerRows = settingsSection
+  .slice(0, settingsSection.indexOf('\n## ', 1) === -1 ? undefined : settingsSection.indexOf('\n## ', 1))
   .split('\n')
   .filter((line) => line.startsWith('| ') && !line.startsWith('| Provider') && !line.startsWith('|---'))
   .map((line) => line.split('|').map((cell) => cell.trim()))
