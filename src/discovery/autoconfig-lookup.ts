@@ -17,7 +17,15 @@ export interface DiscoveryUrlTemplates {
   readonly ispdb: string;
 }
 
-/** The URLs Thunderbird uses (https only: the address is never sent in clear text). */
+/**
+ * The URLs Thunderbird uses (https only: the address is never sent in clear text).
+ *
+ * @example
+ * ```ts
+ * // A company mirror of the ISPDB instead of Thunderbird's server.
+ * await discoverSettings(email, { urls: { ...defaultDiscoveryUrls, ispdb: 'https://ispdb.internal/v1.1/{domain}' } });
+ * ```
+ */
 export const defaultDiscoveryUrls: DiscoveryUrlTemplates = {
   autoconfig: 'https://autoconfig.{domain}/mail/config-v1.1.xml?emailaddress={email}',
   wellKnown: 'https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml',

@@ -60,15 +60,40 @@ export interface DiscoverSettingsOptions {
   readonly maxResponseBytes?: number | undefined;
 }
 
-/** The defaults of {@link DiscoverSettingsOptions}. */
-export const defaultDiscoveryOptions = {
+/**
+ * The defaults of {@link DiscoverSettingsOptions}.
+ *
+ * @example
+ * ```ts
+ * // Everything but Thunderbird's ISPDB, so the domain stays in-house.
+ * const sources = defaultDiscoveryOptions.sources.filter((source) => source !== 'ispdb');
+ * const found = await discoverSettings(email, { sources });
+ * ```
+ */
+export const defaultDiscoveryOptions: {
+  /** 5 000 ms for the whole call. */
+  readonly timeoutMs: number;
+  /** 131 072 bytes per autoconfig document. */
+  readonly maxResponseBytes: number;
+  /** All of {@link discoverySources}. */
+  readonly sources: readonly DiscoverySource[];
+  /** {@link defaultDiscoveryUrls}. */
+  readonly urls: DiscoveryUrlTemplates;
+} = {
   timeoutMs: 5_000,
   maxResponseBytes: 131_072,
   sources: discoverySources,
   urls: defaultDiscoveryUrls,
-} as const;
+};
 
-/** The longest deadline accepted: a discovery is a form's helper, not a batch job. */
+/**
+ * The longest deadline accepted, in milliseconds: a discovery is a form's helper, not a batch job.
+ *
+ * @example
+ * ```ts
+ * const timeoutMs = Math.min(requestedMs, maximumDiscoveryTimeoutMs);
+ * ```
+ */
 export const maximumDiscoveryTimeoutMs = 60_000;
 
 /**

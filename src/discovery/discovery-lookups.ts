@@ -29,7 +29,9 @@ import { wrongConnectorOf } from './wrong-connector.js';
  * private resolver); so does anything else with these two methods.
  */
 export interface DiscoveryResolver {
+  /** SRV records of a name (RFC 6186 `_imaps._tcp.<domain>`). */
   resolveSrv(hostname: string): Promise<SrvRecord[]>;
+  /** MX records of a domain. */
   resolveMx(hostname: string): Promise<MxRecord[]>;
 }
 

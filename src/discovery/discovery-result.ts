@@ -12,12 +12,24 @@ import type { FieldIssue } from '../errors/failure-detail.js';
  * - `ispdb`: Thunderbird's ISP database (`https://autoconfig.thunderbird.net/v1.1/<domain>`);
  * - `srv`: RFC 6186 SRV records (`_imaps._tcp.<domain>`, `_imap._tcp.<domain>`);
  * - `mx`: a guess from the domain's MX hosts (a domain hosted by a known provider).
+ *
+ * @example
+ * ```ts
+ * const checkboxes = discoverySources.map((source) => ({ source, checked: source !== 'ispdb' }));
+ * ```
  */
 export const discoverySources = ['autoconfig', 'well-known', 'preset', 'ispdb', 'srv', 'mx'] as const;
 /** One of {@link discoverySources}. */
 export type DiscoverySource = (typeof discoverySources)[number];
 
-/** How much a candidate can be trusted, best first. */
+/**
+ * How much a candidate can be trusted, best first.
+ *
+ * @example
+ * ```ts
+ * const trusted = found.candidates.filter((c) => discoveryConfidences.indexOf(c.confidence) <= 1);
+ * ```
+ */
 export const discoveryConfidences = ['high', 'medium', 'low'] as const;
 /**
  * - `high`: published by the provider for this very domain (its own autoconfig, a curated preset or
@@ -105,6 +117,7 @@ export interface DiscoveryLookup {
 
 /** Discovery ran; `candidates` may still be empty. */
 export interface DiscoverySuccess {
+  /** Discovery ran. */
   readonly ok: true;
   /** The address as given, trimmed. */
   readonly email: string;
@@ -124,6 +137,7 @@ export interface DiscoverySuccess {
 
 /** The email address could not be used; nothing was looked up. */
 export interface DiscoveryInvalidEmail {
+  /** Nothing was looked up. */
   readonly ok: false;
   /** One issue, on the field `email`. */
   readonly issues: readonly FieldIssue[];

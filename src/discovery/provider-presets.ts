@@ -4,8 +4,11 @@ import type { DiscoveryConfidence } from './discovery-result.js';
 
 /** One IMAP server a provider publishes. */
 export interface PresetServer {
+  /** The IMAP host. */
   readonly host: string;
+  /** The port. */
   readonly port: number;
+  /** How the connection is protected. */
   readonly security: SecurityMode;
   /** `email-address` or `local-part`: how the username is formed from the address. */
   readonly username: 'email-address' | 'local-part';
@@ -32,7 +35,15 @@ export interface ProviderPreset {
 // Thunderbird's ISP database (MPL-2.0), read at github.com/thunderbird/autoconfig commit c6ad796.
 const ISPDB = 'Thunderbird ISPDB';
 
-/** The presets, in the order of docs/providers.md. */
+/**
+ * The presets, in the order of docs/providers.md, each naming the public sources of its facts.
+ *
+ * @example
+ * ```ts
+ * // A provider picker for the drawer.
+ * const options = providerPresets.map((preset) => ({ value: preset.id, label: preset.provider }));
+ * ```
+ */
 export const providerPresets: readonly ProviderPreset[] = [
   {
     id: 'fastmail',
