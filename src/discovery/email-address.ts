@@ -29,10 +29,11 @@ const MAX_ADDRESS_LENGTH = 254;
  * Splits an email address into local part and ASCII domain, accepting internationalised domains
  * (`anna@bücher.example` → `xn--bcher-kva.example`).
  *
- * @param raw - The address as typed.
+ * @param raw - The address as typed (anything: a form may send `undefined`).
  * @returns The parts, or the issue to show on the `email` field.
  */
-export function parseEmailAddress(raw: string): ParsedEmailAddress | RejectedEmailAddress {
+export function parseEmailAddress(raw: unknown): ParsedEmailAddress | RejectedEmailAddress {
+  if (typeof raw !== 'string') return rejected('invalid_type', 'Enter the email address as text.');
   const address = raw.trim();
   const at = address.lastIndexOf('@');
   if (address.length === 0) return rejected('required', 'Enter the email address.');

@@ -24,6 +24,8 @@ describe('parseEmailAddress', () => {
     ['anna@192.0.2.1', 'invalid_domain'],
     ['an na@example.com', 'invalid_email'],
     [`${'a'.repeat(250)}@example.com`, 'invalid_email'],
+    [undefined, 'invalid_type'],
+    [42, 'invalid_type'],
   ])('%j is refused with %s', (raw, code) => {
     expect(parseEmailAddress(raw)).toMatchObject({ ok: false, issue: { field: 'email', code } });
   });
