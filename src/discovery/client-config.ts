@@ -33,6 +33,7 @@ const SOCKET_TYPES: Readonly<Record<string, SecurityMode>> = {
 // This connector logs in with LOGIN / AUTHENTICATE PLAIN: a password sent inside the protected connection.
 const PASSWORD_AUTHENTICATIONS = new Set(['password-cleartext', 'plain', 'secure']);
 // A placeholder left unfilled (an unknown one, or a typo such as `%EMAILADDRESS` without its closing %).
+const MAX_PROVIDER_NAME_LENGTH = 100;
 const PLACEHOLDER = /%[A-Z]{2,}/;
 
 /**
@@ -53,7 +54,8 @@ export function readClientConfig(xml: string, email: ParsedEmailAddress): Client
   const skipped: string[] = [];
   let provider: string | null = null;
   for (const emailProvider of childrenNamed(parsed.root, 'emailProvider')) {
-    provider ??= childText(emailProvider, 'displayName') || null;
+    // Shown in a form: a display name, not a page of text.
+    provider ??= childText(emailProvider, 'displayName')?.slice(0, MAX_PROVIDER_NAME_LENGTH) || null;
     for (const incoming of childrenNamed(emailProvider, 'incomingServer')) {
       if (incoming.attributes.get('type') !== 'imap') continue;
       const server = imapServerOf(incoming, email);

@@ -267,6 +267,7 @@ export function withoutUnsupportedHosts(finding: SourceFinding): SourceFinding {
   return { ...finding, candidates, wrongConnector };
 }
 
+const MAX_DETAIL_LENGTH = 300;
 const PLAIN_TEXT_NOTE = 'This server sends the password unencrypted; prefer a TLS or STARTTLS server.';
 
 function candidatesOfPreset(
@@ -302,7 +303,10 @@ function lookup(
   detail: string | null,
   elapsedMs: number,
 ): DiscoveryLookup {
-  return { source, target, outcome, detail, elapsedMs };
+  // A detail can quote the network's answer (a tag name, a redirect target): keep it short.
+  const shortDetail =
+    detail !== null && detail.length > MAX_DETAIL_LENGTH ? `${detail.slice(0, MAX_DETAIL_LENGTH)}…` : detail;
+  return { source, target, outcome, detail: shortDetail, elapsedMs };
 }
 
 function elapsedSince(started: number): number {

@@ -194,6 +194,27 @@ describe('hostile answers', () => {
     expect(result.lookups).toEqual([expect.objectContaining({ outcome: 'failed', detail })]);
   });
 
+  it('a long answer is quoted short: the reason at most 300 characters, the provider name 100', async () => {
+    const longName = 'x'.repeat(50_000);
+    fixtures.http.routes.set('/autoconfig/long-names.example/mail/config-v1.1.xml', {
+      kind: 'document',
+      body: `<clientConfig><${longName}></clientConfig>`,
+    });
+    fixtures.http.routes.set('/well-known/long-names.example/.well-known/autoconfig/mail/config-v1.1.xml', {
+      kind: 'document',
+      body: `<clientConfig><emailProvider><displayName>${longName}</displayName><incomingServer type="imap"><hostname>imap.long-names.example</hostname><port>993</port><socketType>SSL</socketType></incomingServer></emailProvider></clientConfig>`,
+    });
+    const result = succeeded(
+      await discoverSettings(
+        'anna@long-names.example',
+        fixtures.options({ sources: ['autoconfig', 'well-known'] }),
+      ),
+    );
+    const prefix = 'invalid XML: </clientConfig> does not close <';
+    expect(result.lookups[0]?.detail).toBe(`${prefix}${'x'.repeat(300 - prefix.length)}…`);
+    expect(result.candidates[0]?.provider).toBe('x'.repeat(100));
+  });
+
   it('HTTP errors and a failing DNS server are reported per lookup', async () => {
     fixtures.http.routes.set('/autoconfig/errors.example/mail/config-v1.1.xml', {
       kind: 'status',
