@@ -147,6 +147,7 @@ export async function discoverSettings(
       fetch: options.fetch ?? unpooledFetch,
       resolver: dns.resolver,
       maxResponseBytes,
+      ispdbTemplate: sourcesOf(options).has('ispdb') ? urlsOf(options).ispdb : undefined,
     };
     const findings = await Promise.all(startLookups(context, options));
     if (options.signal?.aborted) throw abortedError();
@@ -169,8 +170,8 @@ function resolverFor(
 }
 
 function startLookups(context: LookupContext, options: DiscoverSettingsOptions): Promise<SourceFinding>[] {
-  const sources = new Set(options.sources ?? defaultDiscoveryOptions.sources);
-  const urls = { ...defaultDiscoveryOptions.urls, ...options.urls };
+  const sources = sourcesOf(options);
+  const urls = urlsOf(options);
   const { domain } = context.email;
   const tasks: Promise<SourceFinding>[] = [];
   // In the order of discoverySources, so `lookups` reads in that order.
@@ -184,6 +185,14 @@ function startLookups(context: LookupContext, options: DiscoverSettingsOptions):
   run('srv', [`_imaps._tcp.${domain}`, `_imap._tcp.${domain}`], () => lookUpSrv(context));
   run('mx', [domain], () => lookUpMx(context));
   return tasks;
+}
+
+function sourcesOf(options: DiscoverSettingsOptions): Set<DiscoverySource> {
+  return new Set(options.sources ?? defaultDiscoveryOptions.sources);
+}
+
+function urlsOf(options: DiscoverSettingsOptions): DiscoveryUrlTemplates {
+  return { ...defaultDiscoveryOptions.urls, ...options.urls };
 }
 
 // Settles when the work does or the deadline passes, whichever is first; late answers are dropped.

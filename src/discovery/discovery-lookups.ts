@@ -53,6 +53,8 @@ export interface LookupContext {
   readonly fetch: DiscoveryFetch;
   readonly resolver: DiscoveryResolver;
   readonly maxResponseBytes: number;
+  /** The ISPDB URL template when the ISPDB may be asked (the `ispdb` source is on), for the MX step. */
+  readonly ispdbTemplate: string | undefined;
 }
 
 /**
@@ -96,15 +98,17 @@ export function lookUpPreset(context: LookupContext): SourceFinding {
  * @param context - The address, deadline, fetch and size cap.
  * @param source - Which of the three.
  * @param template - The URL template.
+ * @param domain - The domain to ask about; the address's own unless it is the ISPDB asked about an MX host.
  * @returns The IMAP servers the document lists.
  */
 export async function lookUpClientConfig(
   context: LookupContext,
   source: 'autoconfig' | 'well-known' | 'ispdb',
   template: string,
+  domain: string = context.email.domain,
 ): Promise<SourceFinding> {
   const started = performance.now();
-  const url = expandUrlTemplate(template, context.email);
+  const url = expandUrlTemplate(template, { ...context.email, domain });
   const document = await fetchBoundedDocument(url, {
     fetch: context.fetch,
     signal: context.signal,
@@ -233,9 +237,58 @@ export async function lookUpMx(context: LookupContext): Promise<SourceFinding> {
     };
   }
   const names = live.map((record) => record.exchange).join(', ');
-  return nothing(
-    lookup('mx', domain, 'not_found', `no known provider among MX ${names}`, elapsedSince(started)),
+  const none = lookup(
+    'mx',
+    domain,
+    'not_found',
+    `no known provider among MX ${names}`,
+    elapsedSince(started),
   );
+  const best = live[0];
+  if (context.ispdbTemplate === undefined || best === undefined) return nothing(none);
+  return withIspdbOfMx(context, context.ispdbTemplate, best, none);
+}
+
+// Thunderbird's last step: the ISPDB lists hosting providers under their MX domain too
+// (`yahoodns.net`, `mail.protection.outlook.com`), so ask it for the best MX host's base domain.
+async function withIspdbOfMx(
+  context: LookupContext,
+  template: string,
+  record: MxRecord,
+  mxLookup: DiscoveryLookup,
+): Promise<SourceFinding> {
+  const base = baseDomainOf(record.exchange);
+  if (base === undefined || base === context.email.domain) return nothing(mxLookup);
+  const ispdb = await lookUpClientConfig(context, 'ispdb', template, base);
+  const evidence = `MX ${record.priority} ${record.exchange} → Thunderbird ISPDB entry for ${base}`;
+  return {
+    candidates: ispdb.candidates.map((candidate) => ({
+      ...candidate,
+      source: 'mx',
+      confidence: candidate.confidence === 'high' ? 'medium' : candidate.confidence,
+      evidence: `${evidence} (${candidate.evidence})`,
+    })),
+    wrongConnector: null,
+    lookups: [mxLookup, ...ispdb.lookups.map((entry) => ({ ...entry, source: 'mx' as const }))],
+  };
+}
+
+// Two-part public suffixes (co.uk, com.au, ne.jp...): the base domain then has three labels. A
+// heuristic, not the Public Suffix List: a wrong guess only costs one ISPDB 404.
+const SECOND_LEVEL_SUFFIX = /^(co|com|net|org|ac|gov|edu|ne|or|gr|ad|go)$/;
+
+/**
+ * The registrable domain of a host name, guessed without the Public Suffix List.
+ *
+ * @param host - e.g. `mx01.mail.hostingco.example`.
+ * @returns e.g. `hostingco.example`, or `undefined` for a single label.
+ */
+export function baseDomainOf(host: string): string | undefined {
+  const labels = host.split('.');
+  if (labels.length < 2) return undefined;
+  const twoPart =
+    labels.length >= 3 && (labels.at(-1)?.length ?? 0) === 2 && SECOND_LEVEL_SUFFIX.test(labels.at(-2) ?? '');
+  return labels.slice(twoPart ? -3 : -2).join('.');
 }
 
 /**

@@ -50,6 +50,8 @@ export const fixtureZones: FixtureZones = {
       { preference: 20, exchange: 'mx2.zoho.eu' },
     ],
   },
+  // A customer of the hosting company whose ISPDB entry is keyed by its MX domain.
+  'hosted.example': { mx: [{ preference: 10, exchange: 'mx01.mail.hostingco.example' }] },
   // RFC 7505 null MX.
   'nomail.example': { mx: [{ preference: 0, exchange: '.' }] },
   // Two servers of equal priority: the heavier weight first.

@@ -176,6 +176,46 @@ describe('each source alone', () => {
     expect(result.candidates[0]?.evidence).toMatch(/^MX 10 mx\.zoho\.eu → Zoho Mail/);
   });
 
+  it('mx: an unknown MX host’s base domain is looked up in the ISPDB, as Thunderbird does', async () => {
+    const result = succeeded(
+      await discoverSettings('sam@hosted.example', fixtures.options({ sources: ['mx', 'ispdb'] })),
+    );
+    expect(summary(result)).toEqual([
+      {
+        host: 'imap.hosted.example',
+        port: 993,
+        security: 'tls',
+        username: 'sam@hosted.example',
+        source: 'mx',
+        confidence: 'medium',
+        alsoFoundBy: [],
+      },
+    ]);
+    expect(result.candidates[0]?.evidence).toMatch(
+      /^MX 10 mx01\.mail\.hostingco\.example → Thunderbird ISPDB entry for hostingco\.example \(http/,
+    );
+    expect(
+      result.lookups.map(({ source, target, outcome }) => [
+        source,
+        target.replace(fixtures.http.origin, ''),
+        outcome,
+      ]),
+    ).toEqual([
+      ['ispdb', '/ispdb/v1.1/hosted.example', 'not_found'],
+      ['mx', 'hosted.example', 'not_found'],
+      ['mx', '/ispdb/v1.1/hostingco.example', 'found'],
+    ]);
+  });
+
+  it('mx: without the ispdb source, the MX step does not ask the ISPDB', async () => {
+    const requests = fixtures.http.requests.length;
+    const result = succeeded(
+      await discoverSettings('sam@hosted.example', fixtures.options({ sources: ['mx'] })),
+    );
+    expect(result.candidates).toEqual([]);
+    expect(fixtures.http.requests.length).toBe(requests);
+  });
+
   it('mx: a null MX says the domain takes no mail', async () => {
     const result = succeeded(
       await discoverSettings('x@nomail.example', fixtures.options({ sources: ['mx'] })),
