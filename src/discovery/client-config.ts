@@ -1,6 +1,7 @@
 // Reads Thunderbird's clientConfig v1.1 format (autoconfig files and the ISPDB): its IMAP servers.
 import { parseHostInput } from '../config/host-input.js';
 import type { SecurityMode } from '../config/security-mode.js';
+import { validateConfig } from '../config/validate-config.js';
 import { childrenNamed, childText, parseBoundedXml, type XmlElement } from './bounded-xml.js';
 import type { DiscoveredSettings, UsernameForm } from './discovery-result.js';
 import type { ParsedEmailAddress } from './email-address.js';
@@ -34,6 +35,8 @@ const SOCKET_TYPES: Readonly<Record<string, SecurityMode>> = {
 const PASSWORD_AUTHENTICATIONS = new Set(['password-cleartext', 'plain', 'secure']);
 // A placeholder left unfilled (an unknown one, or a typo such as `%EMAILADDRESS` without its closing %).
 const MAX_PROVIDER_NAME_LENGTH = 100;
+// validateConfig needs a password to say the rest is fine; this one goes nowhere.
+const PASSWORD_FOR_CHECK = 'password-not-used';
 const PLACEHOLDER = /%[A-Z]{2,}/;
 
 /**
@@ -85,13 +88,20 @@ function imapServerOf(incoming: XmlElement, email: ParsedEmailAddress): ClientCo
   const username = fill(template, email);
   if (username === '' || hasUnfilledPlaceholder(template))
     return `${host.host}: unusable username "${template}"`;
+  const settings = { host: host.host, port, security, username };
+  // What the network says must be what the form accepts: a candidate always feeds validateConfig.
+  const checked = validateConfig({ ...settings, password: PASSWORD_FOR_CHECK });
+  if (!checked.ok) {
+    const issue = checked.issues[0];
+    return `${host.host}: ${issue?.field ?? 'settings'} refused (${issue?.message ?? 'invalid'})`;
+  }
   const usernameForm: UsernameForm =
     template === '%EMAILADDRESS%'
       ? 'email-address'
       : template === '%EMAILLOCALPART%'
         ? 'local-part'
         : 'other';
-  return { settings: { host: host.host, port, security, username }, usernameForm };
+  return { settings, usernameForm };
 }
 
 function hasUnfilledPlaceholder(template: string): boolean {

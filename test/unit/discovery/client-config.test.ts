@@ -97,6 +97,11 @@ describe('readClientConfig', () => {
     [{ hostname: 'imap.%REALNAME%.com' }, 'invalid hostname "imap.%REALNAME%.com"'],
     [{ username: '%EMAILADDRESS' }, 'imap.example.com: unusable username "%EMAILADDRESS"'],
     [{ username: '%REALNAME%' }, 'imap.example.com: unusable username "%REALNAME%"'],
+    [
+      { username: '%EMAILLOCALPART%&#10;x' },
+      // validateConfig's own wording follows in parentheses.
+      expect.stringMatching(/^imap\.example\.com: username refused \(.*control character/),
+    ],
   ])('skips %j: %s', (fields, skipped) => {
     const reading = readClientConfig(document(imap({ ...server, ...fields })), anna);
     expect(reading).toEqual({ ok: true, provider: 'Example', servers: [], skipped: [skipped] });
