@@ -24,6 +24,8 @@ export interface RejectedEmailAddress {
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 // RFC 5321 §4.5.3.1: a path is at most 256 octets, so no address is longer.
 const MAX_ADDRESS_LENGTH = 254;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * Splits an email address into local part and ASCII domain, accepting internationalised domains
@@ -46,7 +48,7 @@ export function parseEmailAddress(raw: unknown): ParsedEmailAddress | RejectedEm
   const localPart = address.slice(0, at);
   const rawDomain = address.slice(at + 1);
   if (localPart.length === 0) return rejected('invalid_email', 'Enter the part before @ as well.');
-  if (address.length > MAX_ADDRESS_LENGTH || /\s/.test(address)) {
+  if (address.length > MAX_ADDRESS_LENGTH || /\s/.test(address) || CONTROL_CHARACTER.test(address)) {
     return rejected('invalid_email', 'This is not a valid email address.');
   }
   const withoutDot = rawDomain.endsWith('.') ? rawDomain.slice(0, -1) : rawDomain;

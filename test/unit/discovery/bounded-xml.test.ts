@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { childText, parseBoundedXml, type XmlElement } from '../../../src/discovery/bounded-xml.js';
 
@@ -87,5 +88,19 @@ describe('parseBoundedXml refuses', () => {
     for (const input of inputs) parseBoundedXml(input);
     // Generous: well under a second on a loaded machine, where quadratic would take minutes.
     expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('parseBoundedXml on arbitrary input', () => {
+  it('never throws and, when it accepts, returns a root element', () => {
+    const xmlish = fc.stringMatching(/^[<>/!?&;#x\-[\]A-Za-z0-9 ="']{0,60}$/);
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), xmlish), (text) => {
+        const parsed = parseBoundedXml(text);
+        if (parsed.ok) expect(parsed.root.name.length).toBeGreaterThan(0);
+        else expect(parsed.reason.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

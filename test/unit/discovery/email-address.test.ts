@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEmailAddress } from '../../../src/discovery/email-address.js';
 
@@ -24,9 +25,24 @@ describe('parseEmailAddress', () => {
     ['anna@192.0.2.1', 'invalid_domain'],
     ['an na@example.com', 'invalid_email'],
     [`${'a'.repeat(250)}@example.com`, 'invalid_email'],
+    ['an\u0001na@example.com', 'invalid_email'],
+    ['anna@example.com\u0000', 'invalid_email'],
     [undefined, 'invalid_type'],
     [42, 'invalid_type'],
   ])('%j is refused with %s', (raw, code) => {
     expect(parseEmailAddress(raw)).toMatchObject({ ok: false, issue: { field: 'email', code } });
+  });
+});
+
+describe('parseEmailAddress on arbitrary input', () => {
+  it('never throws; an accepted domain is lower-case ASCII', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.emailAddress(), fc.anything()), (raw) => {
+        const parsed = parseEmailAddress(raw);
+        if (parsed.ok) expect(parsed.domain).toMatch(/^[a-z0-9.-]+$/);
+        else expect(parsed.issue.field).toBe('email');
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
