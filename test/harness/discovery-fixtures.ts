@@ -8,8 +8,9 @@ import { type DnsFixtureServer, type FixtureZones, startDnsFixtureServer } from 
 import { type HttpFixtureServer, startHttpFixtureServer } from './http-fixture-server.js';
 
 export const fixtureZones: FixtureZones = {
-  // Fastmail publishes `_imaps._tcp.fastmail.com SRV 0 1 993 imap.fastmail.com`, says "no plain IMAP"
-  // with a "." target, and receives mail on messagingengine.com.
+  // Fastmail publishes `_imaps._tcp.fastmail.com SRV 0 1 993 imap.fastmail.com` and receives mail on
+  // messagingengine.com. The "." record for `_imap._tcp` (RFC 2782: "decidedly not offered") is the
+  // fixture's own, to exercise that rule.
   '_imaps._tcp.fastmail.com': { srv: [{ priority: 0, weight: 1, port: 993, target: 'imap.fastmail.com' }] },
   '_imap._tcp.fastmail.com': { srv: [{ priority: 0, weight: 0, port: 0, target: '.' }] },
   'fastmail.com': {
