@@ -178,8 +178,9 @@ export async function startDiscoveryFixtures(): Promise<DiscoveryFixtures> {
   const http = await startHttpFixtureServer();
   for (const [path, body] of Object.entries(fixtureDocuments))
     http.routes.set(path, { kind: 'document', body });
-  // One resolver for the file: its timeout is short so a silenced query does not outlive a test by much.
-  const resolver = dns.resolver(1_500);
+  // One resolver for the file. Its own timeout (5 s) is longer than any discovery deadline in the tests,
+  // so a query ended early was ended by discovery's deadline, not by the resolver; close() cancels it.
+  const resolver = dns.resolver(5_000);
   return {
     dns,
     http,
