@@ -7,8 +7,8 @@ import {
   type DiscoveryUrlTemplates,
   defaultDiscoveryUrls,
 } from './autoconfig-lookup.js';
+import { firstByPrecedence, mergeCandidates } from './candidate-ranking.js';
 import {
-  type CandidateDraft,
   type DiscoveryResolver,
   type LookupContext,
   lookUpClientConfig,
@@ -19,14 +19,7 @@ import {
   timedOutLookup,
   withoutUnsupportedHosts,
 } from './discovery-lookups.js';
-import {
-  type DiscoveryCandidate,
-  type DiscoveryConfidence,
-  type DiscoveryResult,
-  type DiscoverySource,
-  discoveryConfidences,
-  discoverySources,
-} from './discovery-result.js';
+import { type DiscoveryResult, type DiscoverySource, discoverySources } from './discovery-result.js';
 import { type ParsedEmailAddress, parseEmailAddress } from './email-address.js';
 import { unpooledFetch } from './unpooled-fetch.js';
 
@@ -232,11 +225,7 @@ function assemble(
   elapsedMs: number,
 ): DiscoveryResult {
   const lookups = findings.flatMap((finding) => finding.lookups);
-  const wrongConnector =
-    findings
-      .map((finding) => finding.wrongConnector)
-      .filter((answer) => answer !== null)
-      .sort((a, b) => precedence(a.source) - precedence(b.source))[0] ?? null;
+  const wrongConnector = firstByPrecedence(findings.map((finding) => finding.wrongConnector));
   return {
     ok: true,
     email: email.address,
@@ -247,56 +236,6 @@ function assemble(
     timedOut: lookups.some((lookup) => lookup.outcome === 'timed_out'),
     elapsedMs,
   };
-}
-
-/**
- * Merges drafts that name the same host, port, security and username, and orders the result: by
- * confidence, then source precedence, then the order the source gave. Two different sources agreeing
- * raise the confidence one step (a DNS answer confirmed by the provider's own file is worth more).
- */
-function mergeCandidates(drafts: readonly CandidateDraft[]): DiscoveryCandidate[] {
-  const groups = new Map<string, CandidateDraft[]>();
-  for (const draft of drafts) {
-    const { host, port, security, username } = draft.settings;
-    const key = JSON.stringify([host, port, security, username]);
-    groups.set(key, [...(groups.get(key) ?? []), draft]);
-  }
-  const merged = [...groups.values()].map((group, order) => {
-    const ranked = [...group].sort(byRank);
-    const best = ranked[0] as CandidateDraft;
-    const sources = [...new Set(ranked.map((draft) => draft.source))];
-    const bestConfidence = confidenceRank(best.confidence);
-    const confidence = sources.length > 1 ? raise(bestConfidence) : best.confidence;
-    const candidate: DiscoveryCandidate = {
-      ...best,
-      confidence,
-      alsoFoundBy: sources.filter((source) => source !== best.source),
-      provider: ranked.find((draft) => draft.provider !== null)?.provider ?? null,
-      notes: [...new Set(ranked.flatMap((draft) => draft.notes))],
-    };
-    return { candidate, order };
-  });
-  return merged
-    .sort((a, b) => byRank(a.candidate, b.candidate) || a.order - b.order)
-    .map(({ candidate }) => candidate);
-}
-
-function byRank(a: CandidateDraft, b: CandidateDraft): number {
-  return (
-    confidenceRank(a.confidence) - confidenceRank(b.confidence) || precedence(a.source) - precedence(b.source)
-  );
-}
-
-function confidenceRank(confidence: DiscoveryConfidence): number {
-  return discoveryConfidences.indexOf(confidence);
-}
-
-function raise(rank: number): DiscoveryConfidence {
-  return discoveryConfidences[Math.max(0, rank - 1)] ?? 'high';
-}
-
-function precedence(source: DiscoverySource): number {
-  return discoverySources.indexOf(source);
 }
 
 function checkOptions(timeoutMs: number, maxResponseBytes: number): void {
