@@ -8,12 +8,17 @@ import type { ImapConnector } from '../../src/index.js';
 declare global {
   /** The drawer's form: what the admin typed, and where to show issues. */
   const form: {
+    email: string;
     host: string;
     port: string;
+    security: string;
     username: string;
     password: string;
     setError(field: string, message: string): void;
     setHint(field: string, message: string): void;
+    /** Puts discovered settings into the Host, Port, Security and Username fields. */
+    fill(settings: { host: string; port: number; security: string; username: string }): void;
+    addNote(note: string): void;
   };
   const request: { signal: AbortSignal };
   const response: { status(code: number): void };

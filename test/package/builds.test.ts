@@ -16,8 +16,12 @@ type Sdk = typeof import('../../src/index.js');
 const RUNTIME_EXPORTS = [
   'ImapConnector',
   'ImapConnectorError',
+  'defaultDiscoveryUrls',
   'defaultRetryPolicy',
   'defaultTimeouts',
+  'discoverSettings',
+  'discoveryConfidences',
+  'discoverySources',
   'errorCatalog',
   'errorCodes',
   'formatCatalogMessage',
@@ -25,6 +29,7 @@ const RUNTIME_EXPORTS = [
   'imapConnectorConfigSchema',
   'isErrorCode',
   'isImapConnectorError',
+  'providerPresets',
   'rangeLimits',
   'validateConfig',
 ];
