@@ -16,6 +16,7 @@ type Sdk = typeof import('../../src/index.js');
 const RUNTIME_EXPORTS = [
   'ImapConnector',
   'ImapConnectorError',
+  'defaultDiscoveryOptions',
   'defaultDiscoveryUrls',
   'defaultRetryPolicy',
   'defaultTimeouts',
@@ -29,6 +30,7 @@ const RUNTIME_EXPORTS = [
   'imapConnectorConfigSchema',
   'isErrorCode',
   'isImapConnectorError',
+  'maximumDiscoveryTimeoutMs',
   'providerPresets',
   'rangeLimits',
   'validateConfig',
