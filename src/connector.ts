@@ -10,6 +10,7 @@ import type { SignalCounts } from './counting/signal-counts.js';
 import { formatCatalogMessage } from './errors/error-catalog.js';
 import type { FieldIssue } from './errors/failure-detail.js';
 import { ImapConnectorError } from './errors/imap-connector-error.js';
+import type { ConnectionLimiter } from './limits/connection-limiter.js';
 import { type RetryOptions, type RetryPolicy, retryPolicyOf } from './retry/retry-policy.js';
 import { type ConnectorLogger, silentLogger } from './session/connector-logger.js';
 
@@ -35,6 +36,13 @@ export interface ImapConnectorOptions {
    * turns it off. Login, certificate and configuration failures are never retried.
    */
   readonly retry?: RetryOptions | undefined;
+  /**
+   * A cap on simultaneous connections shared with other connectors: create one
+   * {@link ConnectionLimiter} per process and pass it to every connector. `testConnection` and each try
+   * of `countSignals` then wait for a slot (at most the limiter's `maxWaitMs`, then
+   * `CONNECTION_SLOT_TIMEOUT`; the caller's signal ends the wait with `ABORTED`). Default: no cap.
+   */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 /** Options of {@link ImapConnector.testConnection}. */
@@ -66,6 +74,7 @@ export class ImapConnector {
   readonly #warnings: readonly FieldIssue[];
   readonly #logger: ConnectorLogger;
   readonly #retry: RetryPolicy;
+  readonly #limiter: ConnectionLimiter | undefined;
 
   /**
    * Checks and normalizes connection settings without creating a connector; never throws.
@@ -93,6 +102,7 @@ export class ImapConnector {
     this.#warnings = validation.warnings;
     this.#logger = options.logger ?? silentLogger;
     this.#retry = retry.policy;
+    this.#limiter = options.limiter;
   }
 
   /** Remarks about the configuration (non-fatal), as {@link validateConfig} found them. */
@@ -119,6 +129,7 @@ export class ImapConnector {
       logger: this.#logger,
       warnings: this.#warnings,
       signal: options.signal,
+      limiter: this.#limiter,
     });
   }
 
@@ -153,7 +164,7 @@ export class ImapConnector {
     if (!retry.ok) return Promise.reject(configInvalid(retry.issues));
     return countSignalsWithRetries(
       this.#config,
-      { logger: this.#logger, selection: this.#config.mailboxes },
+      { logger: this.#logger, selection: this.#config.mailboxes, limiter: this.#limiter },
       retry.policy,
       range,
       options,

@@ -1,6 +1,7 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { FieldIssue } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import type { ConnectionLimiter } from '../limits/connection-limiter.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
 import { ImapSession } from '../session/imap-session.js';
@@ -11,6 +12,8 @@ export interface ConnectionTestContext {
   readonly logger: ConnectorLogger;
   readonly warnings: readonly FieldIssue[];
   readonly signal?: AbortSignal | undefined;
+  /** The host's shared cap on connections, if any. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function testConnection(
       logger: context.logger,
       signal: context.signal,
       overallTimeoutMs: config.timeouts.testConnectionMs,
+      limiter: context.limiter,
     });
     const capabilities = session.capabilities;
     const mailboxes = detectMailboxRoles(await session.listMailboxes(), capabilities);

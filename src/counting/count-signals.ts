@@ -1,6 +1,7 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import type { ConnectionLimiter } from '../limits/connection-limiter.js';
 import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
@@ -59,6 +60,8 @@ export interface CountSignalsOptions {
 export interface CountContext {
   readonly logger: ConnectorLogger;
   readonly selection: MailboxSelection;
+  /** The host's shared cap on connections, if any: each try waits for its own slot. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 type Tally = { sent: number[]; received: number[] };
@@ -97,6 +100,7 @@ export async function countSignals(
     logger: context.logger,
     signal: options.signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
+    limiter: context.limiter,
   });
   try {
     const counter = new SignalCounter(session, range, buckets, context.selection);
