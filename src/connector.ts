@@ -89,7 +89,7 @@ export class ImapConnector {
 
   /**
    * @param config - The mailbox settings; validated with {@link validateConfig}.
-   * @param options - Logger and retry policy.
+   * @param options - Logger, retry policy and a shared connection limiter.
    * @throws {@link ImapConnectorError} with code `CONFIG_INVALID` and the field issues in `detail.issues`.
    */
   constructor(config: ImapConnectorConfigInput, options: ImapConnectorOptions = {}) {

@@ -136,6 +136,7 @@ export function startCountWorker(options: CountWorkerOptions): Worker<DailyCount
           limiter: options.limiter,
           ...(options.retry === undefined ? {} : { retry: options.retry }),
         });
+        // The day's instants in the account's zone (a DST day is 23 or 25 hours long).
         const dayStart = DateTime.fromISO(day, { zone: account.timeZone }).startOf('day');
         const counts = await connector.countSignals(
           { since: dayStart.toISO() ?? '', until: dayStart.plus({ days: 1 }).toISO() ?? '' },
@@ -163,7 +164,7 @@ export function startCountWorker(options: CountWorkerOptions): Worker<DailyCount
   );
 }
 
-/** A bucket as a row, labelled with its calendar day in the account's zone. */
+/** A bucket as a row, labelled with its calendar day in the account's zone (buckets carry UTC instants). */
 function rowOf(bucket: SignalBucket, timeZone: string): BucketRow {
   return {
     label: DateTime.fromISO(bucket.start, { zone: timeZone }).toISODate() ?? bucket.start,
