@@ -112,7 +112,8 @@ export class ImapConnector {
 
   /**
    * Tests the settings the way the drawer's Test button does: connect, TLS, login, capabilities,
-   * special-use mailboxes, logout. Resolves within `timeouts.testConnectionMs` (15 s by default).
+   * special-use mailboxes, logout. Resolves within `timeouts.testConnectionMs` (15 s by default), after
+   * waiting for a slot of the connector's `limiter`, if it has one.
    *
    * @param options - An optional AbortSignal.
    * @returns `{ ok: true, message: 'Authenticated as …', … }` or `{ ok: false, code, message, fix, … }`;

@@ -220,7 +220,8 @@ export class ConnectionLimiter {
     return new ImapConnectorError({
       code: 'CONNECTION_SLOT_TIMEOUT',
       message: formatCatalogMessage('CONNECTION_SLOT_TIMEOUT', { host: endpoint.host }),
-      detail: { phase: 'connect', timeoutMs: this.limits.maxWaitMs, limit },
+      // No phase: nothing was sent, so none of the connection's stages is to blame.
+      detail: { timeoutMs: this.limits.maxWaitMs, limit },
     });
   }
 }

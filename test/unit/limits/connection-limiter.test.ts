@@ -147,7 +147,7 @@ describe('ConnectionLimiter', () => {
       expect(error.code).toBe('CONNECTION_SLOT_TIMEOUT');
       expect(error.retryable).toBe(true);
       expect(error.message).toBe('No connection to imap.example.com became free in time');
-      expect(error.detail).toEqual({ phase: 'connect', timeoutMs: 5_000, limit });
+      expect(error.detail).toEqual({ timeoutMs: 5_000, limit });
       expect(limiter.stats().waiting).toBe(0);
     },
   );
