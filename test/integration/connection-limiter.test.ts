@@ -119,6 +119,32 @@ describeWithDovecot('ConnectionLimiter on a real Dovecot: connections counted at
     expect(proxy.connections()).toBe(3);
   });
 
+  it.each([
+    ['a command timeout', { command: / EXAMINE /i, fault: 'stall' }, 'COMMAND_TIMEOUT'],
+    ['a connection reset', { command: / EXAMINE /i, fault: 'reset' }, 'CONNECTION_RESET'],
+  ] as const)('gives the slot back after %s', async (_name, trigger, code) => {
+    proxy = await startTcpProxy(server.plainPort, trigger);
+    // A wait this long would fail the test by timing out: only a returned slot lets the last acquire through.
+    const limiter = new ConnectionLimiter({ perServer: 1, perAccount: 1, maxWaitMs: 10_000 });
+    const user = users[3] as MailUser;
+    const connector = new ImapConnector(
+      {
+        host: '127.0.0.1',
+        port: proxy.port,
+        security: 'none',
+        username: user.username,
+        password: user.password,
+        timeouts: { commandMs: 300 },
+      },
+      { limiter, retry: { attempts: 1 } },
+    );
+    const outcome = await connector.countSignals(range).catch((error: unknown) => error);
+    expect(outcome).toMatchObject({ code });
+    const permit = await limiter.acquire({ host: '127.0.0.1', port: proxy.port, username: user.username });
+    permit.release();
+    expect(limiter.stats()).toEqual({ active: 0, waiting: 0 });
+  });
+
   it('fails a wait longer than maxWaitMs with CONNECTION_SLOT_TIMEOUT, without connecting', async () => {
     proxy = await startTcpProxy(server.plainPort);
     const port = proxy.port;
