@@ -144,7 +144,11 @@ export function startCountWorker(options: CountWorkerOptions): Worker<DailyCount
         );
         options.store.write(
           accountId,
-          counts.buckets.map((bucket) => rowOf(bucket, account.timeZone)),
+          {
+            rows: counts.buckets.map((bucket) => rowOf(bucket, account.timeZone)),
+            merge: 'replace',
+            cursor: null,
+          },
           countedAt,
         );
         return {
