@@ -65,7 +65,7 @@ describeWithDovecot('the CLI in a terminal', () => {
     expect(await terminal.exitCode()).toBe(0);
   });
 
-  it('exits 130 on Ctrl-C at the prompt, sending nothing', async () => {
+  it('exits 130 on Ctrl-C at the prompt', async () => {
     terminal = await startInTmux({
       argv: [process.execPath, cli.file, 'test'],
       env: settings('nobody@example.test'),
@@ -104,13 +104,15 @@ describeWithDovecot('the CLI in a terminal', () => {
     const recording = terminal.recording();
     // INBOX, Sent and Archive are counted (Drafts, Junk and Trash are not): three frames, in order.
     const frames = [...recording.matchAll(/\r\[([█░]{20})\] (\d)\/(\d) mailboxes · (\S+)/g)].map((match) => [
-      match[1]?.split('█').length === undefined ? 0 : (match[1].match(/█/g) ?? []).length,
+      [...(match[1] ?? '')].filter((cell) => cell === '█').length,
       Number(match[2]),
       Number(match[3]),
     ]);
     expect(frames.map(([, done, total]) => `${done}/${total}`)).toEqual(['1/3', '2/3', '3/3']);
     expect(frames.map(([filled]) => filled)).toEqual([7, 13, 20]);
-    expect(recording).toMatch(/3\/3 mailboxes · \S+\u001b\[K\r\u001b\[K/);
+    // The last frame, then a carriage return and erase-line (ESC [K): the bar is gone before the chart.
+    const lastFrameEnd = recording.lastIndexOf('3/3 mailboxes · ');
+    expect(recording.indexOf('\r\u001b[K', lastFrameEnd)).toBeGreaterThan(lastFrameEnd);
     const screen = await terminal.screen();
     expect(screen).not.toContain('mailboxes ·');
     expect(screen).toContain('sent 1 · received 3');
