@@ -12,6 +12,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+/** Why terminal tests skip here, or undefined when tmux is installed (CI installs it: .ci/run). */
+export const tmuxSkipReason: string | undefined = (process.env['PATH'] ?? '')
+  .split(':')
+  .some((directory) => existsSync(path.join(directory, 'tmux')))
+  ? undefined
+  : 'SKIPPED: tmux is not installed (apt-get install -y tmux)';
 let sessionCounter = 0;
 
 /** One pane of a private tmux server. */

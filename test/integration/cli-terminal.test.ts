@@ -4,10 +4,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltCli, buildCli } from '../cli/cli-binary.js';
-import { startInTmux, type TmuxTerminal } from '../cli/tmux-terminal.js';
-import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
+import { startInTmux, type TmuxTerminal, tmuxSkipReason } from '../cli/tmux-terminal.js';
+import { dovecotSkipReason, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import { createMailUser, type DovecotEndpoint } from '../harness/dovecot/dovecot-server.js';
 import { seedMailboxes } from '../harness/mail-seeder.js';
 
@@ -16,7 +16,12 @@ let endpoint: DovecotEndpoint;
 let caFile: string;
 let terminal: TmuxTerminal | undefined;
 
-describeWithDovecot('the CLI in a terminal', () => {
+if (tmuxSkipReason && process.env['CI']) throw new Error(`${tmuxSkipReason} — not allowed in CI`);
+const skipReason = dovecotSkipReason ?? tmuxSkipReason;
+const describeInTerminal = (name: string, body: () => void) =>
+  skipReason ? describe.skip(`${name} — ${skipReason}`, body) : describe(name, body);
+
+describeInTerminal('the CLI in a terminal', () => {
   beforeAll(async () => {
     cli = await buildCli();
     endpoint = sharedDovecot();
