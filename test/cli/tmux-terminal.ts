@@ -65,7 +65,9 @@ export async function startInTmux(command: TmuxCommand): Promise<TmuxTerminal> {
   writeFileSync(log, '');
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args]);
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...command.env };
-  const script = `while [ ! -e ${quote(go)} ]; do sleep 0.02; done; ${command.argv.map(quote).join(' ')}; echo "[exit $?]"; exec sleep 3600`;
+  // Ctrl-C signals the whole foreground group: the wrapper shell traps it (its child gets the default
+  // disposition back) so that it survives to print the exit status.
+  const script = `trap : INT; while [ ! -e ${quote(go)} ]; do sleep 0.02; done; ${command.argv.map(quote).join(' ')}; echo "[exit $?]"; exec sleep 3600`;
   const shell = [
     'env',
     '-i',

@@ -9,6 +9,7 @@ import { type BuiltCli, buildCli } from '../cli/cli-binary.js';
 import { startInTmux, type TmuxTerminal, tmuxSkipReason } from '../cli/tmux-terminal.js';
 import { dovecotSkipReason, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import { createMailUser, type DovecotEndpoint } from '../harness/dovecot/dovecot-server.js';
+import { startFaultServer } from '../harness/fault-server.js';
 import { seedMailboxes } from '../harness/mail-seeder.js';
 
 let cli: BuiltCli;
@@ -123,5 +124,35 @@ describeInTerminal('the CLI in a terminal', () => {
     expect(screen).toContain('sent 1 · received 3');
     expect(screen).toMatch(/^2026-02-10 +1 █+ +2 █+$/m);
     expect(screen).toMatch(/^2026-02-11 +0 +1 █+$/m);
+  });
+
+  it('cancels a running count on Ctrl-C and exits 130', async () => {
+    // Logs in, then never answers: the count waits on its first command until Ctrl-C.
+    const server = await startFaultServer({
+      kind: 'login-ok-then-stall',
+      keepAnswering: ['CAPABILITY', 'ID'],
+    });
+    try {
+      terminal = await startInTmux({
+        argv: [process.execPath, cli.file, 'count', '--from', '2026-01-01', '--to', '2026-02-01'],
+        env: {
+          IMAP_HOST: '127.0.0.1',
+          IMAP_PORT: String(server.port),
+          IMAP_SECURITY: 'none',
+          IMAP_USERNAME: 'alice@example.test',
+          IMAP_PASSWORD: 'stall-password',
+        },
+      });
+      const deadline = Date.now() + 20_000;
+      while (server.loginAttempts() === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(server.loginAttempts()).toBe(1);
+      await terminal.press('C-c');
+      expect(await terminal.exitCode(10_000)).toBe(130);
+      expect(await terminal.screen()).toContain('The operation was cancelled');
+    } finally {
+      await server.close();
+    }
   });
 });
