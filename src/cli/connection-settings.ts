@@ -48,7 +48,7 @@ export const settingVariables = {
  *
  * @param flags - Parsed flags (they win over the environment).
  * @param io - Streams, for the prompt and `--password-stdin`.
- * @returns The connector and the settings' warnings.
+ * @returns The connector (its `warnings` say what validation remarked).
  * @throws {@link UsageError} for a missing password or a bad command line; the SDK's `CONFIG_INVALID`
  *   error for invalid settings.
  */
