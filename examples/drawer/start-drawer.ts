@@ -12,7 +12,7 @@ const demo = await startDemoServer().catch((error: unknown) => {
 });
 const { config } = demo;
 const ca = config.tls?.ca;
-const server = createDrawerServer({ trustedCa: typeof ca === 'string' ? [ca] : ca });
+const server = createDrawerServer({ trustedCa: typeof ca === 'string' ? [ca] : (ca ?? undefined) });
 server.listen(port, '127.0.0.1', () => {
   console.log(`Reference drawer: http://127.0.0.1:${port}/`);
   console.log('Paste these (a throwaway account on the embedded Dovecot):');
