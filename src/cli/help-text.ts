@@ -14,7 +14,7 @@ const exitTable = [
 ].join('\n');
 
 const connectionFlags = `Connection (flags win over the environment):
-  --host HOST            IMAP host, e.g. imap.fastmail.com           [IMAP_HOST]
+  --host HOST            IMAP host, e.g. imap.fastmail.com            [IMAP_HOST]
   --port PORT            993 for SSL/TLS, 143 for STARTTLS            [IMAP_PORT]
   -u, --username NAME    login name, usually the full email address   [IMAP_USERNAME]
   --security MODE        tls, starttls or none (inferred from port)   [IMAP_SECURITY]
