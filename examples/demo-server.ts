@@ -15,6 +15,8 @@ export interface DemoServer {
   readonly seeded: readonly SeedMessage[];
   /** The port of the STARTTLS listener (the config uses implicit TLS). */
   readonly starttlsPort: number;
+  /** Delivers more mail into the demo account (APPENDs with the given INTERNALDATEs). */
+  deliver(messages: readonly SeedMessage[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startDemoServer(): Promise<DemoServer> {
       },
       seeded,
       starttlsPort: server.plainPort,
+      deliver: (messages) => seedMailboxes(server, user, messages),
       stop: server.stop,
     };
   } catch (error) {
