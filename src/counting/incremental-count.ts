@@ -89,8 +89,14 @@ export async function countIncrementally(
     if (outcome.kind === 'counted') {
       return {
         kind: 'counted',
-        // Mailbox names and warnings quote the server: a hostile one can echo the password.
-        counts: session.redacted({ ...outcome.counts, elapsedMs: Math.round(performance.now() - startedAt) }),
+        // Mailbox names and warnings quote the server: a hostile one can echo the password. (Only those:
+        // the buckets are the SDK's own, and redacting 100k of them would block the event loop.)
+        counts: {
+          ...outcome.counts,
+          mailboxes: session.redacted(outcome.counts.mailboxes),
+          warnings: session.redacted(outcome.counts.warnings),
+          elapsedMs: Math.round(performance.now() - startedAt),
+        },
       };
     }
     return outcome;
@@ -198,7 +204,12 @@ class IncrementalCounter {
         mailboxes: counted,
         mode: 'incremental',
         fallbackReason: null,
-        cursor: encodeCursor({ account: this.account, watermarkMs, mailboxes: nextCursor }),
+        // A mailbox named after the password stays out of the stored cursor (see count-signals.ts).
+        cursor: encodeCursor({
+          account: this.account,
+          watermarkMs,
+          mailboxes: nextCursor.filter((mailbox) => !this.session.containsSecret(mailbox.path)),
+        }),
         strategies: counted.some((mailbox) => mailbox.strategy === 'new-messages') ? ['new-messages'] : [],
         deduplication,
         warnings: this.#warnings,
