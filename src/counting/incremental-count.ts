@@ -152,7 +152,10 @@ class IncrementalCounter {
     if (changed !== undefined) {
       return {
         kind: 'selection_changed',
-        message: `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
+        // Logged for the host: the path is the server's word.
+        message: this.session.redacted(
+          `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
+        ),
       };
     }
     const deduplication = deduplicationOf(this.context.selection.deduplicate, roles, capabilities);
