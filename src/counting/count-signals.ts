@@ -447,12 +447,16 @@ class SignalCounter {
     return encodeCursor({
       account: this.account,
       watermarkMs: nextWatermark(undefined, this.range, newestSeenMs, this.#startedAtMs),
-      mailboxes: counted.map((mailbox) => ({
-        path: mailbox.path,
-        counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
-        uidValidity: mailbox.uidValidity ?? '',
-        floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
-      })),
+      // A mailbox named after the password stays out of the cursor the host stores (its path cannot be
+      // redacted there): the next incremental count reads it as a new mailbox.
+      mailboxes: counted
+        .filter((mailbox) => !this.session.containsSecret(mailbox.path))
+        .map((mailbox) => ({
+          path: mailbox.path,
+          counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
+          uidValidity: mailbox.uidValidity ?? '',
+          floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
+        })),
     });
   }
 }

@@ -156,7 +156,10 @@ class IncrementalCounter {
     if (changed !== undefined) {
       return {
         kind: 'selection_changed',
-        message: `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
+        // Logged for the host: the path is the server's word.
+        message: this.session.redacted(
+          `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
+        ),
       };
     }
     const deduplication = deduplicationOf(this.context.selection.deduplicate, roles, capabilities);
@@ -209,7 +212,12 @@ class IncrementalCounter {
         mailboxes: counted,
         mode: 'incremental',
         fallbackReason: null,
-        cursor: encodeCursor({ account: this.account, watermarkMs, mailboxes: nextCursor }),
+        // A mailbox named after the password stays out of the stored cursor (see count-signals.ts).
+        cursor: encodeCursor({
+          account: this.account,
+          watermarkMs,
+          mailboxes: nextCursor.filter((mailbox) => !this.session.containsSecret(mailbox.path)),
+        }),
         strategies: counted.some((mailbox) => mailbox.strategy === 'new-messages') ? ['new-messages'] : [],
         deduplication,
         warnings: this.#warnings,
