@@ -3,9 +3,10 @@ import type { FieldIssue } from '../errors/failure-detail.js';
 import type { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { knownSecretsOf } from '../errors/secret-redaction.js';
 import { unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectionLimiter } from '../limits/connection-limiter.js';
+import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
-import type { ConnectorLogger } from '../session/connector-logger.js';
 import { ImapSession } from '../session/imap-session.js';
 import type { ConnectionTestFailure, ConnectionTestResult } from './connection-test-result.js';
 
@@ -14,6 +15,8 @@ export interface ConnectionTestContext {
   readonly logger: ConnectorLogger;
   readonly warnings: readonly FieldIssue[];
   readonly signal?: AbortSignal | undefined;
+  /** The host's shared cap on connections, if any. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function testConnection(
       logger: context.logger,
       signal: context.signal,
       overallTimeoutMs: config.timeouts.testConnectionMs,
+      limiter: context.limiter,
     });
     const capabilities = session.capabilities;
     // A mailbox whose name no command could carry back is left out, as a count leaves it out.
@@ -64,7 +68,11 @@ export async function testConnection(
     });
   } catch (error) {
     session?.close();
-    return failureResult(unexpectedFailure(error, knownSecretsOf(config)), context.warnings, elapsed());
+    return failureResult(
+      unexpectedFailure(error, session?.secrets ?? knownSecretsOf(config)),
+      context.warnings,
+      elapsed(),
+    );
   }
 }
 
@@ -73,15 +81,6 @@ function failureResult(
   warnings: readonly FieldIssue[],
   elapsedMs: number,
 ): ConnectionTestFailure {
-  return {
-    ok: false,
-    code: failure.code,
-    message: failure.message,
-    httpStatus: failure.httpStatus,
-    fix: failure.fix,
-    retryable: failure.retryable,
-    detail: failure.detail,
-    warnings,
-    elapsedMs,
-  };
+  const { name: _name, ...fields } = failure.toJSON();
+  return { ok: false, ...fields, warnings, elapsedMs };
 }

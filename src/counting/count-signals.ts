@@ -1,12 +1,12 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { knownSecretsOf } from '../errors/secret-redaction.js';
-import { unexpectedFailure } from '../errors/unexpected-failure.js';
+import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectionLimiter } from '../limits/connection-limiter.js';
+import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
-import type { ConnectorLogger } from '../session/connector-logger.js';
 import {
   type DateWindow,
   type ExaminedMailbox,
@@ -71,6 +71,8 @@ export interface CountSignalsOptions {
 export interface CountContext {
   readonly logger: ConnectorLogger;
   readonly selection: MailboxSelection;
+  /** The host's shared cap on connections, if any: each try waits for its own slot. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 type Tally = { sent: number[]; received: number[] };
@@ -111,6 +113,7 @@ export async function countSignals(
     logger: context.logger,
     signal: options.signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
+    limiter: context.limiter,
   });
   try {
     const counter = new SignalCounter(session, range, buckets, context.selection, accountIdentityOf(config));
@@ -126,7 +129,9 @@ export async function countSignals(
     };
   } catch (error) {
     session.close();
-    throw unexpectedFailure(error, knownSecretsOf(config));
+    // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
+    if (hostErrorOf(error)) throw error;
+    throw unexpectedFailure(error, session.secrets);
   }
 }
 
@@ -192,7 +197,8 @@ class SignalCounter {
         this.#floors.set(mailbox.path, floor);
       }
       done += 1;
-      onProgress?.(
+      callHost(
+        onProgress,
         this.session.redacted({
           mailboxesDone: done,
           mailboxesTotal: countable.length,
@@ -441,12 +447,16 @@ class SignalCounter {
     return encodeCursor({
       account: this.account,
       watermarkMs: nextWatermark(undefined, this.range, newestSeenMs, this.#startedAtMs),
-      mailboxes: counted.map((mailbox) => ({
-        path: mailbox.path,
-        counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
-        uidValidity: mailbox.uidValidity ?? '',
-        floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
-      })),
+      // A mailbox named after the password stays out of the cursor the host stores (its path cannot be
+      // redacted there): the next incremental count reads it as a new mailbox.
+      mailboxes: counted
+        .filter((mailbox) => !this.session.containsSecret(mailbox.path))
+        .map((mailbox) => ({
+          path: mailbox.path,
+          counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
+          uidValidity: mailbox.uidValidity ?? '',
+          floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
+        })),
     });
   }
 }

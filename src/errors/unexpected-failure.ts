@@ -1,5 +1,6 @@
+/** The one place an unclassified failure becomes `UNKNOWN`, and how a host callback's own error passes through. */
 import { formatCatalogMessage } from './error-catalog.js';
-import { ImapConnectorError } from './imap-connector-error.js';
+import { ImapConnectorError, isImapConnectorError } from './imap-connector-error.js';
 import { sanitizeCause, serverResponseExcerpt } from './secret-redaction.js';
 
 /**
@@ -20,11 +21,57 @@ import { sanitizeCause, serverResponseExcerpt } from './secret-redaction.js';
  * ```
  */
 export function unexpectedFailure(error: unknown, secrets: readonly string[]): ImapConnectorError {
-  if (error instanceof ImapConnectorError) return error;
+  // The guard, not instanceof: an error of the other build (ESM or CJS) is one of ours too.
+  if (isImapConnectorError(error)) return error;
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new ImapConnectorError({
     code: 'UNKNOWN',
     message: formatCatalogMessage('UNKNOWN', { bodyExcerpt: serverResponseExcerpt(text, secrets) }),
     cause: sanitizeCause(error, secrets),
   });
+}
+
+/**
+ * Carries what a host's callback (`onProgress`) threw past the SDK's failure classification, so the
+ * host gets its own error back unchanged, not an `UNKNOWN` about its own bug. Not an `Error`: nothing
+ * should mistake it for a failure of the SDK. {@link hostErrorOf} unwraps it.
+ */
+export class HostCallbackFailure {
+  constructor(readonly thrown: unknown) {}
+}
+
+/**
+ * Calls a host's callback; if it throws, rethrows the error wrapped in {@link HostCallbackFailure}.
+ *
+ * @param callback - The host's function, if it gave one.
+ * @param argument - What it is called with.
+ *
+ * @example
+ * ```ts
+ * callHost(options.onProgress, { mailboxesDone: 1, mailboxesTotal: 3, mailbox: 'INBOX' });
+ * ```
+ */
+export function callHost<T>(callback: ((argument: T) => void) | undefined, argument: T): void {
+  if (callback === undefined) return;
+  try {
+    callback(argument);
+  } catch (thrown) {
+    throw new HostCallbackFailure(thrown);
+  }
+}
+
+/**
+ * The host's own error, when `error` is one that {@link callHost} wrapped.
+ *
+ * @param error - What was caught.
+ * @returns `{ thrown }` for a host callback's error, else undefined.
+ *
+ * @example
+ * ```ts
+ * const host = hostErrorOf(error);
+ * if (host) throw host.thrown;
+ * ```
+ */
+export function hostErrorOf(error: unknown): { readonly thrown: unknown } | undefined {
+  return error instanceof HostCallbackFailure ? { thrown: error.thrown } : undefined;
 }
