@@ -8,7 +8,7 @@ import type { ImapConnectorConfigInput } from '../src/index.js';
 import { createMailUser, findDovecot, startDovecot } from '../test/harness/dovecot/dovecot-server.js';
 import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type SeedMessage, seedMailboxes } from '../test/harness/mail-seeder.js';
-import { type EmbeddedMailbox, startEmbeddedImapServer } from './demo-imap-server.js';
+import { type EmbeddedMailbox, type EmbeddedMessage, startEmbeddedImapServer } from './demo-imap-server.js';
 
 /** Which server a demo runs against. */
 export type DemoServerKind = 'dovecot' | 'embedded';
@@ -22,6 +22,8 @@ export interface DemoServer {
   readonly config: ImapConnectorConfigInput;
   /** What was seeded, so examples can show the expected numbers next to the counted ones. */
   readonly seeded: readonly SeedMessage[];
+  /** Delivers more mail into the demo account (APPENDs with the given INTERNALDATEs). */
+  deliver(messages: readonly SeedMessage[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startDemoServer(options: { kind?: DemoServerKind } = {}): 
         tls: { ca: server.caPem },
       },
       seeded,
+      deliver: (messages) => seedMailboxes(server, user, messages),
       stop: server.stop,
     };
   } catch (error) {
@@ -79,20 +82,32 @@ async function startEmbedded(seeded: readonly SeedMessage[]): Promise<DemoServer
     messages: seeded
       .map((message, index) => ({ message, index }))
       .filter(({ message }) => message.mailbox === folder.path)
-      .map(({ message, index }) => ({
-        atMs: message.atMs,
-        offsetMinutes: message.offsetMinutes ?? 0,
-        flags: message.flags ?? [],
-        messageId: message.messageId ?? `<demo-${index}@example.test>`,
-      })),
+      .map(({ message, index }) => embeddedMessage(message, index)),
   }));
   const server = await startEmbeddedImapServer({ username, password, mailboxes });
+  let delivered = seeded.length;
+  const deliver = async (messages: readonly SeedMessage[]) => {
+    for (const message of messages) {
+      delivered += 1;
+      server.deliver(message.mailbox, embeddedMessage(message, delivered));
+    }
+  };
   return {
     kind: 'embedded',
     description: `the embedded IMAP server in this Node process (no Dovecot found) on ${server.host}:${server.port}, TLS`,
     config: { host: server.host, port: server.port, username, password, tls: { ca: server.caPem } },
     seeded,
+    deliver,
     stop: server.stop,
+  };
+}
+
+function embeddedMessage(message: SeedMessage, index: number): EmbeddedMessage {
+  return {
+    atMs: message.atMs,
+    offsetMinutes: message.offsetMinutes ?? 0,
+    flags: message.flags ?? [],
+    messageId: message.messageId ?? `<demo-${index}@example.test>`,
   };
 }
 

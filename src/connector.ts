@@ -123,26 +123,34 @@ export class ImapConnector {
   }
 
   /**
-   * Counts the email the account sent and received in `[since, until)`, by each message's INTERNALDATE
-   * (the server's delivery or append time), exactly to the second, optionally per calendar day, ISO week
-   * or month of an IANA time zone. Read-only: nothing in the mailbox changes, not even \Seen. Sent is
-   * the `\Sent` mailboxes; received is INBOX, Archive and every other folder except Drafts, Junk, Trash,
+   * Counts the email the account sent and received in a range, by each message's INTERNALDATE (the
+   * server's delivery or append time), exactly to the second, optionally per calendar day, ISO week or
+   * month of an IANA time zone. Read-only: nothing in the mailbox changes, not even \Seen. Sent is the
+   * `\Sent` mailboxes; received is INBOX, Archive and every other folder except Drafts, Junk, Trash,
    * virtual views ("All Mail", "Starred"), label views and `mailboxes.exclude`.
    *
-   * @param range - `{ since, until }` as `Date`s or ISO-8601 strings with an offset.
+   * The range is calendar periods of `timeZone`, `{ from: '2026-03-01', to: '2026-03-31' }` (both
+   * included; also ISO weeks `2026-W10` and months `2026-03`), or instants `{ since, until }`
+   * (half-open); an instant range that cuts a bucket is reported in `warnings`. Each bucket carries its
+   * calendar `label` (`2026-03-29`, `2026-W13`, `2026-03`), local start and end with offset, length and
+   * whether the range clips it, so a host can store it by `(account, label)`.
+   *
+   * @param range - `{ from, to }` (calendar) or `{ since, until }` (`Date`s or ISO-8601 strings with an offset).
    * @param options - `granularity`, `timeZone`, `signal`, `onProgress`, `retry`.
-   * @returns Totals, buckets, per-mailbox details, strategies and warnings, as plain data.
-   * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent to the server), or
-   *   the catalog code of the connection failure once transient failures have been retried (see
+   * @returns Totals, labelled buckets, per-mailbox details, strategies and warnings, as plain data.
+   * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range, field by field, before any
+   *   connection (also beyond `rangeLimits`: until after 9999-12-30, more than 100,000 buckets), or the
+   *   catalog code of the connection failure once transient failures have been retried (see
    *   {@link ImapConnectorOptions.retry}; `detail.attempts` says how many tries were made).
    *
    * @example
    * ```ts
    * const counts = await connector.countSignals(
-   *   { since: '2026-11-01T00:00:00+01:00', until: '2026-12-01T00:00:00+01:00' },
+   *   { from: '2026-03-01', to: '2026-03-31' },
    *   { granularity: 'day', timeZone: 'Europe/Berlin' },
    * );
-   * console.log(counts.sent, counts.received, counts.buckets[0]);
+   * for (const bucket of counts.buckets) console.log(bucket.label, bucket.sent, bucket.received);
+   * // 2026-03-29 has bucket.seconds === 82800: DST started that day.
    * ```
    */
   countSignals(range: CountRangeInput, options: CountSignalsOptions = {}): Promise<SignalCounts> {

@@ -29,8 +29,14 @@ export type {
 } from './connection-test/connection-test-result.js';
 export type { ConnectorDescription, ImapConnectorOptions, TestConnectionOptions } from './connector.js';
 export { ImapConnector } from './connector.js';
-export type { BucketGranularity, CountRangeInput } from './counting/count-range.js';
-export { granularities } from './counting/count-range.js';
+export type {
+  BucketGranularity,
+  CalendarRangeInput,
+  CountRangeInput,
+  InstantRangeInput,
+  RangeWarningCode,
+} from './counting/count-range.js';
+export { granularities, rangeLimits } from './counting/count-range.js';
 export type { CountProgress, CountSignalsOptions } from './counting/count-signals.js';
 export type { SkipReason } from './counting/counting-plan.js';
 export type {
@@ -38,10 +44,12 @@ export type {
   CountedRange,
   CountingStrategy,
   CountWarning,
+  CountWarningCode,
   Deduplication,
   SignalBucket,
   SignalCounts,
 } from './counting/signal-counts.js';
+export type { CursorFallbackReason, MailboxSync, RescanReason } from './counting/sync-cursor.js';
 export type { CatalogEntry, CatalogMessageParameters, ErrorCode } from './errors/error-catalog.js';
 export { errorCatalog, errorCodes, formatCatalogMessage, isErrorCode } from './errors/error-catalog.js';
 export type {

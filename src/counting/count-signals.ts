@@ -4,7 +4,7 @@ import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
 import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
-import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
+import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
 import {
   type DateWindow,
@@ -13,13 +13,9 @@ import {
   ImapSession,
 } from '../session/imap-session.js';
 import { ArrivalOrderBroken, arrivalPositionsOf } from './arrival-positions.js';
-import {
-  type BucketGranularity,
-  type CountRange,
-  type CountRangeInput,
-  parseCountRange,
-} from './count-range.js';
-import { hasMessageViews, type PlannedMailbox, planMailboxes } from './counting-plan.js';
+import type { BucketGranularity } from './calendar-periods.js';
+import type { CountRange } from './count-range.js';
+import { deduplicationOf, type PlannedMailbox, planMailboxes, roleWarningsOf } from './counting-plan.js';
 import { interiorWindowOf, supersetWindowOf } from './date-windows.js';
 import type {
   CountedMailbox,
@@ -28,7 +24,15 @@ import type {
   Deduplication,
   SignalCounts,
 } from './signal-counts.js';
-import { bucketIndexOf, bucketsOf, type TimeBucket } from './time-buckets.js';
+import { malformedDatesWarning, signalBucketsOf } from './signal-counts.js';
+import {
+  accountIdentityOf,
+  encodeCursor,
+  fullCountFloor,
+  type MailboxFloor,
+  nextWatermark,
+} from './sync-cursor.js';
+import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
 
 /** Progress of a count, reported after each mailbox. */
 export interface CountProgress {
@@ -44,8 +48,13 @@ export interface CountProgress {
 export interface CountSignalsOptions {
   /** Split the range into calendar days, ISO weeks (from Monday) or months of `timeZone`. */
   readonly granularity?: BucketGranularity | undefined;
-  /** IANA zone of the bucket boundaries, e.g. `Europe/Berlin`. Default `UTC`. */
+  /** IANA zone of calendar ranges (`{ from, to }`) and bucket boundaries, e.g. `Europe/Berlin`. Default `UTC`. */
   readonly timeZone?: string | undefined;
+  /**
+   * The `cursor` of an earlier count of the same account: count only what changed since (see
+   * `mode` in the result and docs/counting.md, "Incremental counts").
+   */
+  readonly cursor?: string | undefined;
   /** Cancels the count; it then rejects with code `ABORTED` and the connection closed. */
   readonly signal?: AbortSignal | undefined;
   /** Called after each counted mailbox (from the first mailbox again when a try is retried). */
@@ -64,6 +73,8 @@ export interface CountContext {
 }
 
 type Tally = { sent: number[]; received: number[] };
+/** A mailbox's entry before the cursor fields are added in one place, at the end. */
+type MailboxCount = Omit<CountedMailbox, 'sync' | 'rescanReason'>;
 
 // Only long ranges (all-time counts) are likely to hold a mailbox's whole date window; for shorter ones
 // asking first would cost a server sort for nothing.
@@ -79,8 +90,9 @@ const PLAIN_INTERIOR_MIN_RANGE_MS = 90 * 86_400_000;
  *
  * @param config - The validated configuration.
  * @param context - Logger and mailbox selection.
- * @param rangeInput - `[since, until)`.
- * @param options - Buckets, signal, progress.
+ * @param range - `[since, until)`, parsed once by the caller (`parseCountRange`).
+ * @param buckets - The range's buckets (`bucketsOf`).
+ * @param options - Signal, progress.
  * @returns Plain, serializable counts (of this one try: {@link countSignalsWithRetries} adds `attempts`).
  * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the code of
  *   the connection failure.
@@ -88,12 +100,11 @@ const PLAIN_INTERIOR_MIN_RANGE_MS = 90 * 86_400_000;
 export async function countSignals(
   config: ImapConnectorConfig,
   context: CountContext,
-  rangeInput: CountRangeInput,
+  range: CountRange,
+  buckets: readonly TimeBucket[],
   options: CountSignalsOptions,
 ): Promise<Omit<SignalCounts, 'attempts'>> {
   const startedAt = performance.now();
-  const range = parseCountRange(rangeInput, options.granularity, options.timeZone);
-  const buckets = bucketsOf(range);
   const session = await ImapSession.open(config, {
     purpose: 'count',
     logger: context.logger,
@@ -101,11 +112,17 @@ export async function countSignals(
     overallTimeoutMs: config.timeouts.countSignalsMs,
   });
   try {
-    const counter = new SignalCounter(session, range, buckets, context.selection);
+    const counter = new SignalCounter(session, range, buckets, context.selection, accountIdentityOf(config));
     const result = await counter.run(options.onProgress);
     await session.logout();
-    // Mailbox names and warnings quote the server: a hostile one can echo the password.
-    return session.redacted({ ...result, elapsedMs: Math.round(performance.now() - startedAt) });
+    // Mailbox names and warnings quote the server: a hostile one can echo the password. (Only those:
+    // the buckets are the SDK's own, and redacting 100k of them would block the event loop.)
+    return {
+      ...result,
+      mailboxes: session.redacted(result.mailboxes),
+      warnings: session.redacted(result.warnings),
+      elapsedMs: Math.round(performance.now() - startedAt),
+    };
   } catch (error) {
     session.close();
     // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
@@ -117,18 +134,22 @@ export async function countSignals(
 /** One count over one open session. */
 class SignalCounter {
   readonly #tally: Tally;
-  readonly #warnings: CountWarning[] = [];
+  readonly #warnings: CountWarning[];
   readonly #strategies = new Set<CountingStrategy>();
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   #deduplication: Deduplication = 'none';
+  readonly #floors = new Map<string, MailboxFloor>();
+  readonly #startedAtMs = Date.now();
 
   constructor(
     private readonly session: ImapSession,
     private readonly range: CountRange,
     private readonly buckets: readonly TimeBucket[],
     private readonly selection: MailboxSelection,
+    private readonly account: string,
   ) {
     this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
+    this.#warnings = [...range.warnings];
   }
 
   async run(
@@ -141,11 +162,11 @@ class SignalCounter {
     const capabilities = this.session.capabilities;
     const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);
     const plan = planMailboxes(listed, roles, this.selection.exclude);
-    this.#deduplication = this.#deduplicationFor(roles, capabilities);
-    this.#warnAboutRoles(plan, roles);
+    this.#deduplication = deduplicationOf(this.selection.deduplicate, roles, capabilities);
+    this.#warnings.push(...roleWarningsOf(plan, roles));
 
     const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
-    const counted: CountedMailbox[] = [];
+    const counted: MailboxCount[] = [];
     let done = 0;
     for (const mailbox of plan) {
       if (mailbox.counts === 'skipped') {
@@ -159,8 +180,18 @@ class SignalCounter {
         });
         continue;
       }
-      counted.push(await this.#countMailbox(mailbox, capabilities));
+      const result = await this.#countMailbox(mailbox, capabilities);
+      counted.push(result);
       this.#warnAboutMalformedDates(mailbox.path);
+      // While the mailbox is open: where the next incremental count must start reading it.
+      if (result.uidNext !== null) {
+        // An empty mailbox has nothing dated after the range: its floor is UIDNEXT, no search needed.
+        const floor =
+          result.messages === 0
+            ? { floorUid: result.uidNext, newestMs: undefined }
+            : await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
+        this.#floors.set(mailbox.path, floor);
+      }
       done += 1;
       callHost(
         onProgress,
@@ -172,12 +203,7 @@ class SignalCounter {
       );
     }
 
-    const bucketResults = this.buckets.map((bucket, index) => ({
-      start: new Date(bucket.startMs).toISOString(),
-      end: new Date(bucket.endMs).toISOString(),
-      sent: this.#tally.sent[index] ?? 0,
-      received: this.#tally.received[index] ?? 0,
-    }));
+    const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
     return {
       range: {
         since: new Date(this.range.sinceMs).toISOString(),
@@ -188,14 +214,21 @@ class SignalCounter {
       sent: bucketResults.reduce((sum, bucket) => sum + bucket.sent, 0),
       received: bucketResults.reduce((sum, bucket) => sum + bucket.received, 0),
       buckets: bucketResults,
-      mailboxes: counted,
+      mailboxes: counted.map((mailbox) => ({
+        ...mailbox,
+        sync: mailbox.uidNext === null ? null : ('full' as const),
+        rescanReason: null,
+      })),
+      mode: 'full',
+      fallbackReason: null,
+      cursor: this.#cursor(counted),
       strategies: [...this.#strategies],
       deduplication: this.#deduplication,
       warnings: this.#warnings,
     };
   }
 
-  async #countMailbox(mailbox: PlannedMailbox, capabilities: readonly string[]): Promise<CountedMailbox> {
+  async #countMailbox(mailbox: PlannedMailbox, capabilities: readonly string[]): Promise<MailboxCount> {
     let examined: ExaminedMailbox;
     try {
       examined = await this.session.examine(mailbox.path);
@@ -397,46 +430,25 @@ class SignalCounter {
     return inRange;
   }
 
-  #deduplicationFor(roles: readonly MailboxRoleAssignment[], capabilities: readonly string[]): Deduplication {
-    const mode = this.selection.deduplicate;
-    const active = mode === 'always' || (mode === 'auto' && hasMessageViews(roles));
-    if (!active) return 'none';
-    // imapflow asks for an email id whenever the server has one: RFC 8474 EMAILID, or Gmail's X-GM-MSGID.
-    return capabilities.includes('OBJECTID') || capabilities.includes('X-GM-EXT-1')
-      ? 'email-id'
-      : 'message-id';
-  }
-
-  // A message whose INTERNALDATE cannot be read has no instant to be counted at; shifting it to a
-  // guessed one would count it in the wrong bucket, so it is left out and said so.
   #warnAboutMalformedDates(path: string): void {
-    const malformed = this.session.takeMalformedDates();
-    const first = malformed[0];
-    if (first === undefined) return;
-    this.#warnings.push({
-      code: 'internal_date_malformed',
-      message: `${malformed.length} message(s) have an INTERNALDATE the server sent in a form that cannot be read (UID ${first.uid}: "${first.raw}"); they are not counted.`,
-      mailbox: path,
-    });
+    const warning = malformedDatesWarning(path, this.session.takeMalformedDates());
+    if (warning !== undefined) this.#warnings.push(warning);
   }
 
-  #warnAboutRoles(plan: readonly PlannedMailbox[], roles: readonly MailboxRoleAssignment[]): void {
-    if (!plan.some((mailbox) => mailbox.counts === 'sent')) {
-      this.#warnings.push({
-        code: 'no_sent_mailbox',
-        message:
-          'No Sent mailbox was found, so sent is 0. Set mailboxes.roles.sent to its path if it exists.',
-        mailbox: null,
-      });
-    }
-    for (const assignment of roles) {
-      if (assignment.source === 'name' || assignment.source === 'attribute') {
-        this.#warnings.push({
-          code: assignment.source === 'name' ? 'role_guessed_by_name' : 'role_from_unadvertised_attribute',
-          message: `"${assignment.path}" was taken as ${assignment.role} from its ${assignment.source === 'name' ? 'name' : 'LIST attribute'} (the server does not advertise SPECIAL-USE).`,
-          mailbox: assignment.path,
-        });
-      }
-    }
+  // A fresh cursor: the watermark from the range (or the newest date the first mailbox showed), each
+  // counted mailbox's floor; a mailbox that could not be opened starts from its first UID next time.
+  #cursor(counted: readonly MailboxCount[]): string {
+    const first = counted.find((mailbox) => this.#floors.has(mailbox.path));
+    const newestSeenMs = first === undefined ? undefined : this.#floors.get(first.path)?.newestMs;
+    return encodeCursor({
+      account: this.account,
+      watermarkMs: nextWatermark(undefined, this.range, newestSeenMs, this.#startedAtMs),
+      mailboxes: counted.map((mailbox) => ({
+        path: mailbox.path,
+        counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
+        uidValidity: mailbox.uidValidity ?? '',
+        floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
+      })),
+    });
   }
 }

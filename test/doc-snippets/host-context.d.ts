@@ -3,7 +3,7 @@
  * of its HTTP framework, a connector built earlier, a logger. Declared, never implemented: snippets are
  * type-checked, not run (`npm run docs:snippets`).
  */
-import type { ImapConnector } from '../../src/index.js';
+import type { ImapConnector, SignalCounts } from '../../src/index.js';
 
 declare global {
   /** The drawer's form: what the admin typed, and where to show issues. */
@@ -20,5 +20,7 @@ declare global {
   function show(message: string, detail?: string): void;
   function log(value: unknown): void;
   const connector: ImapConnector;
+  /** What the host stored from its previous count of this account. */
+  const stored: Pick<SignalCounts, 'cursor'>;
   const signal: AbortSignal;
 }

@@ -25,6 +25,7 @@ const RUNTIME_EXPORTS = [
   'imapConnectorConfigSchema',
   'isErrorCode',
   'isImapConnectorError',
+  'rangeLimits',
   'validateConfig',
 ];
 
