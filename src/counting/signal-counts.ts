@@ -102,7 +102,7 @@ export interface CountedMailbox {
 }
 
 /**
- * The stable codes of {@link CountWarning}:
+ * The stable codes of {@link CountWarning} (switch on them; the messages may change):
  * - `role_guessed_by_name`, `role_from_unadvertised_attribute`, `no_sent_mailbox`: mailbox roles;
  * - `mailbox_unavailable`: a mailbox could not be opened and was left out;
  * - `esearch_mismatch`, `arrival_order_unusable`: a server answer failed a cross-check, counted another way;
@@ -112,6 +112,11 @@ export interface CountedMailbox {
  *   counted before and stays counted;
  * - `cursor_gap`: an incremental range starts after the cursor's watermark: mail between the two is
  *   never counted.
+ *
+ * @example
+ * ```ts
+ * for (const warning of result.warnings) if (warning.code === 'mailbox_unavailable') alert(warning.message);
+ * ```
  */
 export type CountWarningCode =
   | RoleWarningCode

@@ -15,13 +15,34 @@ const LAST_IMAP_DAY_MS = Date.UTC(9999, 11, 31);
 // server with a working clock is a day off.
 const CLOCK_MARGIN_MS = DAY_MS;
 
-/** How one mailbox was counted with respect to the cursor. */
+/**
+ * How one mailbox was counted with respect to the cursor.
+ *
+ * @example
+ * ```ts
+ * const rescanned = result.mailboxes.filter((m) => m.sync === 'rescan').map((m) => m.path);
+ * ```
+ */
 export type MailboxSync = 'full' | 'incremental' | 'rescan';
 
-/** Why a mailbox was rescanned (its messages after the watermark counted) instead of read from its UID floor. */
+/**
+ * Why a mailbox was rescanned (its messages after the watermark counted) instead of read from its UID floor.
+ *
+ * @example
+ * ```ts
+ * if (mailbox.rescanReason === 'uidvalidity_changed') log(`${mailbox.path} was recreated`);
+ * ```
+ */
 export type RescanReason = 'uidvalidity_changed' | 'mailbox_new';
 
-/** Why a count given a cursor counted the whole range instead (`mode: 'full'`). */
+/**
+ * Why a count given a cursor counted the whole range instead (`mode: 'full'`).
+ *
+ * @example
+ * ```ts
+ * if (result.fallbackReason === 'cursor_account') throw new Error('stored cursor belongs to another account');
+ * ```
+ */
 export type CursorFallbackReason =
   | 'cursor_invalid'
   | 'cursor_version'
