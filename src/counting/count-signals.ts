@@ -1,6 +1,7 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
@@ -113,7 +114,8 @@ export async function countSignals(
     const counter = new SignalCounter(session, range, buckets, context.selection, accountIdentityOf(config));
     const result = await counter.run(options.onProgress);
     await session.logout();
-    return { ...result, elapsedMs: Math.round(performance.now() - startedAt) };
+    // Mailbox names and warnings quote the server: a hostile one can echo the password.
+    return session.redacted({ ...result, elapsedMs: Math.round(performance.now() - startedAt) });
   } catch (error) {
     session.close();
     if (error instanceof ImapConnectorError) throw error;
@@ -145,7 +147,10 @@ class SignalCounter {
   async run(
     onProgress: CountSignalsOptions['onProgress'],
   ): Promise<Omit<SignalCounts, 'elapsedMs' | 'attempts'>> {
-    const listed = await this.session.listMailboxes();
+    const { usable: listed, unusable } = partitionByMailboxName(await this.session.listMailboxes());
+    for (const odd of unusable) {
+      this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
+    }
     const capabilities = this.session.capabilities;
     const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);
     const plan = planMailboxes(listed, roles, this.selection.exclude);
@@ -169,13 +174,20 @@ class SignalCounter {
       }
       const result = await this.#countMailbox(mailbox, capabilities);
       counted.push(result);
+      this.#warnAboutMalformedDates(mailbox.path);
       // While the mailbox is open: where the next incremental count must start reading it.
       if (result.uidNext !== null) {
         const floor = await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
         this.#floors.set(mailbox.path, floor);
       }
       done += 1;
-      onProgress?.({ mailboxesDone: done, mailboxesTotal: countable.length, mailbox: mailbox.path });
+      onProgress?.(
+        this.session.redacted({
+          mailboxesDone: done,
+          mailboxesTotal: countable.length,
+          mailbox: mailbox.path,
+        }),
+      );
     }
 
     const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
@@ -419,6 +431,19 @@ class SignalCounter {
         uidValidity: mailbox.uidValidity ?? '',
         floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
       })),
+    });
+  }
+
+  // A message whose INTERNALDATE cannot be read has no instant to be counted at; shifting it to a
+  // guessed one would count it in the wrong bucket, so it is left out and said so.
+  #warnAboutMalformedDates(path: string): void {
+    const malformed = this.session.takeMalformedDates();
+    const first = malformed[0];
+    if (first === undefined) return;
+    this.#warnings.push({
+      code: 'internal_date_malformed',
+      message: `${malformed.length} message(s) have an INTERNALDATE the server sent in a form that cannot be read (UID ${first.uid}: "${first.raw}"); they are not counted.`,
+      mailbox: path,
     });
   }
 }

@@ -3,6 +3,7 @@
 // watermark on into the range's buckets, and move the cursor forward.
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import { type FetchedDate, ImapSession } from '../session/imap-session.js';
 import type { CountRange } from './count-range.js';
@@ -84,13 +85,12 @@ export async function countIncrementally(
     );
     const outcome = await counter.run(options.onProgress);
     await session.logout();
+    // Mailbox names and warnings quote the server: a hostile one can echo the password.
     if (outcome.kind === 'counted') {
-      return {
-        kind: 'counted',
-        counts: { ...outcome.counts, elapsedMs: Math.round(performance.now() - startedAt) },
-      };
+      const counts = { ...outcome.counts, elapsedMs: Math.round(performance.now() - startedAt) };
+      return { kind: 'counted', counts: session.redacted(counts) };
     }
-    return outcome;
+    return session.redacted(outcome);
   } catch (error) {
     session.close();
     if (error instanceof ImapConnectorError) throw error;
@@ -129,7 +129,10 @@ class IncrementalCounter {
   }
 
   async run(onProgress: CountSignalsOptions['onProgress']): Promise<IncrementalOutcome> {
-    const listed = await this.session.listMailboxes();
+    const { usable: listed, unusable } = partitionByMailboxName(await this.session.listMailboxes());
+    for (const odd of unusable) {
+      this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
+    }
     const capabilities = this.session.capabilities;
     const roles = detectMailboxRoles(listed, capabilities, this.context.selection.roles);
     const plan = planMailboxes(listed, roles, this.context.selection.exclude);
@@ -165,7 +168,13 @@ class IncrementalCounter {
       nextCursor.push(result.cursor);
       if (done === 0) newestSeenMs = result.newestMs;
       done += 1;
-      onProgress?.({ mailboxesDone: done, mailboxesTotal: countable.length, mailbox: mailbox.path });
+      onProgress?.(
+        this.session.redacted({
+          mailboxesDone: done,
+          mailboxesTotal: countable.length,
+          mailbox: mailbox.path,
+        }),
+      );
     }
     const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
     const watermarkMs = nextWatermark(this.state.watermarkMs, this.range, newestSeenMs, this.#startedAtMs);
@@ -220,6 +229,7 @@ class IncrementalCounter {
         ? await this.#readFromFloor(before.floorUid, examined.uidNext)
         : await this.#readFromWatermark(examined.uidNext);
     const inRange = this.#tallyRows(read.rows, category);
+    this.#warnAboutMalformedDates(mailbox.path);
     const newestMs = read.rows.reduce<number | undefined>(
       (newest, row) => Math.max(newest ?? row.internalDateMs, row.internalDateMs),
       undefined,
@@ -298,6 +308,18 @@ class IncrementalCounter {
       tally[index] = (tally[index] ?? 0) + 1;
     }
     return inRange;
+  }
+
+  // A message whose INTERNALDATE cannot be read has no instant to be counted at: left out, said so.
+  #warnAboutMalformedDates(path: string): void {
+    const malformed = this.session.takeMalformedDates();
+    const first = malformed[0];
+    if (first === undefined) return;
+    this.#warnings.push({
+      code: 'internal_date_malformed',
+      message: `${malformed.length} message(s) have an INTERNALDATE the server sent in a form that cannot be read (UID ${first.uid}: "${first.raw}"); they are not counted.`,
+      mailbox: path,
+    });
   }
 
   #warnAboutGap(): void {

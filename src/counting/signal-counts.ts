@@ -105,6 +105,8 @@ export interface CountedMailbox {
  * The stable codes of {@link CountWarning} (switch on them; the messages may change):
  * - `role_guessed_by_name`, `role_from_unadvertised_attribute`, `no_sent_mailbox`: mailbox roles;
  * - `mailbox_unavailable`: a mailbox could not be opened and was left out;
+ * - `mailbox_name_unusable`: a mailbox name holds a control character; that mailbox was skipped;
+ * - `internal_date_malformed`: messages whose INTERNALDATE cannot be read were not counted;
  * - `esearch_mismatch`, `arrival_order_unusable`: a server answer failed a cross-check, counted another way;
  * - `range_start_not_on_boundary`, `range_end_not_on_boundary`: an instant range cuts its first or last
  *   bucket (e.g. a fixed `+01:00` offset across a DST change); the bucket is `partial`;
@@ -121,6 +123,8 @@ export interface CountedMailbox {
 export type CountWarningCode =
   | RoleWarningCode
   | 'mailbox_unavailable'
+  | 'mailbox_name_unusable'
+  | 'internal_date_malformed'
   | 'mailbox_gone'
   | 'cursor_gap'
   | 'esearch_mismatch'

@@ -246,5 +246,7 @@ export async function fullCountFloor(
     newestMs = Math.max(newestMs ?? message.internalDateMs, message.internalDateMs);
     if (message.internalDateMs >= range.untilMs) floorUid = Math.min(floorUid, message.uid);
   });
+  // A date that cannot be read might be after `until`: read that message again next time.
+  for (const malformed of session.takeMalformedDates()) floorUid = Math.min(floorUid, malformed.uid);
   return { floorUid, newestMs };
 }

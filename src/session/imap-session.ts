@@ -1,9 +1,9 @@
 import { ImapFlow } from 'imapflow';
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js';
-import type { ConnectionPhase } from '../errors/failure-detail.js';
+import type { ConnectionPhase, DetectedProtocol } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { secretFormsOf } from '../errors/secret-redaction.js';
+import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
 import type { ConnectorLogger } from './connector-logger.js';
@@ -18,7 +18,7 @@ import { isTransportConnected, observeResponses, skipSessionCommands } from './i
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { fetchInternalDates } from './lean-fetch.js';
 import { resolvePassword } from './password-resolution.js';
-import { detectNonImapProtocol } from './protocol-detection.js';
+import { detectNonImapProtocol, detectNonImapProtocolOfBytes } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
 import { toSequenceSets } from './sequence-set.js';
 
@@ -45,6 +45,13 @@ export interface FetchedDate {
   readonly identity?: string;
 }
 
+/** A message whose INTERNALDATE the server sent in a form that cannot be read. */
+export interface MalformedDate {
+  readonly uid: number;
+  /** The server's text, shortened. */
+  readonly raw: string;
+}
+
 /** What opening a session needs besides the configuration. */
 export interface SessionOptions {
   readonly purpose: SessionPurpose;
@@ -59,6 +66,8 @@ export interface SessionOptions {
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
 const LOGOUT_GRACE_MS = 2_000;
 const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
+// Enough to say how many and show examples; a server sending only bad dates must not grow it unbounded.
+const MAX_REPORTED_MALFORMED_DATES = 10_000;
 let connectionCounter = 0;
 
 /**
@@ -81,6 +90,10 @@ export class ImapSession {
   #lastClientError: unknown;
   #onAbort: (() => void) | undefined;
   #closed = false;
+  /** Set when the first line the server sent was not an IMAP greeting. */
+  #foreignProtocol: DetectedProtocol | undefined;
+  readonly #malformedDates = new Map<number, string>();
+  #greetingSeen = false;
 
   private constructor(config: ImapConnectorConfig, password: string, options: SessionOptions) {
     this.#config = config;
@@ -96,9 +109,10 @@ export class ImapSession {
       this.#lastClientError = error;
     });
     skipSessionCommands(this.#client, SKIPPED_SESSION_COMMANDS);
-    const watchesRawResponses = observeResponses(this.#client, (line) =>
-      this.#observer.observeResponse(line),
-    );
+    const watchesRawResponses = observeResponses(this.#client, (line) => {
+      if (!this.#greetingSeen) this.#checkGreeting(line);
+      this.#observer.observeResponse(line);
+    });
     this.#observer.watchLoggedResponses = !watchesRawResponses;
     // A connection test reports the commands it sent; a count only needs the trace for a host logger.
     this.#observer.reportsCommands = options.purpose !== 'count';
@@ -138,10 +152,23 @@ export class ImapSession {
     return [...this.#client.capabilities.keys()].map((capability) => capability.toUpperCase());
   }
 
-  /** The server's greeting text, if it sent one with text. */
+  /** The server's greeting text, if it sent one with text, with any echo of the password redacted. */
   get greeting(): string | undefined {
     const greeting = (this.#client as unknown as { greeting?: unknown }).greeting;
-    return typeof greeting === 'string' && greeting.length > 0 ? greeting : undefined;
+    return typeof greeting === 'string' && greeting.length > 0
+      ? redactSecrets(greeting, this.#secrets)
+      : undefined;
+  }
+
+  /**
+   * A copy of plain data built from what the server sent (mailbox names, warnings quoting it) with every
+   * form of the password redacted: a hostile server can name a mailbox after it.
+   *
+   * @param value - Plain, JSON-like data.
+   * @returns The same shape, redacted.
+   */
+  redacted<T>(value: T): T {
+    return redactDeep(value, this.#secrets);
   }
 
   /** The IMAP commands sent so far, by name, in order. */
@@ -266,7 +293,13 @@ export class ImapSession {
         for await (const message of this.#client.fetch(set, query, { uid: true })) {
           if (!countRow()) throw new Error('More FETCH rows than requested');
           const internalDateMs = internalDateMsOf(message.internalDate);
-          if (internalDateMs === undefined) continue;
+          if (internalDateMs === undefined) {
+            // imapflow keeps the raw text when its own parse fails; a row without any is no message row.
+            if (typeof message.internalDate === 'string') {
+              this.#reportMalformedDate(message.uid, message.internalDate);
+            }
+            continue;
+          }
           const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
           onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
         }
@@ -317,13 +350,32 @@ export class ImapSession {
     const sent = await this.#guard(async () => {
       for (const set of toSequenceSets(uids)) {
         const done = await fetchInternalDates(this.#client, set, (row) => {
-          if (countRow() && row) onMessage(row);
+          if (!countRow() || row === undefined) return;
+          if ('malformedDate' in row) this.#reportMalformedDate(row.uid, row.malformedDate);
+          else onMessage(row);
         });
         if (!done) return false;
       }
       return true;
     });
     if (!sent) await this.fetchDates(uids, false, onMessage);
+  }
+
+  /**
+   * The messages whose INTERNALDATE could not be read since the last call (each UID once, the first raw
+   * text seen), for the caller to report: such a message has no instant to count it at.
+   *
+   * @returns UIDs with the server's raw date text, redacted, in the order met.
+   */
+  takeMalformedDates(): MalformedDate[] {
+    const malformed = [...this.#malformedDates].map(([uid, raw]) => ({ uid, raw }));
+    this.#malformedDates.clear();
+    return malformed;
+  }
+
+  #reportMalformedDate(uid: number, raw: string): void {
+    if (this.#malformedDates.size >= MAX_REPORTED_MALFORMED_DATES || this.#malformedDates.has(uid)) return;
+    this.#malformedDates.set(uid, redactSecrets(raw, this.#secrets).slice(0, 64));
   }
 
   /** Logs out politely (bounded wait), then closes. Never throws. */
@@ -383,16 +435,17 @@ export class ImapSession {
       return new ImapConnectorError({
         code: 'MAILBOX_UNAVAILABLE',
         message: formatCatalogMessage('MAILBOX_UNAVAILABLE', {
-          bodyExcerpt: refusal.detail.serverResponse ?? error.path,
+          bodyExcerpt: refusal.detail.serverResponse ?? redactSecrets(error.path, this.#secrets),
         }),
-        detail: { ...refusal.detail, mailbox: error.path },
+        detail: { ...refusal.detail, mailbox: redactSecrets(error.path, this.#secrets) },
         cause: refusal.cause,
       });
     }
     const phase: ConnectionPhase = this.#observer.phase;
     const firstLine = this.#observer.firstServerLine;
     const detectedProtocol =
-      firstLine === undefined || phase !== 'greeting' ? undefined : detectNonImapProtocol(firstLine);
+      this.#foreignProtocol ??
+      (firstLine === undefined || phase !== 'greeting' ? undefined : detectNonImapProtocol(firstLine));
     // A command that fails because the connection died reports the generic "no connection": the
     // 'error' event before it says why.
     const underlying =
@@ -411,7 +464,7 @@ export class ImapSession {
     return new ImapConnectorError({
       code: classified.code,
       message: classified.message,
-      detail: { ...classified.detail, mailbox },
+      detail: { ...classified.detail, mailbox: redactSecrets(mailbox, this.#secrets) },
       cause: classified.cause,
     });
   }
@@ -445,6 +498,19 @@ export class ImapSession {
       this.#breakOff(tooManyRows(requested));
       return false;
     };
+  }
+
+  /**
+   * Reads the server's first line the moment it arrives: an SMTP, HTTP, SSH or POP3 server (or any
+   * line that is no IMAP greeting) ends the connection at once, instead of waiting out the greeting
+   * timeout for a greeting that will never come.
+   */
+  #checkGreeting(line: Buffer): void {
+    this.#greetingSeen = true;
+    const protocol = detectNonImapProtocolOfBytes(line);
+    if (protocol === undefined) return;
+    this.#foreignProtocol = protocol;
+    this.#breakOff({ code: 'NOT_IMAP_SERVER', description: `the server greeted as ${protocol}` });
   }
 
   #checkUidValidity(uidValidity: string): void {
