@@ -14,6 +14,10 @@ const LAST_IMAP_DAY_MS = Date.UTC(9999, 11, 31);
 // A range that ended this long ago by the client's clock has surely ended by the server's too: no
 // server with a working clock is a day off.
 const CLOCK_MARGIN_MS = DAY_MS;
+// Up to this many messages in the day and a half before a range's end, their dates are read to put the
+// floor exactly at the first message dated at or after it (the daily sync: a few hundred rows), so the
+// next incremental count reads only new mail.
+const EXACT_FLOOR_MAX_UIDS = 5_000;
 
 /**
  * How one mailbox was counted with respect to the cursor.
@@ -216,7 +220,8 @@ export interface MailboxFloor {
  * or lower when messages dated at or after the range's end (not counted now) are already there, e.g.
  * mail of this morning when yesterday was counted. Found by a date-only search from a day and a half
  * before `until` (RFC 3501 SINCE is server-local: the superset window covers every server zone); their
- * exact dates are read only when the watermark may fall before `until` (a range that has not ended).
+ * exact dates are read when there are at most 5,000 of them, or when the watermark may fall before
+ * `until` (a range that has not ended).
  *
  * @param session - The session, with the mailbox open.
  * @param uidNext - UIDNEXT at EXAMINE.
@@ -235,9 +240,10 @@ export async function fullCountFloor(
     beforeDayMs: LAST_IMAP_DAY_MS,
   };
   const uids = await session.searchByDate(window);
-  if (surelyPast(range.untilMs, nowMs)) {
+  if (surelyPast(range.untilMs, nowMs) && uids.length > EXACT_FLOOR_MAX_UIDS) {
     // The watermark is `until`: a message of the window counted now is before it and never counted
-    // again, so the window's lowest UID is a safe floor without reading dates.
+    // again, so the window's lowest UID is a safe floor without reading dates (an old range's end:
+    // reading every date since would cost more than re-reading them once, next time).
     return { floorUid: Math.min(uidNext, uids[0] ?? uidNext), newestMs: undefined };
   }
   let floorUid = uidNext;
