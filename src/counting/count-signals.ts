@@ -23,7 +23,7 @@ import type {
   Deduplication,
   SignalCounts,
 } from './signal-counts.js';
-import { signalBucketsOf } from './signal-counts.js';
+import { malformedDatesWarning, signalBucketsOf } from './signal-counts.js';
 import {
   accountIdentityOf,
   encodeCursor,
@@ -114,8 +114,14 @@ export async function countSignals(
     const counter = new SignalCounter(session, range, buckets, context.selection, accountIdentityOf(config));
     const result = await counter.run(options.onProgress);
     await session.logout();
-    // Mailbox names and warnings quote the server: a hostile one can echo the password.
-    return session.redacted({ ...result, elapsedMs: Math.round(performance.now() - startedAt) });
+    // Mailbox names and warnings quote the server: a hostile one can echo the password. (Only those:
+    // the buckets are the SDK's own, and redacting 100k of them would block the event loop.)
+    return {
+      ...result,
+      mailboxes: session.redacted(result.mailboxes),
+      warnings: session.redacted(result.warnings),
+      elapsedMs: Math.round(performance.now() - startedAt),
+    };
   } catch (error) {
     session.close();
     if (error instanceof ImapConnectorError) throw error;
@@ -177,7 +183,11 @@ class SignalCounter {
       this.#warnAboutMalformedDates(mailbox.path);
       // While the mailbox is open: where the next incremental count must start reading it.
       if (result.uidNext !== null) {
-        const floor = await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
+        // An empty mailbox has nothing dated after the range: its floor is UIDNEXT, no search needed.
+        const floor =
+          result.messages === 0
+            ? { floorUid: result.uidNext, newestMs: undefined }
+            : await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
         this.#floors.set(mailbox.path, floor);
       }
       done += 1;
@@ -417,6 +427,11 @@ class SignalCounter {
     return inRange;
   }
 
+  #warnAboutMalformedDates(path: string): void {
+    const warning = malformedDatesWarning(path, this.session.takeMalformedDates());
+    if (warning !== undefined) this.#warnings.push(warning);
+  }
+
   // A fresh cursor: the watermark from the range (or the newest date the first mailbox showed), each
   // counted mailbox's floor; a mailbox that could not be opened starts from its first UID next time.
   #cursor(counted: readonly MailboxCount[]): string {
@@ -431,19 +446,6 @@ class SignalCounter {
         uidValidity: mailbox.uidValidity ?? '',
         floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
       })),
-    });
-  }
-
-  // A message whose INTERNALDATE cannot be read has no instant to be counted at; shifting it to a
-  // guessed one would count it in the wrong bucket, so it is left out and said so.
-  #warnAboutMalformedDates(path: string): void {
-    const malformed = this.session.takeMalformedDates();
-    const first = malformed[0];
-    if (first === undefined) return;
-    this.#warnings.push({
-      code: 'internal_date_malformed',
-      message: `${malformed.length} message(s) have an INTERNALDATE the server sent in a form that cannot be read (UID ${first.uid}: "${first.raw}"); they are not counted.`,
-      mailbox: path,
     });
   }
 }

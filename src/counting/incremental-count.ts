@@ -13,6 +13,7 @@ import { supersetWindowOf } from './date-windows.js';
 import {
   type CountedMailbox,
   type CountWarning,
+  malformedDatesWarning,
   type SignalCounts,
   signalBucketsOf,
 } from './signal-counts.js';
@@ -85,10 +86,12 @@ export async function countIncrementally(
     );
     const outcome = await counter.run(options.onProgress);
     await session.logout();
-    // Mailbox names and warnings quote the server: a hostile one can echo the password.
     if (outcome.kind === 'counted') {
-      const counts = { ...outcome.counts, elapsedMs: Math.round(performance.now() - startedAt) };
-      return { kind: 'counted', counts: session.redacted(counts) };
+      return {
+        kind: 'counted',
+        // Mailbox names and warnings quote the server: a hostile one can echo the password.
+        counts: session.redacted({ ...outcome.counts, elapsedMs: Math.round(performance.now() - startedAt) }),
+      };
     }
     return session.redacted(outcome);
   } catch (error) {
@@ -165,6 +168,8 @@ class IncrementalCounter {
       }
       const result = await this.#countMailbox(mailbox, mailbox.counts);
       counted.push(result.counted);
+      const malformed = malformedDatesWarning(mailbox.path, this.session.takeMalformedDates());
+      if (malformed !== undefined) this.#warnings.push(malformed);
       nextCursor.push(result.cursor);
       if (done === 0) newestSeenMs = result.newestMs;
       done += 1;
@@ -229,7 +234,6 @@ class IncrementalCounter {
         ? await this.#readFromFloor(before.floorUid, examined.uidNext)
         : await this.#readFromWatermark(examined.uidNext);
     const inRange = this.#tallyRows(read.rows, category);
-    this.#warnAboutMalformedDates(mailbox.path);
     const newestMs = read.rows.reduce<number | undefined>(
       (newest, row) => Math.max(newest ?? row.internalDateMs, row.internalDateMs),
       undefined,
@@ -308,18 +312,6 @@ class IncrementalCounter {
       tally[index] = (tally[index] ?? 0) + 1;
     }
     return inRange;
-  }
-
-  // A message whose INTERNALDATE cannot be read has no instant to be counted at: left out, said so.
-  #warnAboutMalformedDates(path: string): void {
-    const malformed = this.session.takeMalformedDates();
-    const first = malformed[0];
-    if (first === undefined) return;
-    this.#warnings.push({
-      code: 'internal_date_malformed',
-      message: `${malformed.length} message(s) have an INTERNALDATE the server sent in a form that cannot be read (UID ${first.uid}: "${first.raw}"); they are not counted.`,
-      mailbox: path,
-    });
   }
 
   #warnAboutGap(): void {

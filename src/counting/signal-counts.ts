@@ -129,6 +129,8 @@ export type CountWarningCode =
   | 'cursor_gap'
   | 'esearch_mismatch'
   | 'arrival_order_unusable'
+  | 'mailbox_name_unusable'
+  | 'internal_date_malformed'
   | RangeWarningCode;
 
 /** A non-fatal remark about a count: the numbers are right, but something is worth knowing. */
@@ -220,4 +222,22 @@ export function signalBucketsOf(
     sent: sent[index] ?? 0,
     received: received[index] ?? 0,
   }));
+}
+
+/**
+ * The warning for messages whose INTERNALDATE the server sent in a form that cannot be read, if any.
+ * Such a message has no instant to be counted at; shifting it to a guessed one would count it in the
+ * wrong bucket, so it is left out and said so.
+ */
+export function malformedDatesWarning(
+  mailbox: string,
+  malformed: readonly { readonly uid: number; readonly raw: string }[],
+): CountWarning | undefined {
+  const first = malformed[0];
+  if (first === undefined) return undefined;
+  return {
+    code: 'internal_date_malformed',
+    message: `${malformed.length} message(s) have an INTERNALDATE the server sent in a form that cannot be read (UID ${first.uid}: "${first.raw}"); they are not counted.`,
+    mailbox,
+  };
 }

@@ -166,37 +166,40 @@ describe('range limits', () => {
     ).toBe(96_360);
   });
 
-  it('makes 100,000 day buckets without holding the event loop more than 50 ms', async () => {
+  it('makes 100,000 day buckets in slices, never holding the event loop for the whole run', async () => {
     const range = parseCountRange({ from: '1970-01-01', to: '2243-10-16' }, 'day', 'America/New_York');
-    // The loop is held by CPU work between two turns: measure the process's CPU time per turn, which a
-    // loaded machine (other processes on the cores) does not inflate the way it inflates wall time.
-    let running = true;
-    let maxTurnCpuMs = 0;
-    let turns = 0;
-    let mark = process.cpuUsage();
-    const turn = () => {
-      const used = process.cpuUsage(mark);
-      maxTurnCpuMs = Math.max(maxTurnCpuMs, (used.user + used.system) / 1000);
-      turns += 1;
-      mark = process.cpuUsage();
-      if (running) setImmediate(turn);
-    };
-    setImmediate(turn);
     const histogram = monitorEventLoopDelay({ resolution: 5 });
     histogram.enable();
+    let turns = 0;
+    let counting = true;
+    // CPU time of the process between two turns: the work that held the loop, which a loaded machine
+    // (other processes on the cores) does not inflate the way it inflates wall time.
+    let maxTurnCpuMs = 0;
+    let mark = process.cpuUsage();
+    const countTurns = (): void => {
+      const used = process.cpuUsage(mark);
+      maxTurnCpuMs = Math.max(maxTurnCpuMs, (used.user + used.system) / 1000);
+      mark = process.cpuUsage();
+      turns += 1;
+      if (counting) setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
     const startedAt = performance.now();
     const buckets = await bucketsOf(range);
     const elapsedMs = performance.now() - startedAt;
-    running = false;
+    counting = false;
     histogram.disable();
     expect(buckets).toHaveLength(100_000);
     expect(buckets[0]?.label).toBe('1970-01-01');
     expect(buckets.at(-1)?.label).toBe('2243-10-16');
-    expect(turns).toBeGreaterThan(10);
-    expect(
-      maxTurnCpuMs,
-      `longest turn ${maxTurnCpuMs.toFixed(1)} ms of CPU; wall: whole run ${Math.round(elapsedMs)} ms, max event-loop delay ${(histogram.max / 1e6).toFixed(1)} ms`,
-    ).toBeLessThan(50);
+    // A slice is ~10 ms of work. The typical delay is held to the 50 ms budget; the worst one only to
+    // 500 ms, because on a shared machine the scheduler can pause the process inside any slice. A
+    // generator without slices fails all three: one turn, and one delay as long as the whole run.
+    const context = `whole run ${Math.round(elapsedMs)} ms, ${turns} turns, max ${Math.round(histogram.max / 1e6)} ms, longest turn ${maxTurnCpuMs.toFixed(1)} ms of CPU`;
+    expect(turns, context).toBeGreaterThanOrEqual(Math.floor(elapsedMs / 100));
+    expect(histogram.percentile(50) / 1e6, context).toBeLessThan(50);
+    expect(histogram.max / 1e6, context).toBeLessThan(500);
+    expect(maxTurnCpuMs, context).toBeLessThan(50);
   });
 
   it('stops between slices when aborted', async () => {
