@@ -19,6 +19,7 @@ import {
 } from './signal-counts.js';
 import {
   accountIdentityOf,
+  type CursorFallbackReason,
   type CursorMailbox,
   type CursorState,
   encodeCursor,
@@ -35,7 +36,18 @@ const LAST_IMAP_DAY_MS = Date.UTC(9999, 11, 31);
 /** What an incremental try gives: the counts, or that the cursor no longer fits the mailboxes. */
 export type IncrementalOutcome =
   | { readonly kind: 'counted'; readonly counts: Omit<SignalCounts, 'attempts'> }
-  | { readonly kind: 'selection_changed'; readonly message: string };
+  | {
+      readonly kind: 'fallback';
+      readonly reason: Extract<CursorFallbackReason, 'selection_changed' | 'uidnext_missing'>;
+      readonly message: string;
+    };
+
+/** Thrown inside a count when the cursor turns out not to be usable with this server. */
+class CursorUnusable extends Error {
+  constructor(readonly reason: 'uidnext_missing') {
+    super(reason);
+  }
+}
 
 /**
  * Counts what arrived since a cursor's count: for each counted mailbox, the messages whose UID the
@@ -50,7 +62,7 @@ export type IncrementalOutcome =
  * @param buckets - Its buckets.
  * @param state - The decoded cursor (of this account).
  * @param options - Signal, progress.
- * @returns The counts of what changed, or `selection_changed` when a mailbox changed between sent,
+ * @returns The counts of what changed, or a fallback: `selection_changed` when a mailbox changed between sent,
  *   received and not counted (the caller then counts in full).
  * @throws {@link ImapConnectorError} the code of the connection failure.
  *
@@ -145,7 +157,8 @@ class IncrementalCounter {
     });
     if (changed !== undefined) {
       return {
-        kind: 'selection_changed',
+        kind: 'fallback',
+        reason: 'selection_changed',
         message: `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
       };
     }
@@ -166,7 +179,18 @@ class IncrementalCounter {
         nextCursor.push({ path: mailbox.path, counts: '-', uidValidity: '', floorUid: 1 });
         continue;
       }
-      const result = await this.#countMailbox(mailbox, mailbox.counts);
+      let result: Awaited<ReturnType<IncrementalCounter['countMailbox']>>;
+      try {
+        result = await this.countMailbox(mailbox, mailbox.counts);
+      } catch (error) {
+        if (!(error instanceof CursorUnusable)) throw error;
+        // RFC 3501 §6.3.1 requires UIDNEXT; without it no UID range can be bounded.
+        return {
+          kind: 'fallback',
+          reason: error.reason,
+          message: `"${mailbox.path}" was opened without a UIDNEXT.`,
+        };
+      }
       counted.push(result.counted);
       const malformed = malformedDatesWarning(mailbox.path, this.session.takeMalformedDates());
       if (malformed !== undefined) this.#warnings.push(malformed);
@@ -207,7 +231,7 @@ class IncrementalCounter {
     };
   }
 
-  async #countMailbox(
+  private async countMailbox(
     mailbox: PlannedMailbox,
     category: Category,
   ): Promise<{ counted: CountedMailbox; cursor: CursorMailbox; newestMs: number | undefined }> {
@@ -223,6 +247,8 @@ class IncrementalCounter {
       const kept = before ?? { path: mailbox.path, counts: code, uidValidity: '', floorUid: 1 };
       return { counted: notOpened(mailbox), cursor: kept, newestMs: undefined };
     }
+    if (!Number.isSafeInteger(examined.uidNext) || examined.uidNext < 1)
+      throw new CursorUnusable('uidnext_missing');
     const rescanReason: RescanReason | null =
       before === undefined || before.uidValidity === ''
         ? 'mailbox_new'

@@ -177,7 +177,7 @@ export interface SignalCounts {
    * cursor's count; add them to what is stored for the same labels.
    */
   readonly mode: 'incremental' | 'full';
-  /** Why a cursor given could not be used: `cursor_invalid`, `cursor_version`, `cursor_account`, `selection_changed`; null otherwise. */
+  /** Why a cursor given could not be used: `cursor_invalid`, `cursor_version`, `cursor_account`, `selection_changed`, `uidnext_missing`; null otherwise. */
   readonly fallbackReason: CursorFallbackReason | null;
   /**
    * Opaque, versioned string to pass as `cursor` to the next count of this account: per-mailbox

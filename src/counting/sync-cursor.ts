@@ -51,7 +51,8 @@ export type CursorFallbackReason =
   | 'cursor_invalid'
   | 'cursor_version'
   | 'cursor_account'
-  | 'selection_changed';
+  | 'selection_changed'
+  | 'uidnext_missing';
 
 /** One mailbox in a cursor. */
 export interface CursorMailbox {
@@ -235,6 +236,8 @@ export async function fullCountFloor(
   range: { readonly sinceMs: number; readonly untilMs: number },
   nowMs: number,
 ): Promise<MailboxFloor> {
+  // RFC 3501 §6.3.1 requires UIDNEXT; a server without it gets floor 1, and a full count next time.
+  if (!Number.isSafeInteger(uidNext) || uidNext < 1) return { floorUid: 1, newestMs: undefined };
   const window = {
     sinceDayMs: supersetWindowOf(range.untilMs, range.untilMs + 1).sinceDayMs,
     beforeDayMs: LAST_IMAP_DAY_MS,
