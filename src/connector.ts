@@ -10,8 +10,8 @@ import type { SignalCounts } from './counting/signal-counts.js';
 import { formatCatalogMessage } from './errors/error-catalog.js';
 import type { FieldIssue } from './errors/failure-detail.js';
 import { ImapConnectorError } from './errors/imap-connector-error.js';
+import { type ConnectorLogger, silentLogger } from './logger.js';
 import { type RetryOptions, type RetryPolicy, retryPolicyOf } from './retry/retry-policy.js';
-import { type ConnectorLogger, silentLogger } from './session/connector-logger.js';
 
 /** What `JSON.stringify(connector)` shows: where it connects, never the password. */
 export interface ConnectorDescription {

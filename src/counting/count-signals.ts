@@ -1,10 +1,11 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
-import type { ConnectorLogger } from '../session/connector-logger.js';
 import {
   type DateWindow,
   type ExaminedMailbox,
@@ -124,8 +125,9 @@ export async function countSignals(
     };
   } catch (error) {
     session.close();
-    if (error instanceof ImapConnectorError) throw error;
-    throw new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while counting' });
+    // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
+    if (hostErrorOf(error)) throw error;
+    throw unexpectedFailure(error, 'Unexpected error while counting', session.secrets);
   }
 }
 
@@ -191,7 +193,8 @@ class SignalCounter {
         this.#floors.set(mailbox.path, floor);
       }
       done += 1;
-      onProgress?.(
+      callHost(
+        onProgress,
         this.session.redacted({
           mailboxesDone: done,
           mailboxesTotal: countable.length,

@@ -4,9 +4,9 @@ import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js
 import type { ConnectionPhase, DetectedProtocol } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
+import type { ConnectorLogger } from '../logger.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
-import type { ConnectorLogger } from './connector-logger.js';
 import {
   classifyFailure,
   isCommandRefusal,
@@ -94,6 +94,11 @@ export class ImapSession {
   #foreignProtocol: DetectedProtocol | undefined;
   readonly #malformedDates = new Map<number, string>();
   #greetingSeen = false;
+
+  /** The forms of this session's password to redact from anything handed back (`secretFormsOf`). */
+  get secrets(): readonly string[] {
+    return this.#secrets;
+  }
 
   private constructor(config: ImapConnectorConfig, password: string, options: SessionOptions) {
     this.#config = config;
