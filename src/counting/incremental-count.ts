@@ -25,6 +25,7 @@ import {
   encodeCursor,
   nextWatermark,
   type RescanReason,
+  ServerTimeReached,
 } from './sync-cursor.js';
 import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
 
@@ -127,6 +128,7 @@ class IncrementalCounter {
   readonly #warnings: CountWarning[];
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   readonly #startedAtMs = Date.now();
+  readonly #serverTime = new ServerTimeReached();
   readonly #previous: ReadonlyMap<string, CursorMailbox>;
   #identity = false;
 
@@ -171,7 +173,6 @@ class IncrementalCounter {
     const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
     const counted: CountedMailbox[] = [];
     const nextCursor: CursorMailbox[] = [];
-    let newestSeenMs: number | undefined;
     let done = 0;
     for (const mailbox of plan) {
       if (mailbox.counts === 'skipped') {
@@ -195,7 +196,7 @@ class IncrementalCounter {
       const malformed = malformedDatesWarning(mailbox.path, this.session.takeMalformedDates());
       if (malformed !== undefined) this.#warnings.push(malformed);
       nextCursor.push(result.cursor);
-      if (done === 0) newestSeenMs = result.newestMs;
+      this.#serverTime.observe(result.newestMs);
       done += 1;
       onProgress?.(
         this.session.redacted({
@@ -206,7 +207,12 @@ class IncrementalCounter {
       );
     }
     const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
-    const watermarkMs = nextWatermark(this.state.watermarkMs, this.range, newestSeenMs, this.#startedAtMs);
+    const watermarkMs = nextWatermark(
+      this.state.watermarkMs,
+      this.range,
+      this.#serverTime.valueMs,
+      this.#startedAtMs,
+    );
     return {
       kind: 'counted',
       counts: {

@@ -98,7 +98,7 @@ export function encodeCursor(state: CursorState): string {
   const json = JSON.stringify({
     v: VERSION,
     a: state.account,
-    w: state.watermarkMs,
+    w: Math.floor(state.watermarkMs),
     m: state.mailboxes.map((mailbox) => [
       mailbox.path,
       mailbox.counts,
@@ -188,8 +188,8 @@ export function surelyPast(instantMs: number, nowMs: number): boolean {
  * The next watermark. Mail delivered after this count gets an INTERNALDATE at or after the server's
  * time now, so the watermark may be any time the server has reached, and never past the range's end
  * (mail of `[watermark, until)` not yet delivered must still count next time): the range's end when it
- * is surely past, else the newest INTERNALDATE the count saw in the first mailbox it opened (a time the
- * server had reached before any other mailbox was opened). It never moves back, and never before
+ * is surely past, else a time the server had reached when the count opened its first mailbox
+ * ({@link ServerTimeReached}). It never moves back, and never before
  * `since` (mail before the range that arrives later is history the host chose not to count).
  *
  * @param previousMs - The watermark of the cursor given, if any.
@@ -208,6 +208,37 @@ export function nextWatermark(
     ? range.untilMs
     : Math.min(range.untilMs, newestSeenMs ?? Number.NEGATIVE_INFINITY);
   return Math.max(previousMs ?? Number.NEGATIVE_INFINITY, range.sinceMs, reached);
+}
+
+/**
+ * A time the server's clock had surely reached when a count opened its first mailbox, from the
+ * INTERNALDATEs it reads: a message read at client time t is dated at most the server's time then,
+ * and clocks run at the same rate, so its date minus the time elapsed since the count started is at
+ * most the server's time at the start; a second less covers INTERNALDATE's whole seconds. Mail
+ * delivered after the first EXAMINE is therefore dated at or after it, whichever mailbox it lands in.
+ *
+ * @example
+ * ```ts
+ * const reached = new ServerTimeReached();
+ * reached.observe(newestDateReadMs);
+ * nextWatermark(previous, range, reached.valueMs, Date.now());
+ * ```
+ */
+export class ServerTimeReached {
+  readonly #startedAt = performance.now();
+  #valueMs: number | undefined;
+
+  /** @param newestMs - The newest INTERNALDATE just read, if any. */
+  observe(newestMs: number | undefined): void {
+    if (newestMs === undefined) return;
+    const reachedMs = Math.floor(newestMs - (performance.now() - this.#startedAt) - 1000);
+    this.#valueMs = Math.max(this.#valueMs ?? reachedMs, reachedMs);
+  }
+
+  /** The bound, or undefined when no date was read. */
+  get valueMs(): number | undefined {
+    return this.#valueMs;
+  }
 }
 
 /** The UID floor of one mailbox after a full count, and the newest INTERNALDATE seen on the way. */
