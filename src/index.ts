@@ -86,6 +86,14 @@ export type {
 } from './errors/failure-detail.js';
 export type { ImapConnectorErrorJson, ImapConnectorErrorOptions } from './errors/imap-connector-error.js';
 export { ImapConnectorError, isImapConnectorError } from './errors/imap-connector-error.js';
+export type {
+  ConnectionEndpoint,
+  ConnectionLimiterOptions,
+  ConnectionLimiterStats,
+  ConnectionLimits,
+  ConnectionPermit,
+} from './limits/connection-limiter.js';
+export { ConnectionLimiter, defaultConnectionLimits } from './limits/connection-limiter.js';
 export type { ConnectorLogEntry, ConnectorLogger, LogFieldValue } from './logger.js';
 export type { MailboxRole, MailboxRoleAssignment, RoleSource } from './mailboxes/role-detection.js';
 export type { RetryOptions, RetryPolicy } from './retry/retry-policy.js';

@@ -2,6 +2,7 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectionLimiter } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
@@ -71,6 +72,8 @@ export interface CountSignalsOptions {
 export interface CountContext {
   readonly logger: ConnectorLogger;
   readonly selection: MailboxSelection;
+  /** The host's shared cap on connections, if any: each try waits for its own slot. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 type Tally = { sent: number[]; received: number[] };
@@ -111,6 +114,7 @@ export async function countSignals(
     logger: context.logger,
     signal: options.signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
+    limiter: context.limiter,
   });
   try {
     const counter = new SignalCounter(session, range, buckets, context.selection, accountIdentityOf(config));

@@ -3,7 +3,7 @@
  * of its HTTP framework, a connector built earlier, a logger. Declared, never implemented: snippets are
  * type-checked, not run (`npm run docs:snippets`).
  */
-import type { ImapConnector } from '../../src/index.js';
+import type { ImapConnector, ImapConnectorConfigInput, SignalBucket } from '../../src/index.js';
 
 declare global {
   /** The drawer's form: what the admin typed, and where to show issues. */
@@ -26,6 +26,16 @@ declare global {
   function log(value: unknown): void;
   const connector: ImapConnector;
   const signal: AbortSignal;
+  /** A connector's settings, as the host keeps them. */
+  const config: ImapConnectorConfigInput;
+  /** The host's own account store (settings and time zone by id). */
+  const accounts: {
+    get(id: string): Promise<{ config: ImapConnectorConfigInput; timeZone: string }>;
+  };
+  /** The host's own count store. */
+  const store: { write(accountId: string, buckets: readonly SignalBucket[], at: Date): void };
+  /** The host's Redis connection options for BullMQ. */
+  const connection: { host: string; port: number };
   /** What the host stored from this account's previous count. */
   const stored: { cursor: string };
 }

@@ -14,8 +14,10 @@ type Sdk = typeof import('../../src/index.js');
 
 // Every runtime export, by hand: adding or removing one is a decision this list records.
 const RUNTIME_EXPORTS = [
+  'ConnectionLimiter',
   'ImapConnector',
   'ImapConnectorError',
+  'defaultConnectionLimits',
   'defaultDiscoveryOptions',
   'defaultDiscoveryUrls',
   'defaultRetryPolicy',
