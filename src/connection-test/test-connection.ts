@@ -1,8 +1,9 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { FieldIssue } from '../errors/failure-detail.js';
 import type { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { secretFormsOf } from '../errors/secret-redaction.js';
+import { knownSecretsOf } from '../errors/secret-redaction.js';
 import { unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectionLimiter } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
@@ -14,6 +15,8 @@ export interface ConnectionTestContext {
   readonly logger: ConnectorLogger;
   readonly warnings: readonly FieldIssue[];
   readonly signal?: AbortSignal | undefined;
+  /** The host's shared cap on connections, if any. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function testConnection(
       logger: context.logger,
       signal: context.signal,
       overallTimeoutMs: config.timeouts.testConnectionMs,
+      limiter: context.limiter,
     });
     const capabilities = session.capabilities;
     // A mailbox whose name no command could carry back is left out, as a count leaves it out.
@@ -64,11 +68,8 @@ export async function testConnection(
     });
   } catch (error) {
     session?.close();
-    const secrets =
-      session?.secrets ??
-      secretFormsOf(config.username, typeof config.password === 'string' ? config.password : '');
     return failureResult(
-      unexpectedFailure(error, 'Unexpected error while testing the connection', secrets),
+      unexpectedFailure(error, session?.secrets ?? knownSecretsOf(config)),
       context.warnings,
       elapsed(),
     );

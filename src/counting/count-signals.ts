@@ -2,6 +2,7 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectionLimiter } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
@@ -31,6 +32,7 @@ import {
   fullCountFloor,
   type MailboxFloor,
   nextWatermark,
+  ServerTimeReached,
 } from './sync-cursor.js';
 import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
 
@@ -70,6 +72,8 @@ export interface CountSignalsOptions {
 export interface CountContext {
   readonly logger: ConnectorLogger;
   readonly selection: MailboxSelection;
+  /** The host's shared cap on connections, if any: each try waits for its own slot. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 type Tally = { sent: number[]; received: number[] };
@@ -110,6 +114,7 @@ export async function countSignals(
     logger: context.logger,
     signal: options.signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
+    limiter: context.limiter,
   });
   try {
     const counter = new SignalCounter(session, range, buckets, context.selection, accountIdentityOf(config));
@@ -127,7 +132,7 @@ export async function countSignals(
     session.close();
     // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
     if (hostErrorOf(error)) throw error;
-    throw unexpectedFailure(error, 'Unexpected error while counting', session.secrets);
+    throw unexpectedFailure(error, session.secrets);
   }
 }
 
@@ -139,6 +144,7 @@ class SignalCounter {
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   #deduplication: Deduplication = 'none';
   readonly #floors = new Map<string, MailboxFloor>();
+  readonly #serverTime = new ServerTimeReached();
   readonly #startedAtMs = Date.now();
 
   constructor(
@@ -191,6 +197,7 @@ class SignalCounter {
             ? { floorUid: result.uidNext, newestMs: undefined }
             : await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
         this.#floors.set(mailbox.path, floor);
+        this.#serverTime.observe(floor.newestMs);
       }
       done += 1;
       callHost(
@@ -435,20 +442,22 @@ class SignalCounter {
     if (warning !== undefined) this.#warnings.push(warning);
   }
 
-  // A fresh cursor: the watermark from the range (or the newest date the first mailbox showed), each
+  // A fresh cursor: the watermark from the range (or a time the server had surely reached), each
   // counted mailbox's floor; a mailbox that could not be opened starts from its first UID next time.
   #cursor(counted: readonly MailboxCount[]): string {
-    const first = counted.find((mailbox) => this.#floors.has(mailbox.path));
-    const newestSeenMs = first === undefined ? undefined : this.#floors.get(first.path)?.newestMs;
     return encodeCursor({
       account: this.account,
-      watermarkMs: nextWatermark(undefined, this.range, newestSeenMs, this.#startedAtMs),
-      mailboxes: counted.map((mailbox) => ({
-        path: mailbox.path,
-        counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
-        uidValidity: mailbox.uidValidity ?? '',
-        floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
-      })),
+      watermarkMs: nextWatermark(undefined, this.range, this.#serverTime.valueMs, this.#startedAtMs),
+      // A mailbox named after the password stays out of the cursor the host stores (its path cannot be
+      // redacted there): the next incremental count reads it as a new mailbox.
+      mailboxes: counted
+        .filter((mailbox) => !this.session.containsSecret(mailbox.path))
+        .map((mailbox) => ({
+          path: mailbox.path,
+          counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
+          uidValidity: mailbox.uidValidity ?? '',
+          floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
+        })),
     });
   }
 }

@@ -3,7 +3,8 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js';
 import type { ConnectionPhase, DetectedProtocol } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
+import { containsSecret, redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
+import type { ConnectionLimiter, ConnectionPermit } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
@@ -14,7 +15,13 @@ import {
   type SessionViolation,
 } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
-import { isTransportConnected, observeResponses, skipSessionCommands } from './imapflow-internals.js';
+import {
+  hasTransport,
+  isTransportConnected,
+  observeResponses,
+  skipSessionCommands,
+  transportClosed,
+} from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { fetchInternalDates } from './lean-fetch.js';
 import { resolvePassword } from './password-resolution.js';
@@ -27,7 +34,8 @@ export interface ExaminedMailbox {
   readonly path: string;
   /** UIDVALIDITY as a decimal string (it is a 32-bit unsigned number; a string keeps it JSON-safe). */
   readonly uidValidity: string;
-  readonly uidNext: number;
+  /** UIDNEXT, or `null` when the server did not say (RFC 3501 requires it; a few servers omit it). */
+  readonly uidNext: number | null;
   /** Messages in the mailbox (EXISTS). */
   readonly exists: number;
 }
@@ -59,12 +67,16 @@ export interface SessionOptions {
   readonly signal?: AbortSignal | undefined;
   /** A limit on the whole session, whatever the stage (used by `testConnection`). */
   readonly overallTimeoutMs?: number | undefined;
+  /** Shared cap on connections: the session waits for a slot before connecting and frees it once closed. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 // ID costs a round trip (two on Dovecot, whose short answer makes imapflow ask again) and tells
 // nothing the greeting does not.
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
 const LOGOUT_GRACE_MS = 2_000;
+// A destroyed socket reports 'close' within a tick; this only bounds a slot's return if it never did.
+const SLOT_RETURN_LIMIT_MS = 2_000;
 const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
 // Enough to say how many and show examples; a server sending only bad dates must not grow it unbounded.
 const MAX_REPORTED_MALFORMED_DATES = 10_000;
@@ -90,6 +102,10 @@ export class ImapSession {
   #lastClientError: unknown;
   #onAbort: (() => void) | undefined;
   #closed = false;
+  readonly #permit: ConnectionPermit | undefined;
+  /** The close of the socket seen last: imapflow drops its socket when it closes it itself (logout, BYE). */
+  #transportClosed: Promise<void> = Promise.resolve();
+  #slotReturned: Promise<void> = Promise.resolve();
   /** Set when the first line the server sent was not an IMAP greeting. */
   #foreignProtocol: DetectedProtocol | undefined;
   readonly #malformedDates = new Map<number, string>();
@@ -100,8 +116,14 @@ export class ImapSession {
     return this.#secrets;
   }
 
-  private constructor(config: ImapConnectorConfig, password: string, options: SessionOptions) {
+  private constructor(
+    config: ImapConnectorConfig,
+    password: string,
+    options: SessionOptions,
+    permit: ConnectionPermit | undefined,
+  ) {
     this.#config = config;
+    this.#permit = permit;
     this.#secrets = secretFormsOf(config.username, password);
     this.#signal = options.signal;
     connectionCounter += 1;
@@ -121,7 +143,10 @@ export class ImapSession {
     this.#observer.watchLoggedResponses = !watchesRawResponses;
     // A connection test reports the commands it sent; a count only needs the trace for a host logger.
     this.#observer.reportsCommands = options.purpose !== 'count';
-    this.#observer.onPhaseChange = (phase) => this.#armLoginTimer(phase);
+    this.#observer.onPhaseChange = (phase) => {
+      this.#watchTransport();
+      this.#armLoginTimer(phase);
+    };
     this.#observer.onFlood = (description) => this.#breakOff({ code: 'RESPONSE_TOO_LARGE', description });
     this.#observer.onUidValidity = (uidValidity) => this.#checkUidValidity(uidValidity);
   }
@@ -135,16 +160,25 @@ export class ImapSession {
    * @throws {@link ImapConnectorError} for every failure, with the socket closed.
    */
   static async open(config: ImapConnectorConfig, options: SessionOptions): Promise<ImapSession> {
-    const password = await resolvePassword(config.password, {
-      // Fetching the password is part of logging in, and of the operation's overall budget.
-      timeoutMs: Math.min(config.timeouts.loginMs, options.overallTimeoutMs ?? Number.POSITIVE_INFINITY),
-      signal: options.signal,
-    });
-    const session = new ImapSession(config, password, options);
+    // The wait for a slot comes before the session's own deadlines start.
+    const permit = await options.limiter?.acquire(config, { signal: options.signal });
+    let session: ImapSession;
+    try {
+      const password = await resolvePassword(config.password, {
+        // Fetching the password is part of logging in, and of the operation's overall budget.
+        timeoutMs: Math.min(config.timeouts.loginMs, options.overallTimeoutMs ?? Number.POSITIVE_INFINITY),
+        signal: options.signal,
+      });
+      session = new ImapSession(config, password, options, permit);
+    } catch (error) {
+      permit?.release();
+      throw error;
+    }
     session.#watchSignalAndDeadline(options.overallTimeoutMs);
     try {
       session.#throwIfAborted();
       await session.#client.connect();
+      session.#watchTransport();
       session.#observer.enter('command');
       return session;
     } catch (error) {
@@ -176,6 +210,17 @@ export class ImapSession {
     return redactDeep(value, this.#secrets);
   }
 
+  /**
+   * Whether a text from the server (a mailbox path) holds any form of the password, for what cannot be
+   * redacted without breaking it.
+   *
+   * @param text - The text.
+   * @returns `true` when it does.
+   */
+  containsSecret(text: string): boolean {
+    return containsSecret(text, this.#secrets);
+  }
+
   /** The IMAP commands sent so far, by name, in order. */
   get commandsSent(): readonly string[] {
     return this.#observer.commandsSent;
@@ -190,13 +235,20 @@ export class ImapSession {
   async listMailboxes(): Promise<ListedMailbox[]> {
     return this.#guard(async () => {
       const entries = await this.#client.list();
-      return entries.map((entry) => ({
-        path: entry.path,
-        delimiter: entry.delimiter || undefined,
-        flags: [...entry.flags],
-        specialUse: entry.specialUse || undefined,
-        specialUseSource: entry.specialUseSource,
-      }));
+      // A server may repeat a LIST line (seen from proxies replaying a chunk): one mailbox is one
+      // mailbox, whatever the number of lines naming it (RFC 3501 §7.2.2 names each once).
+      const byPath = new Map<string, ListedMailbox>();
+      for (const entry of entries) {
+        if (typeof entry.path !== 'string' || byPath.has(entry.path)) continue;
+        byPath.set(entry.path, {
+          path: entry.path,
+          delimiter: entry.delimiter || undefined,
+          flags: [...entry.flags],
+          specialUse: entry.specialUse || undefined,
+          specialUseSource: entry.specialUseSource,
+        });
+      }
+      return [...byPath.values()];
     });
   }
 
@@ -212,13 +264,13 @@ export class ImapSession {
       try {
         this.#selected = undefined;
         const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
-        this.#selected = { path, uidValidity: mailbox.uidValidity.toString() };
-        return {
-          path,
-          uidValidity: mailbox.uidValidity.toString(),
-          uidNext: mailbox.uidNext,
-          exists: mailbox.exists,
-        };
+        const examined = examinedMailboxOf(path, mailbox);
+        if (typeof examined === 'string') {
+          this.#breakOff({ code: 'PROTOCOL_ERROR', description: examined });
+          throw new Error(examined);
+        }
+        this.#selected = { path, uidValidity: examined.uidValidity };
+        return examined;
       } catch (error) {
         // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
         if (isCommandRefusal(error) && !isTransientRefusal(error)) throw new MailboxRefusedError(path, error);
@@ -383,9 +435,9 @@ export class ImapSession {
     this.#malformedDates.set(uid, redactSecrets(raw, this.#secrets).slice(0, 64));
   }
 
-  /** Logs out politely (bounded wait), then closes. Never throws. */
+  /** Logs out politely (bounded wait), then closes; resolves once the connection slot, if any, is free. Never throws. */
   async logout(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed) return this.#slotReturned;
     const grace = new Promise<void>((resolve) => this.#timers.push(setTimeout(resolve, LOGOUT_GRACE_MS)));
     try {
       await Promise.race([this.#client.logout(), grace]);
@@ -393,6 +445,7 @@ export class ImapSession {
       // The session's work is done; a failed LOGOUT changes nothing for the caller.
     }
     this.close();
+    await this.#slotReturned;
   }
 
   /** Closes the socket at once and releases every timer and listener. Idempotent. */
@@ -403,7 +456,42 @@ export class ImapSession {
     this.#timers = [];
     if (this.#loginTimer) clearTimeout(this.#loginTimer);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#closeClient();
+    this.#slotReturned = this.#returnSlotWhenClosed(this.#transportClosed);
+  }
+
+  /** Closes the client, first noting which socket must close before the connection slot is free. */
+  #closeClient(): void {
+    this.#watchTransport();
     this.#client.close();
+  }
+
+  #watchTransport(): void {
+    if (this.#permit !== undefined && hasTransport(this.#client)) {
+      this.#transportClosed = transportClosed(this.#client);
+    }
+  }
+
+  /** Frees the connection slot once the socket has closed (or after a bound, should it never say so). */
+  #returnSlotWhenClosed(closed: Promise<void>): Promise<void> {
+    const permit = this.#permit;
+    if (permit === undefined) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SLOT_RETURN_LIMIT_MS);
+    });
+    return Promise.race([closed, bound]).then(
+      () =>
+        new Promise<void>((resolve) => {
+          clearTimeout(timer);
+          // One more turn of the event loop: the peer already has our FIN, and a server or proxy in this
+          // process reads it in that turn's poll phase, before the next waiter's connection can arrive.
+          setImmediate(() => {
+            permit.release();
+            resolve();
+          });
+        }),
+    );
   }
 
   async #guard<T>(work: () => Promise<T>, mailbox?: string): Promise<T> {
@@ -475,8 +563,14 @@ export class ImapSession {
   }
 
   // imapflow resolves a refused SEARCH as `false`, which must not read as "no messages".
+  // imapflow also resolves `false` when the connection went away mid-SEARCH (a BYE, a close): that is
+  // a lost connection, not a refusal.
   #searchRefusal(): unknown {
-    return this.#observer.lastRefusal ?? new Error('The server refused the SEARCH command');
+    if (this.#observer.lastRefusal !== undefined) return this.#observer.lastRefusal;
+    if (!this.#client.usable) {
+      return Object.assign(new Error('The connection closed during SEARCH'), { code: 'NoConnection' });
+    }
+    return Object.assign(new Error('The server refused the SEARCH command'), { responseStatus: 'NO' });
   }
 
   #checkResultCount(count: number, command: string): void {
@@ -531,7 +625,7 @@ export class ImapSession {
   #breakOff(violation: SessionViolation): void {
     if (this.#closed || this.#violation || this.#deadline) return;
     this.#violation = violation;
-    this.#client.close();
+    this.#closeClient();
   }
 
   #throwIfAborted(): void {
@@ -540,7 +634,7 @@ export class ImapSession {
 
   #watchSignalAndDeadline(overallTimeoutMs: number | undefined): void {
     if (this.#signal) {
-      this.#onAbort = () => this.#client.close();
+      this.#onAbort = () => this.#closeClient();
       this.#signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     if (overallTimeoutMs !== undefined) {
@@ -577,8 +671,36 @@ export class ImapSession {
   #expire(code: ErrorCode, timeoutMs: number): void {
     if (this.#closed || this.#deadline || this.#violation) return;
     this.#deadline = { code, timeoutMs };
-    this.#client.close();
+    this.#closeClient();
   }
+}
+
+// RFC 3501 §6.3.1/§7.3.1: EXISTS and UIDVALIDITY are required in the answer to SELECT/EXAMINE, and
+// UIDVALIDITY and UIDNEXT are non-zero 32-bit numbers; a count cannot go on without them.
+const MAX_UINT32 = 4_294_967_295;
+
+/**
+ * What imapflow parsed from an EXAMINE answer, checked: the mailbox, or what is wrong with the answer.
+ */
+function examinedMailboxOf(
+  path: string,
+  mailbox: { uidValidity?: unknown; uidNext?: unknown; exists?: unknown },
+): ExaminedMailbox | string {
+  const { uidValidity, uidNext, exists } = mailbox;
+  if (typeof uidValidity !== 'bigint' || uidValidity < 1n || uidValidity > BigInt(MAX_UINT32))
+    return `EXAMINE ${path}: no valid UIDVALIDITY in the answer`;
+  if (typeof exists !== 'number' || !Number.isSafeInteger(exists) || exists < 0 || exists > MAX_UINT32)
+    return `EXAMINE ${path}: no valid EXISTS in the answer`;
+  // Some servers leave UIDNEXT out; the count does not need it, so only a wrong one is an error.
+  if (uidNext === undefined) return { path, uidValidity: uidValidity.toString(), uidNext: null, exists };
+  if (
+    typeof uidNext !== 'number' ||
+    !Number.isSafeInteger(uidNext) ||
+    uidNext < 1 ||
+    uidNext > MAX_UINT32 + 1
+  )
+    return `EXAMINE ${path}: the UIDNEXT in the answer is not a valid UID`;
+  return { path, uidValidity: uidValidity.toString(), uidNext, exists };
 }
 
 /** A NO/BAD answer to EXAMINE: the mailbox, not the connection, is the problem. */

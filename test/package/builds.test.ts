@@ -14,10 +14,17 @@ type Sdk = typeof import('../../src/index.js');
 
 // Every runtime export, by hand: adding or removing one is a decision this list records.
 const RUNTIME_EXPORTS = [
+  'ConnectionLimiter',
   'ImapConnector',
   'ImapConnectorError',
+  'defaultConnectionLimits',
+  'defaultDiscoveryOptions',
+  'defaultDiscoveryUrls',
   'defaultRetryPolicy',
   'defaultTimeouts',
+  'discoverSettings',
+  'discoveryConfidences',
+  'discoverySources',
   'errorCatalog',
   'errorCodes',
   'formatCatalogMessage',
@@ -25,6 +32,8 @@ const RUNTIME_EXPORTS = [
   'imapConnectorConfigSchema',
   'isErrorCode',
   'isImapConnectorError',
+  'maximumDiscoveryTimeoutMs',
+  'providerPresets',
   'rangeLimits',
   'validateConfig',
 ];
