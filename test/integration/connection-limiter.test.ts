@@ -68,6 +68,22 @@ describeWithDovecot('ConnectionLimiter on a real Dovecot: connections counted at
     expect(limiter.stats()).toEqual({ active: 0, waiting: 0 });
   });
 
+  it('holds incremental counts (with a cursor) to the same caps', async () => {
+    proxy = await startTcpProxy(server.plainPort);
+    const port = proxy.port;
+    const limiter = new ConnectionLimiter({ perServer: 8, perAccount: 2 });
+    const user = users[4] as MailUser;
+    const { cursor } = await connectorFor(port, user, limiter).countSignals(range);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => connectorFor(port, user, limiter).countSignals(range, { cursor })),
+    );
+    // Nothing arrived since the cursor's count: each incremental count finds nothing new.
+    for (const result of results) expect(result).toMatchObject({ mode: 'incremental', sent: 0, received: 0 });
+    expect(proxy.connections()).toBe(7);
+    expect(proxy.peakOpen()).toBe(2);
+    expect(limiter.stats()).toEqual({ active: 0, waiting: 0 });
+  });
+
   it('holds a server to perServer connections across accounts, for counts and connection tests alike', async () => {
     proxy = await startTcpProxy(server.plainPort);
     const port = proxy.port;
