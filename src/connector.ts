@@ -11,8 +11,8 @@ import { formatCatalogMessage } from './errors/error-catalog.js';
 import type { FieldIssue } from './errors/failure-detail.js';
 import { ImapConnectorError } from './errors/imap-connector-error.js';
 import type { ConnectionLimiter } from './limits/connection-limiter.js';
+import { type ConnectorLogger, silentLogger } from './logger.js';
 import { type RetryOptions, type RetryPolicy, retryPolicyOf } from './retry/retry-policy.js';
-import { type ConnectorLogger, silentLogger } from './session/connector-logger.js';
 
 /** What `JSON.stringify(connector)` shows: where it connects, never the password. */
 export interface ConnectorDescription {

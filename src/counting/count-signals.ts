@@ -1,11 +1,12 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
 import type { ConnectionLimiter } from '../limits/connection-limiter.js';
+import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
-import type { ConnectorLogger } from '../session/connector-logger.js';
 import {
   type DateWindow,
   type ExaminedMailbox,
@@ -128,8 +129,9 @@ export async function countSignals(
     };
   } catch (error) {
     session.close();
-    if (error instanceof ImapConnectorError) throw error;
-    throw new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while counting' });
+    // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
+    if (hostErrorOf(error)) throw error;
+    throw unexpectedFailure(error, 'Unexpected error while counting', session.secrets);
   }
 }
 
@@ -187,11 +189,16 @@ class SignalCounter {
       this.#warnAboutMalformedDates(mailbox.path);
       // While the mailbox is open: where the next incremental count must start reading it.
       if (result.uidNext !== null) {
-        const floor = await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
+        // An empty mailbox has nothing dated after the range: its floor is UIDNEXT, no search needed.
+        const floor =
+          result.messages === 0
+            ? { floorUid: result.uidNext, newestMs: undefined }
+            : await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
         this.#floors.set(mailbox.path, floor);
       }
       done += 1;
-      onProgress?.(
+      callHost(
+        onProgress,
         this.session.redacted({
           mailboxesDone: done,
           mailboxesTotal: countable.length,

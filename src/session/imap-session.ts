@@ -5,9 +5,9 @@ import type { ConnectionPhase, DetectedProtocol } from '../errors/failure-detail
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
 import type { ConnectionLimiter, ConnectionPermit } from '../limits/connection-limiter.js';
+import type { ConnectorLogger } from '../logger.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
-import type { ConnectorLogger } from './connector-logger.js';
 import {
   classifyFailure,
   isCommandRefusal,
@@ -109,6 +109,11 @@ export class ImapSession {
   #foreignProtocol: DetectedProtocol | undefined;
   readonly #malformedDates = new Map<number, string>();
   #greetingSeen = false;
+
+  /** The forms of this session's password to redact from anything handed back (`secretFormsOf`). */
+  get secrets(): readonly string[] {
+    return this.#secrets;
+  }
 
   private constructor(
     config: ImapConnectorConfig,
