@@ -10,7 +10,7 @@ import {
   type ConnectionLimiter,
   ImapConnector,
   type ImapConnectorConfigInput,
-  ImapConnectorError,
+  isImapConnectorError,
   type RetryOptions,
   type SignalBucket,
 } from '../../src/index.js';
@@ -173,7 +173,7 @@ export function startCountWorker(options: CountWorkerOptions): Worker<DailyCount
           fallbackReason: counts.fallbackReason,
         };
       } catch (error) {
-        if (error instanceof ImapConnectorError && !error.retryable) {
+        if (isImapConnectorError(error) && !error.retryable) {
           throw new UnrecoverableError(`${error.code}: ${error.message}`);
         }
         throw error;
