@@ -16,11 +16,11 @@ import {
 } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import {
-  hasTransport,
   isTransportConnected,
   observeResponses,
   skipSessionCommands,
-  transportClosed,
+  type TransportWatch,
+  watchTransport,
 } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { fetchInternalDates } from './lean-fetch.js';
@@ -103,7 +103,7 @@ export class ImapSession {
   #closed = false;
   readonly #permit: ConnectionPermit | undefined;
   /** The close of the socket seen last: imapflow drops its socket when it closes it itself (logout, BYE). */
-  #transportClosed: Promise<void> = Promise.resolve();
+  #transport: TransportWatch | undefined;
   #slotReturned: Promise<void> = Promise.resolve();
   /** Set when the first line the server sent was not an IMAP greeting. */
   #foreignProtocol: DetectedProtocol | undefined;
@@ -467,7 +467,7 @@ export class ImapSession {
     if (this.#loginTimer) clearTimeout(this.#loginTimer);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#closeClient();
-    this.#slotReturned = this.#returnSlotWhenClosed(this.#transportClosed);
+    this.#slotReturned = this.#returnSlotWhenClosed(this.#transport?.closed ?? Promise.resolve());
   }
 
   /** Closes the client, first noting which socket must close before the connection slot is free. */
@@ -477,9 +477,7 @@ export class ImapSession {
   }
 
   #watchTransport(): void {
-    if (this.#permit !== undefined && hasTransport(this.#client)) {
-      this.#transportClosed = transportClosed(this.#client);
-    }
+    if (this.#permit !== undefined) this.#transport = watchTransport(this.#client, this.#transport);
   }
 
   /** Frees the connection slot once the socket has closed (or after a bound, should it never say so). */
