@@ -34,7 +34,8 @@ export interface ExaminedMailbox {
   readonly path: string;
   /** UIDVALIDITY as a decimal string (it is a 32-bit unsigned number; a string keeps it JSON-safe). */
   readonly uidValidity: string;
-  readonly uidNext: number;
+  /** UIDNEXT, or `null` when the server did not say (RFC 3501 requires it; a few servers omit it). */
+  readonly uidNext: number | null;
   /** Messages in the mailbox (EXISTS). */
   readonly exists: number;
 }
@@ -699,14 +700,15 @@ function examinedMailboxOf(
     return `EXAMINE ${path}: no valid UIDVALIDITY in the answer`;
   if (typeof exists !== 'number' || !Number.isSafeInteger(exists) || exists < 0 || exists > MAX_UINT32)
     return `EXAMINE ${path}: no valid EXISTS in the answer`;
-  // An incremental count's cursor stands on UIDNEXT: without a valid one it cannot go on.
+  // Some servers leave UIDNEXT out; the count does not need it, so only a wrong one is an error.
+  if (uidNext === undefined) return { path, uidValidity: uidValidity.toString(), uidNext: null, exists };
   if (
     typeof uidNext !== 'number' ||
     !Number.isSafeInteger(uidNext) ||
     uidNext < 1 ||
     uidNext > MAX_UINT32 + 1
   )
-    return `EXAMINE ${path}: no valid UIDNEXT in the answer`;
+    return `EXAMINE ${path}: the UIDNEXT in the answer is not a valid UID`;
   return { path, uidValidity: uidValidity.toString(), uidNext, exists };
 }
 
