@@ -9,6 +9,7 @@ import {
   type ExaminedMailbox,
   type FetchedDate,
   ImapSession,
+  type UidList,
 } from '../session/imap-session.js';
 import { ArrivalOrderBroken, arrivalPositionsOf } from './arrival-positions.js';
 import {
@@ -183,7 +184,9 @@ class SignalCounter {
   async #countMailbox(mailbox: PlannedMailbox, capabilities: readonly string[]): Promise<CountedMailbox> {
     let examined: ExaminedMailbox;
     try {
-      examined = await this.session.examine(mailbox.path);
+      examined = await this.session.examine(mailbox.path, {
+        forIdentityFetch: this.#deduplication !== 'none',
+      });
     } catch (error) {
       if (!(error instanceof ImapConnectorError) || error.code !== 'MAILBOX_UNAVAILABLE') throw error;
       this.#warnings.push({ code: 'mailbox_unavailable', message: error.message, mailbox: mailbox.path });
@@ -281,13 +284,10 @@ class SignalCounter {
     return first >= this.range.sinceMs && last < this.range.untilMs ? summary.count : undefined;
   }
 
-  async #datesAtPositions(
-    uids: readonly number[],
-    positions: readonly number[],
-  ): Promise<ReadonlyMap<number, number>> {
+  async #datesAtPositions(uids: UidList, positions: readonly number[]): Promise<ReadonlyMap<number, number>> {
     const positionOfUid = new Map<number, number>();
     for (const position of positions) {
-      const uid = uids[position];
+      const uid = uids.at(position);
       if (uid !== undefined) positionOfUid.set(uid, position);
     }
     const dates = new Map<number, number>();
@@ -343,19 +343,21 @@ class SignalCounter {
     const { sinceMs, untilMs } = this.range;
     const superset = supersetWindowOf(sinceMs, untilMs);
     const edges = [
-      ...(await this.session.searchByDate({
+      await this.session.searchByDate({
         sinceDayMs: superset.sinceDayMs,
         beforeDayMs: interior.sinceDayMs,
-      })),
-      ...(await this.session.searchByDate({
+      }),
+      await this.session.searchByDate({
         sinceDayMs: interior.beforeDayMs,
         beforeDayMs: superset.beforeDayMs,
-      })),
+      }),
     ];
     let edgeCount = 0;
-    await this.session.fetchInternalDates(edges, (message) => {
-      if (message.internalDateMs >= sinceMs && message.internalDateMs < untilMs) edgeCount += 1;
-    });
+    for (const edge of edges) {
+      await this.session.fetchInternalDates(edge, (message) => {
+        if (message.internalDateMs >= sinceMs && message.internalDateMs < untilMs) edgeCount += 1;
+      });
+    }
     const bucketTally = this.#tally[category];
     bucketTally[0] = (bucketTally[0] ?? 0) + interiorCount + edgeCount;
     return interiorCount + edgeCount;

@@ -5,8 +5,19 @@ import type { ConnectionPhase } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { secretFormsOf } from '../errors/secret-redaction.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
-import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
 import type { ConnectorLogger } from './connector-logger.js';
+import {
+  ChannelClosed,
+  CommandRefused,
+  CountingChannel,
+  countCollector,
+  examineCollector,
+  fetchDatesCollector,
+  type SortSummary,
+  searchCollector,
+  sortCollector,
+  sortSummaryCollector,
+} from './counting-channel.js';
 import {
   classifyFailure,
   isCommandRefusal,
@@ -14,13 +25,24 @@ import {
   type SessionViolation,
 } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
-import { isTransportConnected, observeResponses, skipSessionCommands } from './imapflow-internals.js';
+import {
+  disableNagle,
+  inFlightTagOf,
+  interceptResponses,
+  isTransportConnected,
+  skipSessionCommands,
+  writeCommandLines,
+} from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
-import { fetchInternalDates } from './lean-fetch.js';
+import { quotedMailboxName } from './mailbox-names.js';
 import { resolvePassword } from './password-resolution.js';
 import { detectNonImapProtocol } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
-import { toSequenceSets } from './sequence-set.js';
+import { dateWindowCriteria } from './search-criteria.js';
+import { UidList, uidListOf } from './uid-list.js';
+
+export type { SortSummary as ArrivalSummary } from './counting-channel.js';
+export { UidList } from './uid-list.js';
 
 /** A mailbox opened read-only. */
 export interface ExaminedMailbox {
@@ -59,6 +81,11 @@ export interface SessionOptions {
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
 const LOGOUT_GRACE_MS = 2_000;
 const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
+// Dovecot refuses command lines over 64 KiB (`imap_max_line_length`); other servers have like limits.
+const MAX_SEQUENCE_SET_LENGTH = 16 * 1024;
+// Answers only the SDK's counting channel asks for: reaching imapflow, they were never asked for (and
+// imapflow would expand a range such as `1:4294967295` in them into an array).
+const SEARCH_ANSWER = /^\* (?:SEARCH|ESEARCH|SORT)(?: |$)/i;
 let connectionCounter = 0;
 
 /**
@@ -69,6 +96,7 @@ let connectionCounter = 0;
 export class ImapSession {
   readonly #client: ImapFlow;
   readonly #observer: ProtocolObserver;
+  readonly #channel: CountingChannel;
   readonly #config: ImapConnectorConfig;
   readonly #secrets: readonly string[];
   readonly #signal: AbortSignal | undefined;
@@ -96,10 +124,25 @@ export class ImapSession {
       this.#lastClientError = error;
     });
     skipSessionCommands(this.#client, SKIPPED_SESSION_COMMANDS);
-    const watchesRawResponses = observeResponses(this.#client, (line) =>
-      this.#observer.observeResponse(line),
+    this.#channel = new CountingChannel({
+      write: (lines) => {
+        if (!writeCommandLines(this.#client, lines)) throw new Error('imapflow offers no writer');
+      },
+      violation: (error) =>
+        this.#breakOff({
+          code: error.tooLarge ? 'RESPONSE_TOO_LARGE' : 'PROTOCOL_ERROR',
+          description: error.message,
+        }),
+      uidValidity: (uidValidity) => this.#checkUidValidity(uidValidity),
+      traceCommand: (line) => this.#observer.traceCommand(line),
+      traceResponse: (line, isRow) => this.#observer.traceResponse(line, isRow),
+    });
+    const interceptsResponses = interceptResponses(this.#client, (line, literalCount) =>
+      this.#takeResponse(line, literalCount),
     );
-    this.#observer.watchLoggedResponses = !watchesRawResponses;
+    this.#client.on('close', () => this.#channel.close());
+    this.#observer.watchLoggedResponses = !interceptsResponses;
+    this.#observer.inFlightTag = () => inFlightTagOf(this.#client);
     // A connection test reports the commands it sent; a count only needs the trace for a host logger.
     this.#observer.reportsCommands = options.purpose !== 'count';
     this.#observer.onPhaseChange = (phase) => this.#armLoginTimer(phase);
@@ -126,6 +169,7 @@ export class ImapSession {
     try {
       session.#throwIfAborted();
       await session.#client.connect();
+      disableNagle(session.#client);
       session.#observer.enter('command');
       return session;
     } catch (error) {
@@ -169,30 +213,62 @@ export class ImapSession {
   }
 
   /**
-   * Opens a mailbox read-only (EXAMINE: RFC 3501 §6.3.2, no flag can change).
+   * Opens a mailbox read-only (EXAMINE: RFC 3501 §6.3.2, no flag can change), through the SDK's
+   * counting channel, or through imapflow when the mailbox's messages will be fetched with an identity
+   * (imapflow's FETCH needs its own record of the open mailbox).
    *
    * @param path - The mailbox path.
+   * @param options - `forIdentityFetch`: open it through imapflow.
    * @returns Its UIDVALIDITY, UIDNEXT and message count.
    * @throws {@link ImapConnectorError} (`MAILBOX_UNAVAILABLE` when the server refuses it).
    */
-  async examine(path: string): Promise<ExaminedMailbox> {
+  async examine(path: string, options: { forIdentityFetch?: boolean } = {}): Promise<ExaminedMailbox> {
     return this.#guard(async () => {
-      try {
-        this.#selected = undefined;
-        const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
-        this.#selected = { path, uidValidity: mailbox.uidValidity.toString() };
-        return {
-          path,
-          uidValidity: mailbox.uidValidity.toString(),
-          uidNext: mailbox.uidNext,
-          exists: mailbox.exists,
-        };
-      } catch (error) {
-        // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
-        if (isCommandRefusal(error) && !isTransientRefusal(error)) throw new MailboxRefusedError(path, error);
-        throw error;
-      }
+      this.#selected = undefined;
+      const examined = options.forIdentityFetch
+        ? await this.#examineWithImapflow(path)
+        : await this.#examineOnChannel(path);
+      this.#selected = { path, uidValidity: examined.uidValidity };
+      return examined;
     }, path);
+  }
+
+  async #examineOnChannel(path: string): Promise<ExaminedMailbox> {
+    const quoted = quotedMailboxName(path);
+    if (quoted === undefined) {
+      throw new MailboxRefusedError(path, {
+        responseStatus: 'NO',
+        responseText: 'A name no command can carry',
+      });
+    }
+    const [answer] = this.#channel.send([{ command: `EXAMINE ${quoted}`, collector: examineCollector() }]);
+    try {
+      const { exists, uidValidity, uidNext } = await answer;
+      return { path, uidValidity, uidNext: uidNext ?? exists + 1, exists };
+    } catch (error) {
+      // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
+      if (error instanceof CommandRefused && !isTransientRefusal(error))
+        throw new MailboxRefusedError(path, error);
+      throw error;
+    }
+  }
+
+  async #examineWithImapflow(path: string): Promise<ExaminedMailbox> {
+    try {
+      const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
+      const examined = {
+        path,
+        uidValidity: mailbox.uidValidity.toString(),
+        uidNext: mailbox.uidNext,
+        exists: mailbox.exists,
+      };
+      this.#channel.opened(examined);
+      return examined;
+    } catch (error) {
+      this.#channel.opened(undefined);
+      if (isCommandRefusal(error) && !isTransientRefusal(error)) throw new MailboxRefusedError(path, error);
+      throw error;
+    }
   }
 
   /**
@@ -200,45 +276,36 @@ export class ImapSession {
    * (RFC 3501 §6.4.4 SINCE/BEFORE: dates only, compared in a zone the client does not know).
    *
    * @param window - UTC midnights; only their dates are sent.
-   * @returns UIDs in ascending order.
+   * @returns UIDs in ascending order, as runs.
    */
-  async searchByDate(window: DateWindow): Promise<number[]> {
+  async searchByDate(window: DateWindow): Promise<UidList> {
     return this.#guard(async () => {
-      const uids = await this.#withDateOnlySearch(() =>
-        this.#client.search(
-          { since: new Date(window.sinceDayMs), before: new Date(window.beforeDayMs) },
-          { uid: true },
-        ),
-      );
-      if (!Array.isArray(uids)) throw this.#searchRefusal();
-      this.#checkResultCount(uids.length, 'SEARCH');
-      return [...uids].sort((a, b) => a - b);
+      const [uids] = this.#channel.send([
+        { command: `UID SEARCH ${dateWindowCriteria(window)}`, collector: searchCollector() },
+      ]);
+      return (await uids).ascending();
     });
   }
 
   /**
    * Counts, without transferring UIDs (RFC 4731 ESEARCH `RETURN (COUNT)`), the messages of the open
-   * mailbox on server-local dates in `[sinceDay, beforeDay)`, or all messages without a window.
+   * mailbox on server-local dates in `[sinceDay, beforeDay)`, or all messages without a window. The
+   * count must be a number no larger than the mailbox, or the count fails with `PROTOCOL_ERROR`.
    *
    * @param window - UTC midnights, or `undefined` for `ALL`.
    * @returns The count, or `undefined` when the server did not answer with ESEARCH (or refused it).
    */
   async countByDate(window: DateWindow | undefined): Promise<number | undefined> {
     return this.#guard(async () => {
-      const query = window
-        ? { since: new Date(window.sinceDayMs), before: new Date(window.beforeDayMs) }
-        : { all: true };
-      const result = await this.#withDateOnlySearch(() =>
-        this.#client.search(query, { uid: true, returnOptions: ['COUNT'] }),
-      );
+      const [count] = this.#channel.send([
+        {
+          command: `UID SEARCH RETURN (COUNT) ${dateWindowCriteria(window)}`,
+          collector: countCollector(),
+        },
+      ]);
       // A refused ESEARCH may just be a broken one (the caller then searches plainly), unless the
       // server said "not now" (RFC 5530), which no other search would change.
-      if (result === false || result === undefined) {
-        if (isTransientRefusal(this.#observer.lastRefusal)) throw this.#searchRefusal();
-        return undefined;
-      }
-      if (Array.isArray(result)) return undefined;
-      return result.count ?? 0;
+      return refusalAsUndefined(count, { unlessTransient: true });
     });
   }
 
@@ -252,7 +319,7 @@ export class ImapSession {
    * @param onMessage - Called for each message.
    */
   async fetchDates(
-    uids: readonly number[],
+    uids: UidList,
     withIdentity: boolean,
     onMessage: (message: FetchedDate) => void,
   ): Promise<void> {
@@ -262,7 +329,7 @@ export class ImapSession {
         ? { uid: true, internalDate: true, headers: ['message-id'] }
         : { uid: true, internalDate: true };
       const countRow = this.#fetchRowCounter(uids.length);
-      for (const set of toSequenceSets(uids)) {
+      for (const set of uids.ascending().toSequenceSets(MAX_SEQUENCE_SET_LENGTH)) {
         for await (const message of this.#client.fetch(set, query, { uid: true })) {
           if (!countRow()) throw new Error('More FETCH rows than requested');
           const internalDateMs = internalDateMsOf(message.internalDate);
@@ -276,17 +343,25 @@ export class ImapSession {
 
   /**
    * UIDs of the open mailbox's messages on server-local dates in `[sinceDay, beforeDay)`, in arrival
-   * order (RFC 5256 SORT ARRIVAL: by INTERNALDATE), compact with ESORT (RFC 5267 `RETURN (ALL)`).
+   * order (RFC 5256 SORT ARRIVAL: by INTERNALDATE), compact with ESORT (RFC 5267 `RETURN (ALL)`), kept
+   * as runs.
    *
    * @param window - UTC midnights; only their dates are sent.
    * @returns UIDs in arrival order, or `undefined` when the server has no SORT or refuses it.
    */
-  async sortByArrival(window: DateWindow): Promise<number[] | undefined> {
+  async sortByArrival(window: DateWindow): Promise<UidList | undefined> {
     const capabilities = this.capabilities;
     if (!capabilities.includes('SORT')) return undefined;
-    return this.#guard(() =>
-      refusalAsUndefined(sortUidsByArrival(this.#client, window, capabilities.includes('ESORT'))),
-    );
+    const returns = capabilities.includes('ESORT') ? 'RETURN (ALL) ' : '';
+    return this.#guard(async () => {
+      const [uids] = this.#channel.send([
+        {
+          command: `UID SORT ${returns}(ARRIVAL) US-ASCII ${dateWindowCriteria(window)}`,
+          collector: sortCollector(),
+        },
+      ]);
+      return refusalAsUndefined(uids);
+    });
   }
 
   /**
@@ -296,34 +371,42 @@ export class ImapSession {
    * @param window - UTC midnights.
    * @returns The summary, or `undefined` when the server has no ESORT or refuses it.
    */
-  async summarizeByArrival(window: DateWindow): Promise<ArrivalSummary | undefined> {
+  async summarizeByArrival(window: DateWindow): Promise<SortSummary | undefined> {
     if (!this.capabilities.includes('ESORT')) return undefined;
-    return this.#guard(() => refusalAsUndefined(summarizeByArrival(this.#client, window)));
+    return this.#guard(async () => {
+      const [summary] = this.#channel.send([
+        {
+          command: `UID SORT RETURN (MIN MAX COUNT) (ARRIVAL) US-ASCII ${dateWindowCriteria(window)}`,
+          collector: sortSummaryCollector(),
+        },
+      ]);
+      return refusalAsUndefined(summary);
+    });
   }
 
   /**
-   * Streams the INTERNALDATE of the given messages of the open mailbox, like {@link fetchDates} without
-   * an identity, reading only the two fields of each row (about twice as fast on big fetches).
+   * Streams the INTERNALDATE of the given messages of the open mailbox (`UID FETCH (UID INTERNALDATE)`,
+   * read by the SDK's own parser, all sets pipelined). Each UID asked for is reported at most once; a
+   * row for a UID not asked for, or with a malformed date, fails the count with `PROTOCOL_ERROR`.
    *
    * @param uids - Ascending UIDs.
    * @param onMessage - Called for each message.
    */
   async fetchInternalDates(
-    uids: readonly number[],
+    uids: readonly number[] | UidList,
     onMessage: (message: FetchedDate) => void,
   ): Promise<void> {
-    if (uids.length === 0) return;
-    const countRow = this.#fetchRowCounter(uids.length);
-    const sent = await this.#guard(async () => {
-      for (const set of toSequenceSets(uids)) {
-        const done = await fetchInternalDates(this.#client, set, (row) => {
-          if (countRow() && row) onMessage(row);
-        });
-        if (!done) return false;
-      }
-      return true;
+    const requested = uids instanceof UidList ? uids.ascending() : uidListOf(uids);
+    if (requested.length === 0) return;
+    await this.#guard(async () => {
+      const collector = fetchDatesCollector(requested, onMessage);
+      const fetches = this.#channel.send(
+        requested
+          .toSequenceSets(MAX_SEQUENCE_SET_LENGTH)
+          .map((set) => ({ command: `UID FETCH ${set} (UID INTERNALDATE)`, collector })),
+      );
+      await Promise.all(fetches);
     });
-    if (!sent) await this.fetchDates(uids, false, onMessage);
   }
 
   /** Logs out politely (bounded wait), then closes. Never throws. */
@@ -346,7 +429,24 @@ export class ImapSession {
     this.#timers = [];
     if (this.#loginTimer) clearTimeout(this.#loginTimer);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#channel.close();
     this.#client.close();
+  }
+
+  // Every response line, before imapflow: the counting channel's while it has commands in flight;
+  // otherwise watched (flood cap, UIDVALIDITY) and handed to imapflow, unless it is a search answer
+  // nobody asked for.
+  async #takeResponse(line: Buffer, literalCount: number): Promise<boolean> {
+    if (this.#channel.active) {
+      await this.#channel.take(line, literalCount);
+      return true;
+    }
+    this.#observer.observeResponse(line);
+    if (this.#observer.phase === 'command' && SEARCH_ANSWER.test(line.toString('latin1', 0, 10))) {
+      this.#breakOff({ code: 'PROTOCOL_ERROR', description: 'a search answer to no search' });
+      return true;
+    }
+    return false;
   }
 
   async #guard<T>(work: () => Promise<T>, mailbox?: string): Promise<T> {
@@ -355,21 +455,6 @@ export class ImapSession {
       return await work();
     } catch (error) {
       throw this.#fail(error, mailbox);
-    }
-  }
-
-  // imapflow turns since/before into WITHIN seconds relative to the *client's* clock whenever the
-  // server offers WITHIN; date-only SINCE/BEFORE depend on no clock at all, which is what the
-  // counting windows are built on.
-  async #withDateOnlySearch<T>(search: () => Promise<T>): Promise<T> {
-    const capabilities = this.#client.capabilities;
-    const within = capabilities.get('WITHIN');
-    const hadWithin = capabilities.has('WITHIN');
-    capabilities.delete('WITHIN');
-    try {
-      return await search();
-    } finally {
-      if (hadWithin) capabilities.set('WITHIN', within ?? true);
     }
   }
 
@@ -414,22 +499,6 @@ export class ImapSession {
       detail: { ...classified.detail, mailbox },
       cause: classified.cause,
     });
-  }
-
-  // imapflow resolves a refused SEARCH as `false`, which must not read as "no messages".
-  #searchRefusal(): unknown {
-    return this.#observer.lastRefusal ?? new Error('The server refused the SEARCH command');
-  }
-
-  #checkResultCount(count: number, command: string): void {
-    const exists = this.#client.mailbox ? this.#client.mailbox.exists : undefined;
-    if (exists !== undefined && count > exists) {
-      this.#breakOff({
-        code: 'RESPONSE_TOO_LARGE',
-        description: `${command} returned ${count} results for a mailbox of ${exists} messages`,
-      });
-      throw new Error('Result larger than the mailbox');
-    }
   }
 
   /**
@@ -527,16 +596,25 @@ function tooManyRows(requested: number): SessionViolation {
   };
 }
 
-async function refusalAsUndefined<T>(work: Promise<T | undefined>): Promise<T | undefined> {
+async function refusalAsUndefined<T>(
+  work: Promise<T | undefined>,
+  options: { unlessTransient?: boolean } = {},
+): Promise<T | undefined> {
   try {
     return await work;
   } catch (error) {
-    if (isCommandRefusal(error)) return undefined;
+    if (error instanceof CommandRefused && !(options.unlessTransient && isTransientRefusal(error)))
+      return undefined;
     throw error;
   }
 }
 
 function isConnectionGone(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return code === 'NoConnection' || code === 'EConnectionClosed';
+  return (code === 'NoConnection' || code === 'EConnectionClosed') && !hasReason(error);
+}
+
+// A BYE's text, which says why better than the socket's error.
+function hasReason(error: unknown): boolean {
+  return error instanceof ChannelClosed && error.reason !== undefined;
 }
