@@ -287,8 +287,8 @@ export class CountingChannel {
       if (pending.collector.draws === 'examine') this.#bounds = boundsOf(result as ExamineAnswer);
       pending.resolve(result);
     } catch (error) {
+      pending.reject(error);
       if (error instanceof ResponseViolation) this.#fail(error);
-      else pending.reject(error);
     }
   }
 
@@ -444,7 +444,7 @@ function tooManyResults(error: unknown, command: string, exists: number): unknow
  * exceed the mailbox.
  *
  * @returns The collector; its result is `undefined` when the server answered with a plain SEARCH
- *   (it ignored `RETURN`), so the caller can fall back.
+ *   (it ignored `RETURN`) or left COUNT out, so the caller can fall back.
  */
 export function countCollector(): ResponseCollector<number | undefined> {
   let answer: EsearchAnswer | undefined;
@@ -473,8 +473,9 @@ export function countCollector(): ResponseCollector<number | undefined> {
         throw new ResponseViolation('a counting search answered without ESEARCH');
       }
       const { count } = answer;
-      // RFC 4731 §3.1: COUNT is returned even when nothing matches; without it, 0 would be a guess.
-      if (count === undefined) throw new ResponseViolation('ESEARCH answered without the COUNT asked for');
+      // RFC 4731 §3.1: COUNT is returned even when nothing matches; without it, 0 would be a guess:
+      // the caller counts by dates instead (and warns, when the mailbox is known not to be empty).
+      if (count === undefined) return undefined;
       if (count === null) throw new ResponseViolation('ESEARCH COUNT is not a number');
       if (count > exists)
         throw new ResponseViolation(`ESEARCH counted ${count} messages in a mailbox of ${exists}`);
