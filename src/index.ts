@@ -31,6 +31,7 @@ export type { ConnectorDescription, ImapConnectorOptions, TestConnectionOptions 
 export { ImapConnector } from './connector.js';
 export type { BucketGranularity, CountRangeInput } from './counting/count-range.js';
 export type { CountProgress, CountSignalsOptions } from './counting/count-signals.js';
+export type { TransferPreference } from './counting/counting-cost.js';
 export type { SkipReason } from './counting/counting-plan.js';
 export type {
   CountedMailbox,

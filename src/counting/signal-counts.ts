@@ -26,9 +26,16 @@ export interface SignalBucket {
  *   servers without SORT);
  * - `fetch-dates`: the INTERNALDATE of every message in a date window a little wider than the range,
  *   filtered and bucketed exactly (any server; also used for buckets and deduplication);
+ * - `pipelined-dates`: like `fetch-dates`, for every mailbox at once in one or two pipelined round
+ *   trips (`EXAMINE`, `UID SEARCH RETURN (SAVE)`, `UID FETCH $`): chosen on slow links;
  * - `empty`: the mailbox has no messages, nothing was searched.
  */
-export type CountingStrategy = 'arrival-order' | 'interior-count' | 'fetch-dates' | 'empty';
+export type CountingStrategy =
+  | 'arrival-order'
+  | 'interior-count'
+  | 'fetch-dates'
+  | 'pipelined-dates'
+  | 'empty';
 
 /** What deduplication applied: none, or by which identity a message seen in several mailboxes counted once. */
 export type Deduplication = 'none' | 'message-id' | 'email-id';

@@ -43,11 +43,16 @@ export class CommandRefused extends Error {
   }
 }
 
-/** The connection ended while commands were in flight; `reason` is the BYE text, if one came. */
+/**
+ * The connection ended while commands were in flight; `reason` is the BYE text, if one came. Without
+ * one, the server (or the network) dropped the connection: a transport fault (`ECONNRESET`), unless
+ * the socket reported a more precise error meanwhile.
+ */
 export class ChannelClosed extends Error {
-  readonly code = 'NoConnection';
+  readonly code: string;
   constructor(readonly reason: string | undefined) {
     super('The connection closed while counting');
+    this.code = reason === undefined ? 'ECONNRESET' : 'EConnectionClosed';
   }
 }
 
@@ -63,8 +68,8 @@ export interface MailboxBounds {
 export interface ResponseCollector<T> {
   /** The kinds of untagged data this command draws. */
   readonly draws: 'examine' | 'search' | 'sort' | 'fetch';
-  /** FETCH rows this command may legitimately draw (raises the untagged budget). */
-  readonly expectedRows?: number;
+  /** FETCH rows this command may legitimately draw in the mailbox open now (raises the untagged budget). */
+  readonly expectedRows?: (bounds: MailboxBounds) => number;
   untagged(line: ResponseLine, raw: Buffer, channel: CountingChannel): void | Promise<void>;
   /** The result for an OK completion (throws {@link ResponseViolation} for an implausible answer). */
   finish(completion: Completion): T;
@@ -294,7 +299,8 @@ export class CountingChannel {
 
   #budget(): number {
     let rows = 0;
-    for (const pending of this.#pending) rows += pending.collector.expectedRows ?? 0;
+    const bounds = this.bounds();
+    for (const pending of this.#pending) rows += pending.collector.expectedRows?.(bounds) ?? 0;
     return MAX_UNTAGGED_PER_COMPLETION + rows;
   }
 
@@ -388,13 +394,21 @@ function uint32OrUndefined(text: string): number | undefined {
 }
 
 /**
- * Collects the UIDs of a `UID SEARCH` (plain answer, or ESEARCH `ALL` when asked with `RETURN (ALL)`),
- * ascending and bounded by the mailbox: no more than EXISTS of them, none at or above UIDNEXT.
+ * What a `UID SEARCH` was asked to return: the plain answer (RFC 3501 `* SEARCH`), ESEARCH `ALL`
+ * (RFC 4731 `RETURN (ALL)`), or nothing (RFC 5182 `RETURN (SAVE)`: the result stays on the server).
+ */
+export type SearchReturn = 'plain' | 'all' | 'save';
+
+/**
+ * Collects the UIDs of a `UID SEARCH`, bounded by the mailbox: no more than EXISTS of them, none at or
+ * above UIDNEXT. An answer of the other form than the one asked for is a protocol error (an ESEARCH
+ * without `ALL` to a plain SEARCH would otherwise read as "nothing found").
  *
- * @param command - For messages (`SEARCH`).
+ * @param returns - What the command asked for.
  * @returns The collector.
  */
-export function searchCollector(command = 'SEARCH'): ResponseCollector<UidList> {
+export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollector<UidList> {
+  const command = 'SEARCH';
   let list: UidList | undefined;
   return {
     draws: 'search',
@@ -403,6 +417,10 @@ export function searchCollector(command = 'SEARCH'): ResponseCollector<UidList> 
       const bounds = channel.bounds();
       const fresh = () =>
         new UidList({ maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: false });
+      if (returns === 'plain' && line.name !== 'SEARCH')
+        throw new ResponseViolation('an ESEARCH answer to a plain SEARCH');
+      if (returns === 'all' && line.name !== 'ESEARCH')
+        throw new ResponseViolation('a plain SEARCH answer to a SEARCH RETURN (ALL)');
       if (line.name === 'SEARCH') {
         list ??= fresh();
         await readNumberList(raw, line.start, list, channel.checkpoint).catch((error: unknown) => {
@@ -418,7 +436,8 @@ export function searchCollector(command = 'SEARCH'): ResponseCollector<UidList> 
       ).catch((error: unknown) => {
         throw tooManyResults(error, command, bounds.exists);
       });
-      list = answer.all ?? fresh();
+      // RFC 5182: a SAVE-only search answers nothing; whatever came is bounded and not used.
+      if (returns !== 'save') list = answer.all ?? fresh();
     },
     finish() {
       return list ?? new UidList({ maxValue: MAX_UID, maxLength: 0, ascending: true });
@@ -591,7 +610,7 @@ export function fetchDatesCollector(
   const seen = new Set<number>();
   return {
     draws: 'fetch',
-    expectedRows: requested.length,
+    expectedRows: () => requested.length,
     untagged(line, raw) {
       if (line.kind !== 'message' || line.name !== 'FETCH') return;
       const row: FetchRow = readFetchRow(raw, line.number, line.start);
@@ -602,6 +621,43 @@ export function fetchDatesCollector(
       if (row.internalDateMs === null)
         throw new ResponseViolation(`a malformed INTERNALDATE for UID ${row.uid}`);
       if (seen.has(row.uid)) return;
+      seen.add(row.uid);
+      onRow({ uid: row.uid, internalDateMs: row.internalDateMs });
+    },
+    finish() {
+      return seen.size;
+    },
+  };
+}
+
+/**
+ * Collects `UID FETCH $ (UID INTERNALDATE)` rows (RFC 5182 SEARCHRES: the UIDs the previous
+ * `SEARCH RETURN (SAVE)` found, which the client never sees): each row's UID must be a UID of the
+ * mailbox, each UID counts once, and no more rows than the mailbox holds are accepted.
+ *
+ * @param onRow - Called once per UID.
+ * @returns The collector; its result is the number of rows delivered.
+ */
+export function fetchSavedDatesCollector(onRow: (row: DatedUid) => void): ResponseCollector<number> {
+  const seen = new Set<number>();
+  return {
+    draws: 'fetch',
+    expectedRows: (bounds) => bounds.exists,
+    untagged(line, raw, channel) {
+      if (line.kind !== 'message' || line.name !== 'FETCH') return;
+      const row: FetchRow = readFetchRow(raw, line.number, line.start);
+      if (row.internalDateMs === undefined) return;
+      const { exists, maxUid } = channel.bounds();
+      if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
+      if (row.uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${row.uid}, beyond the mailbox`);
+      if (row.internalDateMs === null)
+        throw new ResponseViolation(`a malformed INTERNALDATE for UID ${row.uid}`);
+      if (seen.has(row.uid)) return;
+      if (seen.size >= exists)
+        throw new ResponseViolation(
+          `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
+          true,
+        );
       seen.add(row.uid);
       onRow({ uid: row.uid, internalDateMs: row.internalDateMs });
     },

@@ -13,6 +13,8 @@ import {
   countCollector,
   examineCollector,
   fetchDatesCollector,
+  fetchSavedDatesCollector,
+  type ResponseCollector,
   type SortSummary,
   searchCollector,
   sortCollector,
@@ -66,6 +68,11 @@ export interface FetchedDate {
   readonly internalDateMs: number;
   readonly identity?: string;
 }
+
+/** One mailbox of a pipelined batch: opened (its dates were streamed), or refused by the server. */
+export type BatchedMailbox =
+  | { readonly path: string; readonly examined: ExaminedMailbox; readonly unavailable?: undefined }
+  | { readonly path: string; readonly examined?: undefined; readonly unavailable: ImapConnectorError };
 
 /** What opening a session needs besides the configuration. */
 export interface SessionOptions {
@@ -186,6 +193,14 @@ export class ImapSession {
   get greeting(): string | undefined {
     const greeting = (this.#client as unknown as { greeting?: unknown }).greeting;
     return typeof greeting === 'string' && greeting.length > 0 ? greeting : undefined;
+  }
+
+  /**
+   * The round-trip time to the server, measured on the first command after login (NAMESPACE), for
+   * choosing how to count; `undefined` when it could not be timed.
+   */
+  get roundTripEstimateMs(): number | undefined {
+    return this.#observer.firstRoundTripMs();
   }
 
   /** The IMAP commands sent so far, by name, in order. */
@@ -409,6 +424,116 @@ export class ImapSession {
     });
   }
 
+  /**
+   * Opens each mailbox and streams the INTERNALDATE of every message on server-local dates in the
+   * window, all mailboxes in one pipelined write: `EXAMINE`, `UID SEARCH RETURN (SAVE)` and
+   * `UID FETCH $ (UID INTERNALDATE)` per mailbox with SEARCHRES (RFC 5182), one round trip for all of
+   * them; without it, `EXAMINE` + `UID SEARCH` for all, then `EXAMINE` + `UID FETCH` for all (two).
+   *
+   * @param paths - The mailboxes, in order.
+   * @param window - UTC midnights; only their dates are sent.
+   * @param onRow - Called with the mailbox's index in `paths` and each message's date, once per UID.
+   * @returns Per mailbox, what EXAMINE said or why it could not be opened (`MAILBOX_UNAVAILABLE`).
+   * @throws {@link ImapConnectorError} for a failure of the connection or a refusal that is not the mailbox's.
+   */
+  async datesInWindow(
+    paths: readonly string[],
+    window: DateWindow,
+    onRow: (index: number, message: FetchedDate) => void,
+  ): Promise<BatchedMailbox[]> {
+    return this.#guard(async () => {
+      this.#selected = undefined;
+      const criteria = dateWindowCriteria(window);
+      if (this.capabilities.includes('SEARCHRES')) {
+        return this.#batch(paths, (index) => [
+          { command: `UID SEARCH RETURN (SAVE) ${criteria}`, collector: searchCollector('save') },
+          {
+            command: 'UID FETCH $ (UID INTERNALDATE)',
+            collector: fetchSavedDatesCollector((row) => onRow(index, row)),
+          },
+        ]);
+      }
+      const found: UidList[] = [];
+      const opened = await this.#batch(paths, (index) => [
+        {
+          command: `UID SEARCH ${criteria}`,
+          collector: withResult(searchCollector(), (uids) => {
+            found[index] = uids.ascending();
+          }),
+        },
+      ]);
+      const toFetch = opened.filter((mailbox, index) => mailbox.examined && (found[index]?.length ?? 0) > 0);
+      if (toFetch.length === 0) return opened;
+      await this.#batch(
+        toFetch.map((mailbox) => mailbox.path),
+        (index) => {
+          const position = opened.indexOf(toFetch[index] as BatchedMailbox);
+          const requested = found[position] as UidList;
+          const collector = fetchDatesCollector(requested, (row) => onRow(position, row));
+          return requested
+            .toSequenceSets(MAX_SEQUENCE_SET_LENGTH)
+            .map((set) => ({ command: `UID FETCH ${set} (UID INTERNALDATE)`, collector }));
+        },
+      );
+      return opened;
+    });
+  }
+
+  // EXAMINE each mailbox followed by its commands, all in one write; a refused EXAMINE makes the
+  // mailbox unavailable (its commands then fail harmlessly: RFC 3501 §6.3.1, nothing is selected).
+  async #batch(
+    paths: readonly string[],
+    commandsOf: (index: number) => { command: string; collector: ResponseCollector<unknown> }[],
+  ): Promise<BatchedMailbox[]> {
+    const commands: { command: string; collector: ResponseCollector<unknown> }[] = [];
+    const slots: { path: string; examine?: number; rest: number[] }[] = [];
+    paths.forEach((path, index) => {
+      const quoted = quotedMailboxName(path);
+      if (quoted === undefined) {
+        slots.push({ path, rest: [] });
+        return;
+      }
+      const examine = commands.push({ command: `EXAMINE ${quoted}`, collector: examineCollector() }) - 1;
+      const rest = commandsOf(index).map((command) => commands.push(command) - 1);
+      slots.push({ path, examine, rest });
+    });
+    const answers = this.#channel.send(commands);
+    const opened: BatchedMailbox[] = [];
+    for (const slot of slots) {
+      const examine = slot.examine === undefined ? undefined : answers[slot.examine];
+      const refusal = await (examine === undefined
+        ? Promise.resolve(
+            new MailboxRefusedError(slot.path, {
+              responseStatus: 'NO',
+              responseText: 'A name no command can carry',
+            }),
+          )
+        : (examine as Promise<unknown>).then(
+            () => undefined,
+            (error: unknown) => {
+              if (error instanceof CommandRefused && !isTransientRefusal(error))
+                return new MailboxRefusedError(slot.path, error);
+              throw error;
+            },
+          ));
+      if (refusal !== undefined) {
+        // The mailbox's own commands were refused too (nothing selected); nothing to wait for but them.
+        await Promise.allSettled(slot.rest.map((index) => answers[index]));
+        opened.push({ path: slot.path, unavailable: this.#fail(refusal, slot.path) });
+        continue;
+      }
+      const { exists, uidValidity, uidNext } = (await examine) as Awaited<
+        ReturnType<ReturnType<typeof examineCollector>['finish']>
+      >;
+      for (const index of slot.rest) await answers[index];
+      opened.push({
+        path: slot.path,
+        examined: { path: slot.path, uidValidity, uidNext: uidNext ?? exists + 1, exists },
+      });
+    }
+    return opened;
+  }
+
   /** Logs out politely (bounded wait), then closes. Never throws. */
   async logout(): Promise<void> {
     if (this.#closed) return;
@@ -454,6 +579,10 @@ export class ImapSession {
       this.#throwIfAborted();
       return await work();
     } catch (error) {
+      // The socket's own error (reset, TLS alert) is emitted after the close that ended the channel's
+      // commands: wait for it, it says why better.
+      if (error instanceof ChannelClosed && this.#lastClientError === undefined)
+        await new Promise<void>((resolve) => setImmediate(resolve));
       throw this.#fail(error, mailbox);
     }
   }
@@ -596,6 +725,19 @@ function tooManyRows(requested: number): SessionViolation {
   };
 }
 
+// The same collector, with a hook on its result.
+function withResult<T>(collector: ResponseCollector<T>, onResult: (result: T) => void): ResponseCollector<T> {
+  return {
+    ...collector,
+    untagged: (line, raw, channel) => collector.untagged(line, raw, channel),
+    finish(completion) {
+      const result = collector.finish(completion);
+      onResult(result);
+      return result;
+    },
+  };
+}
+
 async function refusalAsUndefined<T>(
   work: Promise<T | undefined>,
   options: { unlessTransient?: boolean } = {},
@@ -611,10 +753,6 @@ async function refusalAsUndefined<T>(
 
 function isConnectionGone(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return (code === 'NoConnection' || code === 'EConnectionClosed') && !hasReason(error);
-}
-
-// A BYE's text, which says why better than the socket's error.
-function hasReason(error: unknown): boolean {
-  return error instanceof ChannelClosed && error.reason !== undefined;
+  if (error instanceof ChannelClosed) return error.reason === undefined;
+  return code === 'NoConnection' || code === 'EConnectionClosed';
 }

@@ -52,6 +52,8 @@ export class ProtocolObserver {
   lastRefusal: unknown;
 
   #untaggedSinceCommand = 0;
+  readonly #enteredAt = new Map<ConnectionPhase, number>();
+  #firstRoundTripMs: number | undefined;
 
   readonly #hostLogger: ConnectorLogger;
   readonly #secrets: readonly string[];
@@ -92,6 +94,7 @@ export class ProtocolObserver {
   enter(phase: ConnectionPhase): void {
     if (this.phase === phase) return;
     this.phase = phase;
+    if (!this.#enteredAt.has(phase)) this.#enteredAt.set(phase, performance.now());
     this.onPhaseChange?.(phase);
   }
 
@@ -132,6 +135,9 @@ export class ProtocolObserver {
       const tag = line.toString('latin1', 0, Math.min(line.length, 32)).split(' ', 1)[0];
       const inFlight = this.inFlightTag?.();
       if (inFlight === undefined || tag === inFlight) {
+        const sentAt = this.#enteredAt.get('command');
+        if (this.#firstRoundTripMs === undefined && sentAt !== undefined)
+          this.#firstRoundTripMs = performance.now() - sentAt;
         this.#untaggedSinceCommand = 0;
         this.lastRefusal = undefined;
         return;
@@ -144,6 +150,16 @@ export class ProtocolObserver {
     }
     const uidValidity = UIDVALIDITY_RESPONSE.exec(line.toString('latin1', 0, UIDVALIDITY_PREFIX_BYTES))?.[1];
     if (uidValidity !== undefined) this.onUidValidity?.(uidValidity);
+  }
+
+  /**
+   * The round trip of the first command after login (NAMESPACE, which servers answer from memory):
+   * the network's round trip time, plus little server work, unlike the login's (authentication).
+   *
+   * @returns Milliseconds, or `undefined` when it was not seen.
+   */
+  firstRoundTripMs(): number | undefined {
+    return this.#firstRoundTripMs;
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 import { activeHandleCount, expectHandlesReleased } from '../harness/active-handles.js';
 import type { FaultConnection, FaultServer } from '../harness/fault-server.js';
 import { startFaultServer } from '../harness/fault-server.js';
+import { imapDateTime } from '../harness/mail-seeder.js';
 import {
   type FaultInjector,
   januaryCounts,
@@ -62,7 +63,12 @@ interface Outcome {
 
 async function count(
   inject: FaultInjector,
-  options: { capabilities: string; granularity?: 'day'; abortAfterMs?: number },
+  options: {
+    capabilities: string;
+    granularity?: 'day';
+    abortAfterMs?: number;
+    transfer?: 'fewest-bytes' | 'fewest-round-trips';
+  },
 ): Promise<Outcome> {
   server = await startFaultServer(mailboxScenario(januaryMailboxes, inject, options.capabilities));
   const connector = new ImapConnector(
@@ -87,6 +93,8 @@ async function count(
   const result = await connector
     .countSignals(januaryRange, {
       ...(options.granularity ? { granularity: options.granularity } : {}),
+      // Mailbox by mailbox unless a test says otherwise: the path must not depend on the machine's load.
+      transfer: options.transfer ?? 'fewest-bytes',
       signal: controller.signal,
     })
     .catch((failure: unknown) => {
@@ -302,6 +310,64 @@ describe('implausible FETCH rows', () => {
       { capabilities: MAILBOX_SERVER_CAPABILITIES, granularity: 'day' },
     );
     expect(outcome.result).toMatchObject(januaryCounts);
+  });
+});
+
+describe('the pipelined path (every mailbox in one or two round trips)', () => {
+  const SEARCHRES_CAPABILITIES = `${MAILBOX_SERVER_CAPABILITIES} ESEARCH SEARCHRES`;
+  const dated = (uid: number, date = '05-Jan-2026 10:00:00 +0000') =>
+    `* ${uid} FETCH (UID ${uid} INTERNALDATE "${date}")`;
+  // Plays RFC 5182 for the mailbox server: `RETURN (SAVE)` answers nothing, `FETCH $` gets `rows`
+  // (in INBOX; the other mailboxes get their real rows).
+  const savedResult =
+    (inboxRows: readonly string[]): FaultInjector =>
+    (stage, command, session) => {
+      if (stage.command === 'SEARCH' && /RETURN \(SAVE\)/i.test(command.args)) {
+        session.tagged(command.tag, 'OK Search completed.');
+        return true;
+      }
+      if (stage.command !== 'FETCH' || !/ \$ /.test(command.args)) return false;
+      const rows =
+        stage.selected?.path === 'INBOX'
+          ? inboxRows
+          : (stage.selected?.messagesAtMs ?? []).map((atMs, index) => dated(index + 1, imapDateTime(atMs)));
+      if (rows.length > 0) stage.connection.writeRaw(`${rows.join('\r\n')}\r\n`);
+      session.tagged(command.tag, 'OK Fetch completed.');
+      return true;
+    };
+
+  it('counts exactly with SEARCH RETURN (SAVE) and FETCH $, a repeated row once', async () => {
+    const outcome = await count(
+      savedResult([
+        dated(1),
+        dated(1),
+        dated(2, '12-Jan-2026 09:00:00 +0000'),
+        dated(3, '20-Jan-2026 17:00:00 +0000'),
+      ]),
+      { capabilities: SEARCHRES_CAPABILITIES, granularity: 'day', transfer: 'fewest-round-trips' },
+    );
+    expect(outcome.result).toMatchObject({ ...januaryCounts, strategies: ['pipelined-dates'] });
+  });
+
+  it.each([
+    ['a UID beyond UIDNEXT', [dated(1), dated(4_000_000)]],
+    ['a malformed INTERNALDATE', [dated(1, '05-Jan-2026 10:00 +0000')]],
+  ])('FETCH $ with %s: PROTOCOL_ERROR', async (_name, rows) => {
+    const outcome = await count(savedResult(rows), {
+      capabilities: SEARCHRES_CAPABILITIES,
+      granularity: 'day',
+      transfer: 'fewest-round-trips',
+    });
+    expect(failure(outcome)).toMatchObject({ code: 'PROTOCOL_ERROR' });
+  });
+
+  it('without SEARCHRES, an ESEARCH giant range answering the plain SEARCH: PROTOCOL_ERROR', async () => {
+    const outcome = await count(
+      answering('SEARCH', (tag) => `* ESEARCH (TAG "${tag}") UID ALL 1:4294967295`),
+      { capabilities: MAILBOX_SERVER_CAPABILITIES, granularity: 'day', transfer: 'fewest-round-trips' },
+    );
+    expect(failure(outcome)).toMatchObject({ code: 'PROTOCOL_ERROR' });
+    expect(outcome.rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
   });
 });
 
