@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { parseHostInput } from './host-input.js';
+import { hasControlCharacter, parseHostInput } from './host-input.js';
 import {
   type MailboxSelection,
   type MailboxSelectionInput,
@@ -25,9 +25,14 @@ export interface TlsOptionsInput {
    * servers with their own certificate, such as ProtonMail Bridge's self-signed one. Trusted in
    * addition to the system's authorities.
    */
-  readonly ca?: string | readonly string[] | undefined;
-  /** The name to check the certificate against (and send as SNI), when it differs from `host`, e.g. when connecting by IP address. */
-  readonly servername?: string | undefined;
+  readonly ca?: string | readonly string[] | null | undefined;
+  /**
+   * The name to check the certificate against, when it differs from `host`, e.g. when connecting by IP
+   * address. Read like `host` (a pasted `imaps://name:993/` or `name:993` gives `name`). It is sent as SNI
+   * unless it is an IP address (RFC 6066 §3 forbids IP addresses in SNI); the certificate is still
+   * checked against it.
+   */
+  readonly servername?: string | null | undefined;
   /**
    * `false` turns certificate verification OFF: anyone on the network path can then read the password.
    * Only for a trusted local network when passing `ca` is not possible. Produces a loud warning.
@@ -39,12 +44,17 @@ export interface TlsOptionsInput {
  * The connection settings as a host app passes them, typically straight from the drawer's form.
  * Loose where forms are loose (a port may be a numeric string, a host may be a pasted `imaps://` URL);
  * {@link validateConfig} turns it into an {@link ImapConnectorConfig}.
+ *
+ * One rule for blank fields: a blank value (`''`, only whitespace, `null`, or a list of blanks) means
+ * "not given", everywhere. An optional field then takes its default (the port of the security mode,
+ * the security mode of the port, the system's certificate authorities, ...); a required one (host,
+ * username, password) gets the `required` issue.
  */
 export interface ImapConnectorConfigInput {
   /** IMAP server host name or IP address, e.g. `imap.fastmail.com`. A pasted `imaps://host:993/` URL is accepted. */
   readonly host: string;
   /** The port, as a number or numeric string. Inferred from `security` (or a pasted URL) when missing. */
-  readonly port?: number | string | undefined;
+  readonly port?: number | string | null | undefined;
   /** The login name, usually the full email address. */
   readonly username: string;
   /**
@@ -53,7 +63,7 @@ export interface ImapConnectorConfigInput {
    */
   readonly password: string | PasswordProvider;
   /** `tls` (port 993), `starttls` (port 143) or, only when chosen explicitly, `none`. Inferred from the port when missing. Labels such as `"SSL/TLS"` are accepted. */
-  readonly security?: SecurityMode | string | undefined;
+  readonly security?: SecurityMode | string | null | undefined;
   /** TLS settings; see {@link TlsOptionsInput}. */
   readonly tls?: TlsOptionsInput | undefined;
   /** Per-stage time limits in milliseconds; see {@link ConnectionTimeouts}. */
@@ -102,7 +112,7 @@ const timeoutField = z
   .optional();
 
 /** The shape of the input: types only, so a form library can reuse it field by field. */
-const configShape = z.strictObject({
+const configFields = z.strictObject({
   host: z.string({ error: 'Enter the host name as text.' }).optional(),
   port: z.union([z.number(), z.string()], { error: 'Enter the port as a number.' }).optional(),
   username: z.string({ error: 'Enter the username as text.' }).optional(),
@@ -153,7 +163,10 @@ const configShape = z.strictObject({
     .optional(),
 });
 
-type ConfigShape = z.output<typeof configShape>;
+/** The input with blank fields removed first (see {@link ImapConnectorConfigInput}: blank = not given). */
+const configShape = z.preprocess(withoutBlankFields, configFields);
+
+type ConfigShape = z.output<typeof configFields>;
 type IssueSink = (field: string, code: string, message: string) => void;
 
 /**
@@ -195,21 +208,35 @@ function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnector
   const resolvedPort = port ?? defaultPortOfSecurityMode[security];
 
   const username = input.username?.trim() ?? '';
-  if (username.length === 0)
+  let usernameValid = username.length > 0;
+  if (!usernameValid)
     addIssue('username', 'required', 'Enter the username (usually the full email address).');
+  else if (hasControlCharacter(username)) {
+    usernameValid = false;
+    addIssue(
+      'username',
+      'control_character',
+      'The username contains a line break or another control character: re-type it (usually the full email address).',
+    );
+  }
   const password = input.password ?? '';
   // A provider is only called at connect time: its value is checked then (PASSWORD_UNAVAILABLE).
-  const passwordMissing = typeof password === 'string' && password.length === 0;
-  if (passwordMissing) addIssue('password', 'required', 'Enter the app-specific password.');
-
-  const ca = normalizeCertificates(input.tls?.ca, addIssue);
-  const servername = input.tls?.servername?.trim();
-  if (servername !== undefined && parseHostInput(servername).ok === false) {
-    addIssue('tls.servername', 'invalid_host', 'Enter the host name the certificate was issued for.');
+  let passwordValid = typeof password !== 'string' || password.length > 0;
+  if (!passwordValid) addIssue('password', 'required', 'Enter the app-specific password.');
+  else if (typeof password === 'string' && hasPasswordControlCharacter(password)) {
+    passwordValid = false;
+    addIssue(
+      'password',
+      'control_character',
+      'The password contains a line break or another control character, almost always from copying: copy it again without the line break.',
+    );
   }
 
+  const ca = normalizeCertificates(input.tls?.ca, addIssue);
+  const servername = normalizeServername(input.tls?.servername, addIssue);
+
   if (host === undefined || !host.ok || ca === undefined || resolvedPort === undefined) return undefined;
-  if (username.length === 0 || passwordMissing) return undefined;
+  if (!usernameValid || !passwordValid || servername === null) return undefined;
   return {
     host: host.host,
     port: resolvedPort,
@@ -218,12 +245,41 @@ function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnector
     security,
     tls: {
       ca,
-      ...(servername ? { servername } : {}),
+      ...(servername === undefined ? {} : { servername }),
       rejectUnauthorized: input.tls?.rejectUnauthorized ?? true,
     },
     timeouts: { ...defaultTimeouts, ...withoutUndefined(input.timeouts ?? {}) },
     mailboxes: normalizeMailboxSelection(input.mailboxes),
   };
+}
+
+// TAB is the one control character a password may hold: IMAP carries it in a quoted string (RFC 3501
+// §9 TEXT-CHAR); CR, LF and NUL cannot be sent that way (NUL not at all), and the rest are paste noise.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+const PASSWORD_CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+
+function hasPasswordControlCharacter(password: string): boolean {
+  return PASSWORD_CONTROL_CHARACTER.test(password);
+}
+
+/**
+ * The certificate name, read exactly like the host (`imaps://name:993/` and `name:993` give `name`, IDN
+ * become punycode), so the value verified is the one validated.
+ *
+ * @returns The name, `undefined` when not given, or `null` when it is unusable (an issue was added).
+ */
+function normalizeServername(value: string | undefined, addIssue: IssueSink): string | null | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseHostInput(value);
+  if (parsed.ok) return parsed.host;
+  addIssue(
+    'tls.servername',
+    parsed.code === 'control_character' || parsed.code === 'has_path' ? parsed.code : 'invalid_host',
+    parsed.code === 'has_path' || parsed.code === 'control_character'
+      ? parsed.message.replace('the server name', 'the name the certificate was issued for')
+      : 'Enter the host name the certificate was issued for, for example imap.fastmail.com.',
+  );
+  return null;
 }
 
 function normalizePort(
@@ -297,4 +353,30 @@ function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };
+}
+
+/**
+ * Drops every blank field (`''`, whitespace only, `null`, a list of blanks) so that each one reads as
+ * "not given" (see {@link ImapConnectorConfigInput}). Nested settings objects are cleaned the same way;
+ * anything that is not a plain object is left for the schema to judge.
+ */
+function withoutBlankFields(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+    return value;
+  }
+  const kept: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (isBlank(field)) continue;
+    if (Array.isArray(field)) {
+      const entries = field.filter((entry) => !isBlank(entry));
+      if (entries.length > 0) kept[key] = entries;
+      continue;
+    }
+    kept[key] = withoutBlankFields(field);
+  }
+  return kept;
+}
+
+function isBlank(value: unknown): boolean {
+  return value === null || (typeof value === 'string' && value.trim() === '');
 }

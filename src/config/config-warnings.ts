@@ -41,7 +41,9 @@ export function configWarnings(input: ImapConnectorConfigInput, config: ImapConn
     warn('host', 'dedicated_integration', 'For Gmail accounts, use the Gmail integration instead of IMAP.');
   }
 
-  const explicitSecurity = input.security === undefined ? undefined : parseSecurityMode(input.security);
+  // A blank security field is "not given" (config-schema.ts), like a missing one.
+  const explicitSecurity =
+    input.security === undefined || input.security === null ? undefined : parseSecurityMode(input.security);
   const expected = securityModeOfWellKnownPort[config.port];
   if (explicitSecurity === undefined && host.ok && host.security === undefined && expected === undefined) {
     warn(

@@ -1,6 +1,7 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { FieldIssue } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
 import { ImapSession } from '../session/imap-session.js';
@@ -36,10 +37,13 @@ export async function testConnection(
       overallTimeoutMs: config.timeouts.testConnectionMs,
     });
     const capabilities = session.capabilities;
-    const mailboxes = detectMailboxRoles(await session.listMailboxes(), capabilities);
+    // A mailbox whose name no command could carry back is left out, as a count leaves it out.
+    const { usable } = partitionByMailboxName(await session.listMailboxes());
+    const mailboxes = detectMailboxRoles(usable, capabilities);
     const greeting = session.greeting;
     await session.logout();
-    return {
+    // Mailbox names and the greeting are the server's words: a hostile one can echo the password.
+    return session.redacted({
       ok: true,
       message: `Authenticated as ${config.username}`,
       authenticatedAs: config.username,
@@ -55,7 +59,7 @@ export async function testConnection(
       commands: [...session.commandsSent],
       warnings: context.warnings,
       elapsedMs: elapsed(),
-    };
+    });
   } catch (error) {
     session?.close();
     return failureResult(error, context.warnings, elapsed());

@@ -1,6 +1,7 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
 import type { ConnectorLogger } from '../session/connector-logger.js';
@@ -117,7 +118,8 @@ export async function countSignals(
     const counter = new SignalCounter(session, range, buckets, context.selection, options.transfer);
     const result = await counter.run(options.onProgress);
     await session.logout();
-    return { ...result, elapsedMs: Math.round(performance.now() - startedAt) };
+    // Mailbox names and warnings quote the server: a hostile one can echo the password.
+    return session.redacted({ ...result, elapsedMs: Math.round(performance.now() - startedAt) });
   } catch (error) {
     session.close();
     if (error instanceof ImapConnectorError) throw error;
@@ -161,7 +163,10 @@ class SignalCounter {
       this.selection.deduplicate !== 'always' && !this.selection.exclude.includes(INBOX)
         ? (await this.#countMailboxes([INBOX], path))[0]
         : undefined;
-    const listed = await this.session.listMailboxes();
+    const { usable: listed, unusable } = partitionByMailboxName(await this.session.listMailboxes());
+    for (const odd of unusable) {
+      this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
+    }
     const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);
     const plan = planMailboxes(listed, roles, this.selection.exclude);
     this.#deduplication = this.#deduplicationFor(roles, capabilities);
@@ -175,7 +180,13 @@ class SignalCounter {
     let done = 0;
     const report = (mailbox: PlannedMailbox) => {
       done += 1;
-      onProgress?.({ mailboxesDone: done, mailboxesTotal: countable.length, mailbox: mailbox.path });
+      onProgress?.(
+        this.session.redacted({
+          mailboxesDone: done,
+          mailboxesTotal: countable.length,
+          mailbox: mailbox.path,
+        }),
+      );
     };
     if (outcomes.has(INBOX)) report(countable.find((mailbox) => mailbox.path === INBOX) as PlannedMailbox);
     if (this.#deduplication === 'none' && path === 'pipelined-dates') {
@@ -240,6 +251,7 @@ class SignalCounter {
       inRange += count;
     });
     this.#strategies.add(outcome.strategy);
+    this.#warnAboutMalformedDates(mailbox.path);
     return {
       ...mailbox,
       uidValidity: outcome.examined.uidValidity,
@@ -325,6 +337,19 @@ class SignalCounter {
     return capabilities.includes('OBJECTID') || capabilities.includes('X-GM-EXT-1')
       ? 'email-id'
       : 'message-id';
+  }
+
+  // A message whose INTERNALDATE cannot be read has no instant to be counted at; shifting it to a
+  // guessed one would count it in the wrong bucket, so it is left out and said so.
+  #warnAboutMalformedDates(path: string): void {
+    const malformed = this.session.takeMalformedDates(path);
+    const first = malformed[0];
+    if (first === undefined) return;
+    this.#warnings.push({
+      code: 'internal_date_malformed',
+      message: `${malformed.length} message(s) have an INTERNALDATE the server sent in a form that cannot be read (UID ${first.uid}: "${first.raw}"); they are not counted.`,
+      mailbox: path,
+    });
   }
 
   #warnAboutRoles(plan: readonly PlannedMailbox[], roles: readonly MailboxRoleAssignment[]): void {

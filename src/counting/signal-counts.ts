@@ -66,7 +66,7 @@ export interface CountedMailbox {
 
 /** A non-fatal remark about a count: the numbers are right, but something is worth knowing. */
 export interface CountWarning {
-  /** A stable code, e.g. `role_guessed_by_name`, `no_sent_mailbox`, `mailbox_unavailable`, `esearch_mismatch`, `arrival_order_unusable`. */
+  /** A stable code, e.g. `role_guessed_by_name`, `no_sent_mailbox`, `mailbox_unavailable`, `esearch_mismatch`, `arrival_order_unusable`, `mailbox_name_unusable`, `internal_date_malformed`. */
   readonly code: string;
   /** A sentence for logs or an admin. */
   readonly message: string;

@@ -4,7 +4,9 @@
  * Each row is what a person reading the "Connect IMAP" drawer needs: a `message` (shown in red), the
  * HTTP-style status a host API can answer with, a `fix` that names a concrete action, and whether
  * trying again later can help (`retryable`). The first three rows are the product's published
- * troubleshooting table, verbatim (`docs/troubleshooting.md` is checked against this object by a test).
+ * troubleshooting table, verbatim (`docs/troubleshooting.md` is checked against this object by a test);
+ * the third row's fix keeps the published sentence and adds the app-specific password, the commonest
+ * cause on servers that refuse without an `[AUTHENTICATIONFAILED]` code (Cyrus, Courier).
  *
  * A `message` may contain the placeholder `<body excerpt>` (the server's own words, trimmed and
  * with secrets removed) or `<host>`; formatCatalogMessage() fills them in.
@@ -29,7 +31,7 @@ const catalogRows = {
     httpStatus: 401,
     retryable: false,
     meaning: 'Credentials rejected.',
-    fix: 'Re-check that you copied the full token, no leading/trailing whitespace.',
+    fix: "Re-check that you copied the full token, no leading/trailing whitespace. If it was copied correctly, generate an app-specific password in your provider's settings and paste that instead of the regular account password: that is the commonest fix.",
   },
   CONFIG_INVALID: {
     message: 'The connection settings are incomplete or invalid',
@@ -198,12 +200,12 @@ const catalogRows = {
     fix: 'Close other mail clients using this account, or wait a few minutes and try again.',
   },
   NOT_IMAP_SERVER: {
-    message: 'The server at <host> is not an IMAP server',
+    message: 'The server at <host> is not an IMAP server: <body excerpt>',
     httpStatus: 502,
     retryable: false,
     meaning:
-      'Something else answered on that port (an SMTP, HTTP or SSH server); `detail.detectedProtocol` says what.',
-    fix: 'Use the IMAP host and port from your provider docs (usually 993), not the SMTP (465/587) or web address.',
+      'Something else answered on that port (an SMTP, HTTP, SSH or POP3 server), recognised from its first line; `detail.detectedProtocol` says what.',
+    fix: 'Use the IMAP host and port from your provider docs (usually 993 for SSL/TLS or 143 for STARTTLS), not the SMTP (25/465/587), POP3 (110/995), SSH (22) or web address.',
   },
   CONNECTION_RESET: {
     message: 'The connection to <host> was reset',

@@ -596,16 +596,19 @@ export interface DatedUid {
 
 /**
  * Collects `UID FETCH <set> (UID INTERNALDATE)` rows: each UID asked for counts once (a repeated row
- * is dropped), a dated row for a UID not asked for or a malformed INTERNALDATE is a protocol error;
+ * is dropped), a dated row for a UID not asked for is a protocol error, a malformed INTERNALDATE is
+ * reported (the message has no instant to count it at: the count warns, `internal_date_malformed`);
  * rows without a date (unsolicited flag updates, RFC 3501 §7.4.2) are skipped.
  *
  * @param requested - The UIDs asked for.
  * @param onRow - Called once per UID asked for that the server dated.
+ * @param onMalformed - Called once per UID whose date cannot be read, with the server's text.
  * @returns The collector; its result is the number of rows delivered.
  */
 export function fetchDatesCollector(
   requested: UidList,
   onRow: (row: DatedUid) => void,
+  onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
   const seen = new Set<number>();
   return {
@@ -618,11 +621,7 @@ export function fetchDatesCollector(
       if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
       if (!requested.includes(row.uid))
         throw new ResponseViolation(`a FETCH row for UID ${row.uid}, which was not asked for`);
-      if (row.internalDateMs === null)
-        throw new ResponseViolation(`a malformed INTERNALDATE for UID ${row.uid}`);
-      if (seen.has(row.uid)) return;
-      seen.add(row.uid);
-      onRow({ uid: row.uid, internalDateMs: row.internalDateMs });
+      deliver(row, row.uid, seen, onRow, onMalformed);
     },
     finish() {
       return seen.size;
@@ -630,15 +629,33 @@ export function fetchDatesCollector(
   };
 }
 
+function deliver(
+  row: FetchRow,
+  uid: number,
+  seen: Set<number>,
+  onRow: (row: DatedUid) => void,
+  onMalformed: (uid: number, raw: string) => void,
+): void {
+  if (seen.has(uid)) return;
+  seen.add(uid);
+  if (row.internalDateMs === null || row.internalDateMs === undefined) onMalformed(uid, row.rawDate ?? '');
+  else onRow({ uid, internalDateMs: row.internalDateMs });
+}
+
 /**
  * Collects `UID FETCH $ (UID INTERNALDATE)` rows (RFC 5182 SEARCHRES: the UIDs the previous
  * `SEARCH RETURN (SAVE)` found, which the client never sees): each row's UID must be a UID of the
- * mailbox, each UID counts once, and no more rows than the mailbox holds are accepted.
+ * mailbox, each UID counts once, no more rows than the mailbox holds are accepted, and a malformed
+ * INTERNALDATE is reported.
  *
  * @param onRow - Called once per UID.
+ * @param onMalformed - Called once per UID whose date cannot be read, with the server's text.
  * @returns The collector; its result is the number of rows delivered.
  */
-export function fetchSavedDatesCollector(onRow: (row: DatedUid) => void): ResponseCollector<number> {
+export function fetchSavedDatesCollector(
+  onRow: (row: DatedUid) => void,
+  onMalformed: (uid: number, raw: string) => void,
+): ResponseCollector<number> {
   const seen = new Set<number>();
   return {
     draws: 'fetch',
@@ -650,16 +667,12 @@ export function fetchSavedDatesCollector(onRow: (row: DatedUid) => void): Respon
       const { exists, maxUid } = channel.bounds();
       if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
       if (row.uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${row.uid}, beyond the mailbox`);
-      if (row.internalDateMs === null)
-        throw new ResponseViolation(`a malformed INTERNALDATE for UID ${row.uid}`);
-      if (seen.has(row.uid)) return;
-      if (seen.size >= exists)
+      if (!seen.has(row.uid) && seen.size >= exists)
         throw new ResponseViolation(
           `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
           true,
         );
-      seen.add(row.uid);
-      onRow({ uid: row.uid, internalDateMs: row.internalDateMs });
+      deliver(row, row.uid, seen, onRow, onMalformed);
     },
     finish() {
       return seen.size;

@@ -2,6 +2,7 @@ import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js
 import type { ConnectionPhase, DetectedProtocol, FailureDetail } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { sanitizeCause, serverResponseExcerpt } from '../errors/secret-redaction.js';
+import { describeDetectedProtocol } from './protocol-detection.js';
 
 /** What was known about the connection when it failed. */
 export interface FailureContext {
@@ -136,6 +137,9 @@ export function classifyFailure(raw: unknown, context: FailureContext): ImapConn
       ? context.violation?.description
       : undefined) ??
     (code === 'RESPONSE_TOO_LARGE' && limit !== undefined ? `${limit} over the limit` : undefined) ??
+    (code === 'NOT_IMAP_SERVER' && context.detectedProtocol !== undefined
+      ? describeDetectedProtocol(context.detectedProtocol)
+      : undefined) ??
     serverResponse ??
     (code === 'UNKNOWN' ? serverResponseExcerpt(fields.message, context.secrets) : undefined);
   return new ImapConnectorError({

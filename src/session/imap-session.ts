@@ -1,9 +1,9 @@
 import { ImapFlow } from 'imapflow';
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js';
-import type { ConnectionPhase } from '../errors/failure-detail.js';
+import type { ConnectionPhase, DetectedProtocol } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { secretFormsOf } from '../errors/secret-redaction.js';
+import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import type { ConnectorLogger } from './connector-logger.js';
 import {
@@ -38,7 +38,7 @@ import {
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { quotedMailboxName } from './mailbox-names.js';
 import { resolvePassword } from './password-resolution.js';
-import { detectNonImapProtocol } from './protocol-detection.js';
+import { detectNonImapProtocol, detectNonImapProtocolOfBytes } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
 import { dateWindowCriteria } from './search-criteria.js';
 import { UidList, uidListOf } from './uid-list.js';
@@ -69,6 +69,13 @@ export interface FetchedDate {
   readonly identity?: string;
 }
 
+/** A message whose INTERNALDATE the server sent in a form that cannot be read. */
+export interface MalformedDate {
+  readonly uid: number;
+  /** The server's text, shortened. */
+  readonly raw: string;
+}
+
 /** One mailbox of a pipelined batch: opened (its dates were streamed), or refused by the server. */
 export type BatchedMailbox =
   | { readonly path: string; readonly examined: ExaminedMailbox; readonly unavailable?: undefined }
@@ -88,6 +95,8 @@ export interface SessionOptions {
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
 const LOGOUT_GRACE_MS = 2_000;
 const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
+// Enough to say how many and show examples; a server sending only bad dates must not grow it unbounded.
+const MAX_REPORTED_MALFORMED_DATES = 10_000;
 // Dovecot refuses command lines over 64 KiB (`imap_max_line_length`); other servers have like limits.
 const MAX_SEQUENCE_SET_LENGTH = 16 * 1024;
 // Answers only the SDK's counting channel asks for: reaching imapflow, they were never asked for (and
@@ -116,6 +125,12 @@ export class ImapSession {
   #lastClientError: unknown;
   #onAbort: (() => void) | undefined;
   #closed = false;
+  /** Set when the first line the server sent was not an IMAP greeting. */
+  #foreignProtocol: DetectedProtocol | undefined;
+  /** Per mailbox path: UIDs whose INTERNALDATE could not be read, with the server's text. */
+  readonly #malformedDates = new Map<string, Map<number, string>>();
+  #malformedDateCount = 0;
+  #greetingSeen = false;
 
   private constructor(config: ImapConnectorConfig, password: string, options: SessionOptions) {
     this.#config = config;
@@ -189,10 +204,23 @@ export class ImapSession {
     return [...this.#client.capabilities.keys()].map((capability) => capability.toUpperCase());
   }
 
-  /** The server's greeting text, if it sent one with text. */
+  /** The server's greeting text, if it sent one with text, with any echo of the password redacted. */
   get greeting(): string | undefined {
     const greeting = (this.#client as unknown as { greeting?: unknown }).greeting;
-    return typeof greeting === 'string' && greeting.length > 0 ? greeting : undefined;
+    return typeof greeting === 'string' && greeting.length > 0
+      ? redactSecrets(greeting, this.#secrets)
+      : undefined;
+  }
+
+  /**
+   * A copy of plain data built from what the server sent (mailbox names, warnings quoting it) with every
+   * form of the password redacted: a hostile server can name a mailbox after it.
+   *
+   * @param value - Plain, JSON-like data.
+   * @returns The same shape, redacted.
+   */
+  redacted<T>(value: T): T {
+    return redactDeep(value, this.#secrets);
   }
 
   /**
@@ -348,7 +376,13 @@ export class ImapSession {
         for await (const message of this.#client.fetch(set, query, { uid: true })) {
           if (!countRow()) throw new Error('More FETCH rows than requested');
           const internalDateMs = internalDateMsOf(message.internalDate);
-          if (internalDateMs === undefined) continue;
+          if (internalDateMs === undefined) {
+            // imapflow keeps the raw text when its own parse fails; a row without any is no message row.
+            if (typeof message.internalDate === 'string') {
+              this.#reportMalformedDate(this.#selected?.path ?? '', message.uid, message.internalDate);
+            }
+            continue;
+          }
           const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
           onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
         }
@@ -414,7 +448,10 @@ export class ImapSession {
     const requested = uids instanceof UidList ? uids.ascending() : uidListOf(uids);
     if (requested.length === 0) return;
     await this.#guard(async () => {
-      const collector = fetchDatesCollector(requested, onMessage);
+      const path = this.#selected?.path ?? '';
+      const collector = fetchDatesCollector(requested, onMessage, (uid, raw) =>
+        this.#reportMalformedDate(path, uid, raw),
+      );
       const fetches = this.#channel.send(
         requested
           .toSequenceSets(MAX_SEQUENCE_SET_LENGTH)
@@ -449,7 +486,10 @@ export class ImapSession {
           { command: `UID SEARCH RETURN (SAVE) ${criteria}`, collector: searchCollector('save') },
           {
             command: 'UID FETCH $ (UID INTERNALDATE)',
-            collector: fetchSavedDatesCollector((row) => onRow(index, row)),
+            collector: fetchSavedDatesCollector(
+              (row) => onRow(index, row),
+              (uid, raw) => this.#reportMalformedDate(paths[index] ?? '', uid, raw),
+            ),
           },
         ]);
       }
@@ -469,7 +509,11 @@ export class ImapSession {
         (index) => {
           const position = opened.indexOf(toFetch[index] as BatchedMailbox);
           const requested = found[position] as UidList;
-          const collector = fetchDatesCollector(requested, (row) => onRow(position, row));
+          const collector = fetchDatesCollector(
+            requested,
+            (row) => onRow(position, row),
+            (uid, raw) => this.#reportMalformedDate(paths[position] ?? '', uid, raw),
+          );
           return requested
             .toSequenceSets(MAX_SEQUENCE_SET_LENGTH)
             .map((set) => ({ command: `UID FETCH ${set} (UID INTERNALDATE)`, collector }));
@@ -525,13 +569,38 @@ export class ImapSession {
       const { exists, uidValidity, uidNext } = (await examine) as Awaited<
         ReturnType<ReturnType<typeof examineCollector>['finish']>
       >;
-      for (const index of slot.rest) await answers[index];
+      for (const index of slot.rest) {
+        // An empty mailbox has nothing to search: a server refusing the search then changes no count.
+        await (exists === 0 ? refusalAsUndefined(answers[index] as Promise<unknown>) : answers[index]);
+      }
       opened.push({
         path: slot.path,
         examined: { path: slot.path, uidValidity, uidNext: uidNext ?? exists + 1, exists },
       });
     }
     return opened;
+  }
+
+  /**
+   * The messages of a mailbox whose INTERNALDATE could not be read since the last call (each UID once,
+   * the first raw text seen), for the caller to report: such a message has no instant to count it at.
+   *
+   * @param path - The mailbox.
+   * @returns UIDs with the server's raw date text, redacted, in the order met.
+   */
+  takeMalformedDates(path: string): MalformedDate[] {
+    const malformed = [...(this.#malformedDates.get(path) ?? [])].map(([uid, raw]) => ({ uid, raw }));
+    this.#malformedDates.delete(path);
+    return malformed;
+  }
+
+  #reportMalformedDate(path: string, uid: number, raw: string): void {
+    if (this.#malformedDateCount >= MAX_REPORTED_MALFORMED_DATES) return;
+    const ofMailbox = this.#malformedDates.get(path) ?? new Map<number, string>();
+    if (ofMailbox.has(uid)) return;
+    ofMailbox.set(uid, redactSecrets(raw, this.#secrets).slice(0, 64));
+    this.#malformedDates.set(path, ofMailbox);
+    this.#malformedDateCount += 1;
   }
 
   /** Logs out politely (bounded wait), then closes. Never throws. */
@@ -562,6 +631,7 @@ export class ImapSession {
   // otherwise watched (flood cap, UIDVALIDITY) and handed to imapflow, unless it is a search answer
   // nobody asked for.
   async #takeResponse(line: Buffer, literalCount: number): Promise<boolean> {
+    if (!this.#greetingSeen) this.#checkGreeting(line);
     if (this.#channel.active) {
       await this.#channel.take(line, literalCount);
       return true;
@@ -597,16 +667,17 @@ export class ImapSession {
       return new ImapConnectorError({
         code: 'MAILBOX_UNAVAILABLE',
         message: formatCatalogMessage('MAILBOX_UNAVAILABLE', {
-          bodyExcerpt: refusal.detail.serverResponse ?? error.path,
+          bodyExcerpt: refusal.detail.serverResponse ?? redactSecrets(error.path, this.#secrets),
         }),
-        detail: { ...refusal.detail, mailbox: error.path },
+        detail: { ...refusal.detail, mailbox: redactSecrets(error.path, this.#secrets) },
         cause: refusal.cause,
       });
     }
     const phase: ConnectionPhase = this.#observer.phase;
     const firstLine = this.#observer.firstServerLine;
     const detectedProtocol =
-      firstLine === undefined || phase !== 'greeting' ? undefined : detectNonImapProtocol(firstLine);
+      this.#foreignProtocol ??
+      (firstLine === undefined || phase !== 'greeting' ? undefined : detectNonImapProtocol(firstLine));
     // A command that fails because the connection died reports the generic "no connection": the
     // 'error' event before it says why.
     const underlying =
@@ -625,7 +696,7 @@ export class ImapSession {
     return new ImapConnectorError({
       code: classified.code,
       message: classified.message,
-      detail: { ...classified.detail, mailbox },
+      detail: { ...classified.detail, mailbox: redactSecrets(mailbox, this.#secrets) },
       cause: classified.cause,
     });
   }
@@ -643,6 +714,19 @@ export class ImapSession {
       this.#breakOff(tooManyRows(requested));
       return false;
     };
+  }
+
+  /**
+   * Reads the server's first line the moment it arrives: an SMTP, HTTP, SSH or POP3 server (or any
+   * line that is no IMAP greeting) ends the connection at once, instead of waiting out the greeting
+   * timeout for a greeting that will never come.
+   */
+  #checkGreeting(line: Buffer): void {
+    this.#greetingSeen = true;
+    const protocol = detectNonImapProtocolOfBytes(line);
+    if (protocol === undefined) return;
+    this.#foreignProtocol = protocol;
+    this.#breakOff({ code: 'NOT_IMAP_SERVER', description: `the server greeted as ${protocol}` });
   }
 
   #checkUidValidity(uidValidity: string): void {

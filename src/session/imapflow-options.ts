@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { ImapFlowOptions, Logger } from 'imapflow';
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { MIN_TLS_VERSION, secureContextTrusting } from './tls-context.js';
@@ -35,9 +37,10 @@ export function imapFlowOptionsOf(
     secure: config.security === 'tls',
     // true: upgrade or fail, never log in over plaintext; false: the admin chose no encryption.
     doSTARTTLS: config.security === 'starttls' ? true : config.security === 'none' ? false : undefined,
-    ...(config.tls.servername === undefined ? {} : { servername: config.tls.servername }),
+    ...serverNameOptions(config.tls.servername),
     tls: {
       ...secureContextOption(config.tls.ca),
+      ...identityCheckOption(config.tls.servername),
       rejectUnauthorized: config.tls.rejectUnauthorized,
       minVersion: MIN_TLS_VERSION,
     },
@@ -61,4 +64,17 @@ function secureContextOption(ca: readonly string[]): {
 } {
   const secureContext = secureContextTrusting(ca);
   return secureContext === undefined ? {} : { secureContext };
+}
+
+// RFC 6066 §3: SNI carries DNS names only (Node warns on the host's stderr when given an IP). An IP
+// certificate name is therefore not sent; the certificate is still checked against it, below.
+function serverNameOptions(servername: string | undefined): { servername?: string } {
+  return servername === undefined || isIP(servername) !== 0 ? {} : { servername };
+}
+
+function identityCheckOption(servername: string | undefined): {
+  checkServerIdentity?: (host: string, certificate: PeerCertificate) => Error | undefined;
+} {
+  if (servername === undefined || isIP(servername) === 0) return {};
+  return { checkServerIdentity: (_host, certificate) => checkServerIdentity(servername, certificate) };
 }

@@ -255,6 +255,8 @@ export interface FetchRow {
   readonly uid: number | undefined;
   /** The INTERNALDATE, epoch ms; `null` when the row has one that is not an RFC 3501 date-time. */
   readonly internalDateMs: number | null | undefined;
+  /** The server's text of an INTERNALDATE that is not a date-time (at most 256 characters). */
+  readonly rawDate?: string;
 }
 
 /**
@@ -273,6 +275,7 @@ export function readFetchRow(line: Buffer, sequence: number, start: number): Fet
   cursor.expect(OPEN_PAREN);
   let uid: number | undefined;
   let internalDateMs: number | null | undefined;
+  let rawDate: string | undefined;
   while (cursor.peek() !== CLOSE_PAREN) {
     cursor.skipSpaces();
     const name = cursor.atom().toUpperCase();
@@ -282,14 +285,18 @@ export function readFetchRow(line: Buffer, sequence: number, start: number): Fet
       uid = uint32Of(cursor.token());
       if (uid === undefined || uid === 0) throw new ResponseViolation('a FETCH row with a malformed UID');
     } else if (name === 'INTERNALDATE') {
-      internalDateMs = imapDateTimeMs(cursor.quotedOrAtom()) ?? null;
+      const text = cursor.quotedOrAtom();
+      internalDateMs = imapDateTimeMs(text) ?? null;
+      if (internalDateMs === null) rawDate = text;
     } else {
       cursor.skipValue(0);
     }
     cursor.skipSpaces();
     if (cursor.atEnd()) throw new ResponseViolation('a FETCH row without its closing parenthesis');
   }
-  return { sequence, uid, internalDateMs };
+  return rawDate === undefined
+    ? { sequence, uid, internalDateMs }
+    : { sequence, uid, internalDateMs, rawDate };
 }
 
 const MONTH_CODES = 'janfebmaraprmayjunjulaugsepoctnovdec';
@@ -323,9 +330,10 @@ export function imapDateTimeMs(text: string): number | undefined {
   if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 || zoneMinutes > 59 || zoneHours > 23)
     return undefined;
   const month = monthIndex / 3;
+  // 31-Feb and the like: Date.UTC rolls them over; a real date never needs that (a leap second, 60,
+  // may roll into the next minute: RFC 3501 allows it).
+  if (new Date(Date.UTC(year, month, day)).getUTCDate() !== day) return undefined;
   const localMs = Date.UTC(year, month, day, hour, minute, second);
-  // 31-Feb and the like: Date.UTC rolls them over; a real date-time never needs that.
-  if (new Date(localMs).getUTCDate() !== day) return undefined;
   const offsetMs = (zoneHours * 60 + zoneMinutes) * 60_000;
   return sign === '-' ? localMs + offsetMs : localMs - offsetMs;
 }

@@ -389,3 +389,165 @@ describe('a non-ASCII password', () => {
     }
   });
 });
+
+describe('an echo transformed by the server is still redacted', () => {
+  // A TAB, a quote, a backslash and mixed case: lower-casing, JSON-escaping, IMAP quoting and base64
+  // all change it. The random core shows up in every text form, so it is what is searched for.
+  const core = `CoRe${randomBytes(6).toString('hex')}`;
+  const tricky = `Tk-${core}\t"Q\\z`;
+  const user = 'alice@example.test';
+  const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  /** Written by hand from the encodings, not from the code under test. */
+  const leakedForms = [
+    core,
+    base64(tricky),
+    base64(`\0${user}\0${tricky}`).slice(Math.ceil((Buffer.byteLength(`\0${user}\0`) * 8) / 6) + 1, -4),
+  ];
+  const imapLiteral = (text: string) => `{${Buffer.byteLength(text)}}\r\n${text}`;
+
+  function expectNoTrickyForm(texts: readonly string[]): void {
+    for (const text of texts) {
+      for (const form of leakedForms) expect(text.toLowerCase()).not.toContain(form.toLowerCase());
+    }
+  }
+
+  /** Runs the operation to its end, success or failure, and checks every text a host could keep. */
+  async function runAgainst(operation: Operation, scenario: FaultScenario) {
+    const server = await faultServer(scenario);
+    const logs: string[] = [];
+    const record = (entry: unknown) => logs.push(JSON.stringify(entry));
+    const progress: unknown[] = [];
+    const connector = new ImapConnector(
+      {
+        host: server.host,
+        port: server.port,
+        username: user,
+        password: tricky,
+        security: 'none',
+        timeouts: fastTimeouts,
+      },
+      { logger: { debug: record, info: record, warn: record, error: record }, retry: { attempts: 1 } },
+    );
+    const outcome: unknown =
+      operation === 'testConnection'
+        ? await connector.testConnection()
+        : await connector
+            .countSignals(
+              { since: '2026-01-01T00:00:00Z', until: '2026-02-01T00:00:00Z' },
+              { onProgress: (event) => progress.push(event) },
+            )
+            .catch((error: unknown) => error);
+    const received = server.received().join('\n');
+    for (const s of servers) await s.close();
+    servers = [];
+    expectNoTrickyForm([...textsOf(outcome), ...logs, ...progress.map((event) => JSON.stringify(event))]);
+    return { outcome, logs, received };
+  }
+
+  const refusingLogin = (echo: (args: string) => string): FaultScenario => ({
+    kind: 'script',
+    run: (conn) =>
+      serveImap(conn, {
+        capabilities: LOGIN_ONLY,
+        commands: {
+          LOGIN: (command, session) =>
+            session.tagged(command.tag, `NO [AUTHENTICATIONFAILED] ${echo(command.args)}`),
+        },
+      }),
+  });
+
+  /** AUTHENTICATE as the server's SASL exchange, the refusal quoting what the client sent. */
+  const refusingSasl = (mechanism: 'LOGIN' | 'PLAIN', echo: (response: string) => string): FaultScenario => ({
+    kind: 'script',
+    run: (conn) =>
+      serveImap(conn, {
+        capabilities: `IMAP4rev1 ID NAMESPACE AUTH=${mechanism}`,
+        commands: {
+          AUTHENTICATE: (command, session) => {
+            const refuse = (response: string) =>
+              session.tagged(command.tag, `NO [AUTHENTICATIONFAILED] ${echo(response)}`);
+            if (mechanism === 'PLAIN') session.continuation('', refuse);
+            // AUTH=LOGIN: the user name, then the password, each base64 (a lower-casing echo of the
+            // last one is what some servers print in their error).
+            else session.continuation('VXNlcm5hbWU6', () => session.continuation('UGFzc3dvcmQ6', refuse));
+          },
+        },
+      }),
+  });
+
+  /** Logs in, then lists a mailbox named after the password (sent as a literal: it holds a TAB). */
+  const listingPasswordMailbox = (
+    name: string,
+    extra: (tag: string) => string[] = () => [],
+  ): FaultScenario => ({
+    kind: 'script',
+    run: (conn) =>
+      serveImap(conn, {
+        capabilities: LOGIN_ONLY,
+        commands: {
+          LIST: (command, session) => {
+            if (command.args === '"" ""') return session.answer(command);
+            conn.writeRaw(`* LIST (\\HasNoChildren) "/" INBOX\r\n`);
+            conn.writeRaw(`* LIST (\\HasNoChildren \\Sent) "/" ${imapLiteral(name)}\r\n`);
+            for (const line of extra(command.tag)) conn.writeRaw(`${line}\r\n`);
+            session.tagged(command.tag, 'OK List completed.');
+          },
+          EXAMINE: (command, session) => {
+            session.untagged('0 EXISTS');
+            session.untagged('OK [UIDVALIDITY 7] UIDs valid');
+            session.untagged('OK [UIDNEXT 1] Predicted next UID');
+            session.tagged(command.tag, 'OK [READ-ONLY] Examine completed.');
+          },
+        },
+      }),
+  });
+
+  describe.each(['testConnection', 'countSignals'] as const)('%s', (operation) => {
+    it.each([
+      ['lower-cased', (args: string) => `Invalid credentials for ${args.toLowerCase()}`],
+      ['upper-cased', (args: string) => `INVALID CREDENTIALS FOR ${args.toUpperCase()}`],
+      ['JSON-escaped', () => `{"user":"${user}","password":${JSON.stringify(tricky)}}`],
+      ['IMAP-quoted (as received)', (args: string) => `rejected ${args}`],
+      ['with its TAB folded to spaces', () => `rejected ${tricky.replace('\t', '   ')}`],
+    ])('redacts a LOGIN refusal echoing the password %s', async (_name, echo) => {
+      const { outcome, received } = await runAgainst(operation, refusingLogin(echo));
+      // The server really had the password (the echo is not vacuous).
+      expect(received).toContain(core);
+      expect(textsOf(outcome).join('\n')).toContain('[REDACTED]');
+    });
+
+    it.each([
+      ['AUTH=LOGIN, its base64 lower-cased', 'LOGIN', (response: string) => `bad ${response.toLowerCase()}`],
+      ['AUTH=LOGIN, its base64 as sent', 'LOGIN', (response: string) => `bad ${response}`],
+      ['AUTH=PLAIN, the whole blob', 'PLAIN', (response: string) => `cannot decode ${response}`],
+      [
+        'AUTH=PLAIN, decoded and re-encoded without the authorization identity',
+        'PLAIN',
+        (response: string) => {
+          const [, authcid = '', password = ''] = Buffer.from(response, 'base64')
+            .toString('utf8')
+            .split('\0');
+          return `bad ${base64(`${authcid}\0${password}`)}`;
+        },
+      ],
+    ] as const)('redacts a SASL refusal echoing %s', async (_name, mechanism, echo) => {
+      const { outcome, received } = await runAgainst(operation, refusingSasl(mechanism, echo));
+      // The server really had the password in base64 (the echo is not vacuous).
+      expect(received).toContain(mechanism === 'LOGIN' ? base64(tricky) : base64(`\0${user}\0${tricky}`));
+      expect(textsOf(outcome).join('\n')).toContain('[REDACTED]');
+    });
+
+    it('redacts a mailbox named after the password, in results, warnings and progress', async () => {
+      const { outcome } = await runAgainst(operation, listingPasswordMailbox(tricky));
+      expect(textsOf(outcome).join('\n')).toContain('[REDACTED]');
+    });
+
+    it('redacts the password in a later response text', async () => {
+      const { logs } = await runAgainst(
+        operation,
+        listingPasswordMailbox('Archive', () => [`* OK [ALERT] ${tricky.toUpperCase()} expires soon`]),
+      );
+      expect(logs.join('\n')).toContain('[REDACTED] expires soon');
+    });
+  });
+});

@@ -179,8 +179,8 @@ describe('validateConfig: username and password', () => {
   });
 
   it('reports whitespace around the password and keeps the password as given', () => {
-    const result = valid({ ...base, password: ' app-password-123\n' });
-    expect(result.config.password).toBe(' app-password-123\n');
+    const result = valid({ ...base, password: ' app-password-123\t' });
+    expect(result.config.password).toBe(' app-password-123\t');
     expect(result.warnings).toContainEqual(
       expect.objectContaining({ field: 'password', code: 'whitespace' }),
     );
@@ -318,5 +318,118 @@ describe('new ImapConnector', () => {
 
   it('exposes the same static validateConfig', () => {
     expect(ImapConnector.validateConfig(base)).toEqual(validateConfig(base));
+  });
+});
+
+describe('validateConfig: control characters (issue 8)', () => {
+  it.each([
+    ['username', 'alice@example.com\r\nA1 LOGOUT'],
+    ['username', 'alice\u0000@example.com'],
+    ['username', 'alice\u001b[31m@example.com'],
+    ['password', 'app-password\r\n'],
+    ['password', 'app\npassword'],
+    ['password', 'app\u0000password'],
+    ['password', 'app\u007fpassword'],
+    ['host', 'imap.example.com\r\nevil'],
+    ['host', 'imap.exa\u0000mple.com'],
+    ['tls.servername', 'imap.example.com\nevil'],
+  ])('rejects a control character in %s (%j) with a field issue', (field, value) => {
+    const input =
+      field === 'tls.servername' ? { ...base, tls: { servername: value } } : { ...base, [field]: value };
+    expect(issuesOf(input)).toContainEqual(expect.objectContaining({ field, code: 'control_character' }));
+  });
+
+  it('accepts a TAB inside a password (IMAP sends it in a quoted string)', () => {
+    expect(valid({ ...base, password: 'app\tpassword' }).config.password).toBe('app\tpassword');
+  });
+});
+
+describe('validateConfig: tls.servername is read like the host', () => {
+  it.each([
+    ['imaps://imap.example.com:993/', 'imap.example.com'],
+    ['imap.example.com:993', 'imap.example.com'],
+    ['  IMAP.Example.COM. ', 'imap.example.com'],
+    ['mail.bücher.example', 'mail.xn--bcher-kva.example'],
+    ['192.0.2.7', '192.0.2.7'],
+    ['[2001:db8::25]', '2001:db8::25'],
+  ])('uses %j as %j', (servername, expected) => {
+    expect(valid({ ...base, tls: { servername } }).config.tls.servername).toBe(expected);
+  });
+
+  it.each([
+    ['imap.example.com/mail', 'has_path'],
+    ['https://imap.example.com/', 'invalid_host'],
+    ['not a name', 'invalid_host'],
+  ])('rejects %j with %s', (servername, code) => {
+    expect(issuesOf({ ...base, tls: { servername } })).toEqual([
+      expect.objectContaining({ field: 'tls.servername', code }),
+    ]);
+  });
+});
+
+describe('validateConfig: the host is parsed as a URL authority (issue 12)', () => {
+  it.each([
+    ['imap.fastmail.com/mail', 'has_path'],
+    ['imap.fastmail.com?x=1', 'has_path'],
+    ['imap.fastmail.com#top', 'has_path'],
+    ['imaps://imap.fastmail.com:993/INBOX', 'has_path'],
+    ['imaps://me:secret@imap.fastmail.com', 'has_credentials'],
+    ['imap.fastmail.com:0', 'port_out_of_range'],
+    ['imap.fastmail.com:99999', 'port_out_of_range'],
+    ['imap.fastmail.com:65536', 'port_out_of_range'],
+    ['imaps://imap.fastmail.com:70000/', 'port_out_of_range'],
+    ['[::1]:0', 'port_out_of_range'],
+  ])('rejects %j with a field issue (%s), and no unrelated warning', (host, code) => {
+    const result = validateConfig({ ...base, host });
+    expect(result).toMatchObject({ ok: false, warnings: [] });
+    if (!result.ok) expect(result.issues).toEqual([expect.objectContaining({ field: 'host', code })]);
+  });
+
+  it.each(['imaps://imap.fastmail.com/', 'imap.fastmail.com/'])(
+    'accepts the lone trailing slash of %j, which is no path',
+    (host) => {
+      expect(valid({ ...base, host }).config.host).toBe('imap.fastmail.com');
+    },
+  );
+
+  it.each([
+    ['imap.fastmail.com:1', 1],
+    ['imap.fastmail.com:65535', 65_535],
+    ['[::1]:1993', 1993],
+  ])('accepts the port of %j', (host, port) => {
+    const { port: _omitted, ...withoutPort } = base;
+    expect(valid({ ...withoutPort, host }).config.port).toBe(port);
+  });
+});
+
+describe('validateConfig: a blank field is a field not given (issue 12)', () => {
+  const { port: _omitted, ...withoutPort } = base;
+
+  it.each([
+    ['port', { port: '' }],
+    ['port', { port: '  ' }],
+    ['port', { port: null }],
+    ['security', { security: '' }],
+    ['security', { security: null }],
+    ['tls.ca', { tls: { ca: '' } }],
+    ['tls.ca', { tls: { ca: ['', '  '] } }],
+    ['tls.ca', { tls: { ca: null } }],
+    ['tls.servername', { tls: { servername: '' } }],
+    ['timeouts.connectMs', { timeouts: { connectMs: '' } }],
+    ['mailboxes.roles.sent', { mailboxes: { roles: { sent: '' } } }],
+  ])('blank %s takes the default', (_field, blank) => {
+    const result = valid({ ...withoutPort, ...blank });
+    const defaults = valid(withoutPort);
+    expect(result.config).toEqual(defaults.config);
+    expect(result.warnings).toEqual(defaults.warnings);
+  });
+
+  it.each([
+    ['host', { host: '' }],
+    ['host', { host: null }],
+    ['username', { username: ' ' }],
+    ['password', { password: null }],
+  ])('blank %s is required', (field, blank) => {
+    expect(issuesOf({ ...base, ...blank })).toEqual([expect.objectContaining({ field, code: 'required' })]);
   });
 });

@@ -25,7 +25,13 @@ const publishedCommonErrors = [
 describe('error catalog', () => {
   it.each(publishedCommonErrors)('contains the published row "$message" word for word', (row) => {
     const entry = Object.values(errorCatalog).find((candidate) => candidate.message === row.message);
-    expect(entry).toMatchObject(row);
+    expect(entry).toMatchObject({ message: row.message, meaning: row.meaning });
+    // The published fix comes first, word for word; the SDK may add to it.
+    expect(entry?.fix.startsWith(row.fix)).toBe(true);
+  });
+
+  it('says, for credentials rejected without a response code, that an app-specific password is the commonest fix', () => {
+    expect(errorCatalog.CREDENTIALS_REJECTED.fix).toMatch(/generate an app-specific password.*commonest/i);
   });
 
   it('maps the published rows to the codes host apps branch on', () => {

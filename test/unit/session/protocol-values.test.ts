@@ -24,6 +24,26 @@ describe('INTERNALDATE parsing', () => {
     expect(internalDateMsOf('2026-01-01')).toBeUndefined();
     expect(internalDateMsOf(new Date(Number.NaN))).toBeUndefined();
   });
+
+  it.each([
+    '31-Feb-2026 10:00:00 +0000',
+    '29-Feb-2025 10:00:00 +0000',
+    '00-Jan-2026 10:00:00 +0000',
+    '32-Jan-2026 10:00:00 +0000',
+    '01-Jan-2026 24:00:00 +0000',
+    '01-Jan-2026 10:60:00 +0000',
+    '01-Jan-2026 10:00:61 +0000',
+    '01-Jan-2026 10:00:00 +2400',
+    '01-Jan-2026 10:00:00 +0060',
+    '01-Foo-2026 10:00:00 +0000',
+  ])('rejects %j instead of moving it to another instant', (text) => {
+    expect(internalDateMsOf(text)).toBeUndefined();
+  });
+
+  it('accepts 29 February of a leap year and a leap second', () => {
+    expect(internalDateMsOf('29-Feb-2028 10:00:00 +0000')).toBe(Date.UTC(2028, 1, 29, 10));
+    expect(internalDateMsOf('31-Dec-2026 23:59:60 +0000')).toBe(Date.UTC(2027, 0, 1));
+  });
 });
 
 describe('Message-ID extraction', () => {
@@ -41,6 +61,14 @@ describe('non-IMAP greetings', () => {
     ['SSH-2.0-OpenSSH_9.2p1 Debian-2', 'ssh'],
     ['+OK POP3 ready', 'pop3'],
     ['\u0016\u0003\u0001 garbage', 'unknown'],
+    ['* PREAUTH [CAPABILITY IMAP4rev2] logged in', undefined],
+    ['* BYE [UNAVAILABLE] shutting down', undefined],
+    ['554 5.7.1 mail.example.test ESMTP not available', 'smtp'],
+    ['421 4.3.2 Service not available', 'smtp'],
+    ['220 ProFTPD Server (ftp.example.test)', 'ftp'],
+    ['<!DOCTYPE html><html>', 'http'],
+    ['+ok pop3 ready', 'pop3'],
+    ['A1 OK hello', 'unknown'],
   ])('%j → %s', (line, protocol) => {
     expect(detectNonImapProtocol(line)).toBe(protocol);
   });

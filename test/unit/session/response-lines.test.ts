@@ -188,6 +188,7 @@ describe('INTERNALDATE', () => {
     [' 1-Jan-2026 00:00:00 -1200', '2026-01-01T12:00:00.000Z'],
     ['1-Jan-2026 00:00:00 +0000', '2026-01-01T00:00:00.000Z'],
     ['31-Dec-2025 23:59:59 +1400', '2025-12-31T09:59:59.000Z'],
+    [' 1-Mar-2026 23:59:60 -1200', '2026-03-02T12:00:00.000Z'],
   ])('reads %j as %s', (text, iso) => {
     expect(new Date(imapDateTimeMs(text) ?? Number.NaN).toISOString()).toBe(iso);
   });
