@@ -8,12 +8,15 @@ import {
   testWithRawMinimum,
   testWithSdk,
 } from './bench-cases.js';
+import { countWithFloor } from './raw-floor.js';
 
 /** The message the orchestrator sends. */
 export interface CaseRequest {
-  readonly implementation: 'sdk-count' | 'baseline-count' | 'sdk-test' | 'raw-minimum';
+  readonly implementation: 'sdk-count' | 'floor-count' | 'baseline-count' | 'sdk-test' | 'raw-minimum';
   readonly target: CaseTarget;
   readonly spec?: CountSpec;
+  /** Measure the first call of a fresh process (imports, JIT, TLS context) instead of a warm one. */
+  readonly cold?: boolean;
 }
 
 /** The answer. */
@@ -27,7 +30,8 @@ export type CaseReply =
 async function runWarm(request: CaseRequest): Promise<CaseOutcome> {
   const connectionTest = request.implementation === 'sdk-test' || request.implementation === 'raw-minimum';
   // A ~50 ms connection test is still compiling its code paths over the first few calls.
-  for (let call = 0; call < (connectionTest ? CONNECTION_TEST_WARM_UPS : 1); call += 1) await run(request);
+  const warmUps = request.cold ? 0 : connectionTest ? CONNECTION_TEST_WARM_UPS : 1;
+  for (let call = 0; call < warmUps; call += 1) await run(request);
   await new Promise<void>((resolve) => {
     process.once('message', () => resolve());
     process.send?.({ warmed: true });
@@ -55,6 +59,9 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
     case 'baseline-count':
       if (!spec) throw new Error('count without spec');
       return countWithBaseline(request.target, spec);
+    case 'floor-count':
+      if (!spec) throw new Error('count without spec');
+      return countWithFloor(request.target, spec);
     case 'sdk-test':
       return testWithSdk(request.target);
     case 'raw-minimum':
