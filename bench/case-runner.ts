@@ -12,7 +12,14 @@ import { countWithFloor } from './raw-floor.js';
 
 /** The message the orchestrator sends. */
 export interface CaseRequest {
-  readonly implementation: 'sdk-count' | 'floor-count' | 'baseline-count' | 'sdk-test' | 'raw-minimum';
+  readonly implementation:
+    | 'sdk-count'
+    | 'sdk-count-pipelined'
+    | 'sdk-count-fewest-bytes'
+    | 'floor-count'
+    | 'baseline-count'
+    | 'sdk-test'
+    | 'raw-minimum';
   readonly target: CaseTarget;
   readonly spec?: CountSpec;
   /** Measure the first call of a fresh process (imports, JIT, TLS context) instead of a warm one. */
@@ -56,6 +63,12 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
     case 'sdk-count':
       if (!spec) throw new Error('count without spec');
       return countWithSdk(request.target, spec);
+    case 'sdk-count-pipelined':
+      if (!spec) throw new Error('count without spec');
+      return countWithSdk(request.target, spec, 'fewest-round-trips');
+    case 'sdk-count-fewest-bytes':
+      if (!spec) throw new Error('count without spec');
+      return countWithSdk(request.target, spec, 'fewest-bytes');
     case 'baseline-count':
       if (!spec) throw new Error('count without spec');
       return countWithBaseline(request.target, spec);

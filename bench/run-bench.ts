@@ -1,4 +1,4 @@
-// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily --standard-only --sdk-only]
+// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily --standard-only --variants --sdk-only]
 // Counting and connecting on a big seeded mailbox: the SDK side by side with a raw pipelined floor
 // client (bench/raw-floor.ts) and hand-written imapflow code, in alternating fresh processes, through a
 // counting proxy that can add a round-trip delay. Writes results JSON and a markdown table.
@@ -27,6 +27,8 @@ interface Options {
   cases: string | undefined;
   /** Only the standard (full-capability) server. */
   standardOnly: boolean;
+  /** Also the SDK with each `transfer` preference forced. */
+  variants: boolean;
   /** Measure the SDK side only (for sizes where the baseline would take minutes a run). */
   sdkOnly: boolean;
   runs: number;
@@ -47,6 +49,7 @@ function parseOptions(argv: readonly string[]): Options {
     cold: argv.includes('--cold'),
     cases: value('--cases'),
     standardOnly: argv.includes('--standard-only'),
+    variants: argv.includes('--variants'),
     output: value('--output') ?? fileURLToPath(new URL('results.json', import.meta.url)),
   };
 }
@@ -267,6 +270,7 @@ async function main(): Promise<void> {
           server,
           contenders: [
             request('sdk-count'),
+            ...(options.variants ? [request('sdk-count-pipelined'), request('sdk-count-fewest-bytes')] : []),
             ...(options.sdkOnly ? [] : [request('floor-count'), request('baseline-count')]),
           ],
           expected: expectedCounts(seed, boundaries),
@@ -357,7 +361,9 @@ type Result = {
 };
 
 const LABELS: Readonly<Record<string, string>> = {
-  'sdk-count': 'SDK',
+  'sdk-count': 'SDK (auto)',
+  'sdk-count-pipelined': "SDK, transfer 'fewest-round-trips'",
+  'sdk-count-fewest-bytes': "SDK, transfer 'fewest-bytes'",
   'floor-count': 'raw floor',
   'baseline-count': 'hand-written imapflow',
   'sdk-test': 'SDK testConnection',
