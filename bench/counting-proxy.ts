@@ -94,8 +94,10 @@ export class CountingProxy {
       this.#sockets.delete(client);
       this.#sockets.delete(upstream);
     };
-    client.on('close', close);
-    upstream.on('close', close);
+    // A close travels the link like data: after the chunks still delayed in flight (a LOGOUT's answer).
+    const closeLater = () => (this.oneWayDelayMs > 0 ? setTimeout(close, this.oneWayDelayMs) : close());
+    client.on('close', closeLater);
+    upstream.on('close', closeLater);
     client.on('error', close);
     upstream.on('error', close);
   }
