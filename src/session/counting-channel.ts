@@ -175,19 +175,27 @@ export class CountingChannel {
    * @param raw - The line, CRLF removed.
    * @param literalCount - Literals that came with it (none of the answers the channel reads has one).
    */
-  async take(raw: Buffer, literalCount: number): Promise<void> {
-    if (this.#closed) return;
+  take(raw: Buffer, literalCount: number): Promise<void> | undefined {
+    if (this.#closed) return undefined;
+    // Synchronous for the lines a count is made of (FETCH rows, completions): a promise per row would
+    // cost more than reading it. Only long answers (SEARCH, SORT, ESEARCH) are read asynchronously.
     try {
-      await this.#take(raw, literalCount);
+      const reading = this.#take(raw, literalCount);
+      if (reading !== undefined) return reading.catch((error: unknown) => this.#refuse(error));
     } catch (error) {
-      const violation =
-        error instanceof ResponseViolation
-          ? error
-          : error instanceof ChannelClosed
-            ? undefined
-            : new ResponseViolation(`an answer the counting layer could not read (${String(error)})`);
-      if (violation !== undefined) this.#fail(violation);
+      this.#refuse(error);
     }
+    return undefined;
+  }
+
+  #refuse(error: unknown): void {
+    const violation =
+      error instanceof ResponseViolation
+        ? error
+        : error instanceof ChannelClosed
+          ? undefined
+          : new ResponseViolation(`an answer the counting layer could not read (${String(error)})`);
+    if (violation !== undefined) this.#fail(violation);
   }
 
   /** Yields to the event loop between chunks of a long answer; throws once the connection is closed. */
@@ -207,7 +215,7 @@ export class CountingChannel {
     this.#rejectAll(this.#closed);
   }
 
-  async #take(raw: Buffer, literalCount: number): Promise<void> {
+  #take(raw: Buffer, literalCount: number): void | Promise<void> {
     let line: ResponseLine;
     try {
       line = parseResponseLine(raw);
@@ -221,7 +229,7 @@ export class CountingChannel {
       return;
     }
     this.#untagged += 1;
-    if (this.#untagged > this.#budget()) {
+    if (this.#untagged > MAX_UNTAGGED_PER_COMPLETION && this.#untagged > this.#budget()) {
       const rows = this.#budget() - MAX_UNTAGGED_PER_COMPLETION;
       throw new ResponseViolation(
         rows > 0
@@ -235,7 +243,7 @@ export class CountingChannel {
       if (line.status === 'BYE') this.#byeText = line.text;
       if (line.code === 'UIDVALIDITY' || line.code === 'UIDNEXT') {
         const examine = this.#oldest('examine');
-        if (examine) await examine.collector.untagged(line, raw, this);
+        if (examine) return examine.collector.untagged(line, raw, this);
         else if (line.code === 'UIDVALIDITY' && line.codeValue !== undefined)
           this.#host.uidValidity(line.codeValue);
       }
@@ -245,18 +253,17 @@ export class CountingChannel {
     if (line.kind === 'message') {
       if (line.name === 'EXISTS') {
         const examine = this.#oldest('examine');
-        if (examine) await examine.collector.untagged(line, raw, this);
+        if (examine) return examine.collector.untagged(line, raw, this);
       } else if (line.name === 'FETCH') {
         const fetch = this.#oldest('fetch');
-        if (fetch) await fetch.collector.untagged(line, raw, this);
+        if (fetch) return fetch.collector.untagged(line, raw, this);
       }
       return;
     }
     if (line.name === 'SEARCH' || line.name === 'SORT') {
       const command = this.#oldest(line.name === 'SEARCH' ? 'search' : 'sort');
       if (!command) throw new ResponseViolation(`a ${line.name} answer to no ${line.name} command`);
-      await command.collector.untagged(line, raw, this);
-      return;
+      return command.collector.untagged(line, raw, this);
     }
     if (line.name === 'ESEARCH') {
       const tag = correlatorOf(raw, line.start);
@@ -270,9 +277,10 @@ export class CountingChannel {
             ? 'an ESEARCH answer to no search'
             : 'an ESEARCH answer for a tag the client never sent',
         );
-      await command.collector.untagged(line, raw, this);
+      return command.collector.untagged(line, raw, this);
     }
     // FLAGS, RECENT, EXPUNGE, VANISHED, CAPABILITY...: nothing a count reads; counted above.
+    return undefined;
   }
 
   #complete(line: Extract<ResponseLine, { kind: 'tagged' }>): void {

@@ -630,11 +630,11 @@ export class ImapSession {
   // Every response line, before imapflow: the counting channel's while it has commands in flight;
   // otherwise watched (flood cap, UIDVALIDITY) and handed to imapflow, unless it is a search answer
   // nobody asked for.
-  async #takeResponse(line: Buffer, literalCount: number): Promise<boolean> {
+  #takeResponse(line: Buffer, literalCount: number): boolean | Promise<boolean> {
     if (!this.#greetingSeen) this.#checkGreeting(line);
     if (this.#channel.active) {
-      await this.#channel.take(line, literalCount);
-      return true;
+      const reading = this.#channel.take(line, literalCount);
+      return reading === undefined ? true : reading.then(() => true);
     }
     this.#observer.observeResponse(line);
     if (this.#observer.phase === 'command' && SEARCH_ANSWER.test(line.toString('latin1', 0, 10))) {

@@ -81,7 +81,8 @@ export function interceptResponses(
   client.handleResponse = async (data) => {
     if (Buffer.isBuffer(data.payload)) {
       const literalCount = Array.isArray(data.literals) ? data.literals.length : 0;
-      if (await onResponse(data.payload, literalCount)) return true;
+      const taken = onResponse(data.payload, literalCount);
+      if (taken === true || (taken !== false && (await taken))) return true;
     }
     return handleResponse(data);
   };

@@ -327,15 +327,31 @@ export function imapDateTimeMs(text: string): number | undefined {
   const zoneHours = digitsAt(value, at + 16, 2);
   const zoneMinutes = digitsAt(value, at + 18, 2);
   if (monthIndex < 0 || monthIndex % 3 !== 0 || (sign !== '+' && sign !== '-')) return undefined;
-  if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 || zoneMinutes > 59 || zoneHours > 23)
-    return undefined;
+  // Written positively: a field that is not digits is NaN, and every comparison with NaN is false.
+  const inRange =
+    day >= 1 &&
+    day <= 31 &&
+    year >= 0 &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 60 &&
+    zoneHours <= 23 &&
+    zoneMinutes <= 59;
+  if (!inRange) return undefined;
   const month = monthIndex / 3;
-  // 31-Feb and the like: Date.UTC rolls them over; a real date never needs that (a leap second, 60,
-  // may roll into the next minute: RFC 3501 allows it).
-  if (new Date(Date.UTC(year, month, day)).getUTCDate() !== day) return undefined;
+  // 31-Feb and the like: Date.UTC would roll them over; a real date never needs that (a leap second,
+  // 60, may roll into the next minute: RFC 3501 allows it).
+  if (day > daysInMonth(year, month)) return undefined;
   const localMs = Date.UTC(year, month, day, hour, minute, second);
   const offsetMs = (zoneHours * 60 + zoneMinutes) * 60_000;
   return sign === '-' ? localMs + offsetMs : localMs - offsetMs;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 1) return DAYS_IN_MONTH[month] ?? 0;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 function digitsAt(text: string, start: number, length: number): number {
@@ -425,8 +441,15 @@ class Cursor {
   quotedOrAtom(): string {
     if (this.peek() !== QUOTE) return this.token();
     this.position += 1;
-    let text = '';
     const start = this.position;
+    // The common case, a date: no escape before the closing quote.
+    const close = this.line.indexOf(QUOTE, start);
+    const backslash = this.line.indexOf(BACKSLASH, start);
+    if (close >= 0 && close - start <= 256 && (backslash === -1 || backslash > close)) {
+      this.position = close + 1;
+      return this.line.toString('latin1', start, close);
+    }
+    let text = '';
     while (this.position < this.line.length && this.line[this.position] !== QUOTE) {
       if (this.line[this.position] === BACKSLASH) this.position += 1;
       this.position += 1;
