@@ -10,8 +10,9 @@ import type { SignalCounts } from './counting/signal-counts.js';
 import { formatCatalogMessage } from './errors/error-catalog.js';
 import type { FieldIssue } from './errors/failure-detail.js';
 import { ImapConnectorError } from './errors/imap-connector-error.js';
+import type { ConnectionLimiter } from './limits/connection-limiter.js';
+import { type ConnectorLogger, silentLogger } from './logger.js';
 import { type RetryOptions, type RetryPolicy, retryPolicyOf } from './retry/retry-policy.js';
-import { type ConnectorLogger, silentLogger } from './session/connector-logger.js';
 
 /** What `JSON.stringify(connector)` shows: where it connects, never the password. */
 export interface ConnectorDescription {
@@ -35,6 +36,13 @@ export interface ImapConnectorOptions {
    * turns it off. Login, certificate and configuration failures are never retried.
    */
   readonly retry?: RetryOptions | undefined;
+  /**
+   * A cap on simultaneous connections shared with other connectors: create one
+   * {@link ConnectionLimiter} per process and pass it to every connector. `testConnection` and each try
+   * of `countSignals` then wait for a slot (at most the limiter's `maxWaitMs`, then
+   * `CONNECTION_SLOT_TIMEOUT`; the caller's signal ends the wait with `ABORTED`). Default: no cap.
+   */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 /** Options of {@link ImapConnector.testConnection}. */
@@ -66,6 +74,7 @@ export class ImapConnector {
   readonly #warnings: readonly FieldIssue[];
   readonly #logger: ConnectorLogger;
   readonly #retry: RetryPolicy;
+  readonly #limiter: ConnectionLimiter | undefined;
 
   /**
    * Checks and normalizes connection settings without creating a connector; never throws.
@@ -80,7 +89,7 @@ export class ImapConnector {
 
   /**
    * @param config - The mailbox settings; validated with {@link validateConfig}.
-   * @param options - Logger and retry policy.
+   * @param options - Logger, retry policy and a shared connection limiter.
    * @throws {@link ImapConnectorError} with code `CONFIG_INVALID` and the field issues in `detail.issues`.
    */
   constructor(config: ImapConnectorConfigInput, options: ImapConnectorOptions = {}) {
@@ -93,6 +102,7 @@ export class ImapConnector {
     this.#warnings = validation.warnings;
     this.#logger = options.logger ?? silentLogger;
     this.#retry = retry.policy;
+    this.#limiter = options.limiter;
   }
 
   /** Remarks about the configuration (non-fatal), as {@link validateConfig} found them. */
@@ -102,7 +112,8 @@ export class ImapConnector {
 
   /**
    * Tests the settings the way the drawer's Test button does: connect, TLS, login, capabilities,
-   * special-use mailboxes, logout. Resolves within `timeouts.testConnectionMs` (15 s by default).
+   * special-use mailboxes, logout. Resolves within `timeouts.testConnectionMs` (15 s by default), after
+   * waiting for a slot of the connector's `limiter`, if it has one.
    *
    * @param options - An optional AbortSignal.
    * @returns `{ ok: true, message: 'Authenticated as …', … }` or `{ ok: false, code, message, fix, … }`;
@@ -119,30 +130,39 @@ export class ImapConnector {
       logger: this.#logger,
       warnings: this.#warnings,
       signal: options.signal,
+      limiter: this.#limiter,
     });
   }
 
   /**
-   * Counts the email the account sent and received in `[since, until)`, by each message's INTERNALDATE
-   * (the server's delivery or append time), exactly to the second, optionally per calendar day, ISO week
-   * or month of an IANA time zone. Read-only: nothing in the mailbox changes, not even \Seen. Sent is
-   * the `\Sent` mailboxes; received is INBOX, Archive and every other folder except Drafts, Junk, Trash,
+   * Counts the email the account sent and received in a range, by each message's INTERNALDATE (the
+   * server's delivery or append time), exactly to the second, optionally per calendar day, ISO week or
+   * month of an IANA time zone. Read-only: nothing in the mailbox changes, not even \Seen. Sent is the
+   * `\Sent` mailboxes; received is INBOX, Archive and every other folder except Drafts, Junk, Trash,
    * virtual views ("All Mail", "Starred"), label views and `mailboxes.exclude`.
    *
-   * @param range - `{ since, until }` as `Date`s or ISO-8601 strings with an offset.
+   * The range is calendar periods of `timeZone`, `{ from: '2026-03-01', to: '2026-03-31' }` (both
+   * included; also ISO weeks `2026-W10` and months `2026-03`), or instants `{ since, until }`
+   * (half-open); an instant range that cuts a bucket is reported in `warnings`. Each bucket carries its
+   * calendar `label` (`2026-03-29`, `2026-W13`, `2026-03`), local start and end with offset, length and
+   * whether the range clips it, so a host can store it by `(account, label)`.
+   *
+   * @param range - `{ from, to }` (calendar) or `{ since, until }` (`Date`s or ISO-8601 strings with an offset).
    * @param options - `granularity`, `timeZone`, `signal`, `onProgress`, `retry`.
-   * @returns Totals, buckets, per-mailbox details, strategies and warnings, as plain data.
-   * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent to the server), or
-   *   the catalog code of the connection failure once transient failures have been retried (see
+   * @returns Totals, labelled buckets, per-mailbox details, strategies and warnings, as plain data.
+   * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range, field by field, before any
+   *   connection (also beyond `rangeLimits`: until after 9999-12-30, more than 100,000 buckets), or the
+   *   catalog code of the connection failure once transient failures have been retried (see
    *   {@link ImapConnectorOptions.retry}; `detail.attempts` says how many tries were made).
    *
    * @example
    * ```ts
    * const counts = await connector.countSignals(
-   *   { since: '2026-11-01T00:00:00+01:00', until: '2026-12-01T00:00:00+01:00' },
+   *   { from: '2026-03-01', to: '2026-03-31' },
    *   { granularity: 'day', timeZone: 'Europe/Berlin' },
    * );
-   * console.log(counts.sent, counts.received, counts.buckets[0]);
+   * for (const bucket of counts.buckets) console.log(bucket.label, bucket.sent, bucket.received);
+   * // 2026-03-29 has bucket.seconds === 82800: DST started that day.
    * ```
    */
   countSignals(range: CountRangeInput, options: CountSignalsOptions = {}): Promise<SignalCounts> {
@@ -153,7 +173,7 @@ export class ImapConnector {
     if (!retry.ok) return Promise.reject(configInvalid(retry.issues));
     return countSignalsWithRetries(
       this.#config,
-      { logger: this.#logger, selection: this.#config.mailboxes },
+      { logger: this.#logger, selection: this.#config.mailboxes, limiter: this.#limiter },
       retry.policy,
       range,
       options,

@@ -1,6 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { hasControlCharacter, parseHostInput } from './host-input.js';
+import type { FieldIssue } from '../errors/failure-detail.js';
+import { configWarnings } from './config-warnings.js';
+import { hasControlCharacter, hasPasswordControlCharacter } from './control-characters.js';
+import { parseHostInput } from './host-input.js';
 import {
   type MailboxSelection,
   type MailboxSelectionInput,
@@ -163,11 +166,22 @@ const configFields = z.strictObject({
     .optional(),
 });
 
-/** The input with blank fields removed first (see {@link ImapConnectorConfigInput}: blank = not given). */
-const configShape = z.preprocess(withoutBlankFields, configFields);
+/**
+ * The shape of the input with blank fields removed first (see {@link ImapConnectorConfigInput}: blank =
+ * not given). Internal: {@link imapConnectorConfigSchema} and `validateConfig` both start here.
+ */
+export const configShape = z.preprocess(withoutBlankFields, configFields);
 
-type ConfigShape = z.output<typeof configFields>;
-type IssueSink = (field: string, code: string, message: string) => void;
+/** The input once its shape is checked. */
+export type ConfigShape = z.output<typeof configFields>;
+/** Receives one field issue. */
+export type IssueSink = (field: string, code: string, message: string) => void;
+
+/** A normalised configuration and the remarks normalising it produced. */
+export interface NormalizedConfig {
+  readonly config: ImapConnectorConfig;
+  readonly warnings: readonly FieldIssue[];
+}
 
 /**
  * The zod schema behind {@link validateConfig}, exported so host apps can reuse it in their own forms.
@@ -186,10 +200,18 @@ export const imapConnectorConfigSchema: z.ZodType<ImapConnectorConfig, ImapConne
       context.addIssue({ code: 'custom', path: field.split('.'), message, params: { code } });
     };
     const normalized = normalizeConfig(input, addIssue);
-    return normalized ?? z.NEVER;
+    return normalized?.config ?? z.NEVER;
   }) as unknown as z.ZodType<ImapConnectorConfig, ImapConnectorConfigInput>;
 
-function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnectorConfig | undefined {
+/**
+ * Checks and normalises a shape-checked input, reporting each problem to `addIssue` and returning the
+ * configuration with the warnings found on the way (what was changed, what looks likely to fail).
+ *
+ * @param input - The output of {@link configShape}.
+ * @param addIssue - Receives every field issue.
+ * @returns The configuration and its warnings, or `undefined` when an issue was reported.
+ */
+export function normalizeConfig(input: ConfigShape, addIssue: IssueSink): NormalizedConfig | undefined {
   const host = input.host === undefined ? undefined : parseHostInput(input.host);
   if (host === undefined) addIssue('host', 'required', 'Enter the IMAP server host name.');
   else if (!host.ok) addIssue('host', host.code, host.message);
@@ -237,7 +259,7 @@ function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnector
 
   if (host === undefined || !host.ok || ca === undefined || resolvedPort === undefined) return undefined;
   if (!usernameValid || !passwordValid || servername === null) return undefined;
-  return {
+  const config: ImapConnectorConfig = {
     host: host.host,
     port: resolvedPort,
     username,
@@ -251,15 +273,16 @@ function normalizeConfig(input: ConfigShape, addIssue: IssueSink): ImapConnector
     timeouts: { ...defaultTimeouts, ...withoutUndefined(input.timeouts ?? {}) },
     mailboxes: normalizeMailboxSelection(input.mailboxes),
   };
-}
-
-// TAB is the one control character a password may hold: IMAP carries it in a quoted string (RFC 3501
-// §9 TEXT-CHAR); CR, LF and NUL cannot be sent that way (NUL not at all), and the rest are paste noise.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
-const PASSWORD_CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
-
-function hasPasswordControlCharacter(password: string): boolean {
-  return PASSWORD_CONTROL_CHARACTER.test(password);
+  const warnings = configWarnings(
+    {
+      hostNormalizations: host.normalizations,
+      securityFromUrl: urlSecurity !== undefined,
+      securityGiven: explicitSecurity !== undefined,
+      usernameTrimmed: input.username !== username,
+    },
+    config,
+  );
+  return { config, warnings };
 }
 
 /**

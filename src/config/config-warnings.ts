@@ -1,32 +1,49 @@
+/** Warnings about configuration fields. */
 import type { FieldIssue } from '../errors/failure-detail.js';
-import type { ImapConnectorConfig, ImapConnectorConfigInput } from './config-schema.js';
-import { parseHostInput } from './host-input.js';
+import type { ImapConnectorConfig } from './config-schema.js';
+import type { HostNormalization } from './host-input.js';
 import { unsupportedProviderOf } from './provider-hints.js';
-import { parseSecurityMode, securityModeOfWellKnownPort } from './security-mode.js';
+import { securityModeOfWellKnownPort } from './security-mode.js';
+
+/** What normalising the input did, as far as the warnings need to know. */
+export interface NormalizationFacts {
+  /** What was done to the Host field. */
+  readonly hostNormalizations: readonly HostNormalization[];
+  /** Whether the security mode came from a pasted `imaps://` / `imap://` URL. */
+  readonly securityFromUrl: boolean;
+  /** Whether the security field was given. */
+  readonly securityGiven: boolean;
+  /** Whether whitespace was trimmed from the username. */
+  readonly usernameTrimmed: boolean;
+}
 
 /**
  * The non-fatal remarks about a configuration that is usable as is: what was changed while normalizing
  * it, and what looks likely to fail.
  *
- * @param input - The raw input (to see what was pasted).
+ * @param facts - What normalisation did to the input.
  * @param config - The normalized configuration.
  * @returns Warnings in field order, each with a stable code.
+ *
+ * @example
+ * ```ts
+ * const warnings = configWarnings({ hostNormalizations: ['url_extracted'], securityFromUrl: true, securityGiven: false, usernameTrimmed: false }, config);
+ * ```
  */
-export function configWarnings(input: ImapConnectorConfigInput, config: ImapConnectorConfig): FieldIssue[] {
+export function configWarnings(facts: NormalizationFacts, config: ImapConnectorConfig): FieldIssue[] {
   const warnings: FieldIssue[] = [];
   const warn = (field: string, code: string, message: string) => warnings.push({ field, code, message });
 
-  const host = parseHostInput(input.host);
-  if (host.ok && host.normalizations.includes('url_extracted')) {
+  if (facts.hostNormalizations.includes('url_extracted')) {
     warn(
       'host',
       'url_extracted',
       `Used host "${config.host}" and port ${config.port} from the pasted address.`,
     );
-  } else if (host.ok && host.normalizations.includes('port_extracted')) {
+  } else if (facts.hostNormalizations.includes('port_extracted')) {
     warn('host', 'port_extracted', `Used host "${config.host}" and port ${config.port} from the Host field.`);
   }
-  if (host.ok && host.normalizations.includes('idn_converted')) {
+  if (facts.hostNormalizations.includes('idn_converted')) {
     warn('host', 'idn_converted', `The host name is used in its ASCII form, ${config.host}.`);
   }
 
@@ -41,11 +58,8 @@ export function configWarnings(input: ImapConnectorConfigInput, config: ImapConn
     warn('host', 'dedicated_integration', 'For Gmail accounts, use the Gmail integration instead of IMAP.');
   }
 
-  // A blank security field is "not given" (config-schema.ts), like a missing one.
-  const explicitSecurity =
-    input.security === undefined || input.security === null ? undefined : parseSecurityMode(input.security);
   const expected = securityModeOfWellKnownPort[config.port];
-  if (explicitSecurity === undefined && host.ok && host.security === undefined && expected === undefined) {
+  if (!facts.securityGiven && !facts.securityFromUrl && expected === undefined) {
     warn(
       'security',
       'guessed',
@@ -63,7 +77,7 @@ export function configWarnings(input: ImapConnectorConfigInput, config: ImapConn
     warn('security', 'insecure', 'No encryption: the password and all mail data travel in clear text.');
   }
 
-  if (input.username !== config.username) {
+  if (facts.usernameTrimmed) {
     warn('username', 'whitespace_trimmed', 'Removed spaces around the username.');
   }
   if (!/^[^\s@]+@[^\s@]+$/.test(config.username)) {

@@ -1,6 +1,7 @@
 /** Turns what an admin pastes into the Host (or certificate name) field into a host name and a port. */
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
+import { hasControlCharacter } from './control-characters.js';
 import type { SecurityMode } from './security-mode.js';
 
 /** What was done to a pasted host value to make it usable, reported back as warnings. */
@@ -39,26 +40,8 @@ export interface RejectedHost {
 const URL_SCHEMES: Readonly<Record<string, SecurityMode>> = { 'imaps:': 'tls', 'imap:': 'starttls' };
 // RFC 1123 label: letters, digits, hyphens, not starting or ending with a hyphen.
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_PORT = 65_535;
 const EXAMPLE = 'for example imap.fastmail.com';
-
-/**
- * Whether a text holds a control character (C0, DEL or C1: CR, LF, NUL, TAB, ESC, ...), which no host
- * name, user name or certificate name can contain and which would break the IMAP command it is sent in.
- *
- * @param text - A field value.
- * @returns `true` when one is present.
- *
- * @example
- * ```ts
- * hasControlCharacter('alice@example.com\r\n'); // true
- * ```
- */
-export function hasControlCharacter(text: string): boolean {
-  return CONTROL_CHARACTER.test(text);
-}
 
 /**
  * Turns what an admin pastes into the Host field into a host name, accepting the forms seen in

@@ -1,11 +1,6 @@
 import type { z } from 'zod';
 import type { FieldIssue } from '../errors/failure-detail.js';
-import {
-  type ImapConnectorConfig,
-  type ImapConnectorConfigInput,
-  imapConnectorConfigSchema,
-} from './config-schema.js';
-import { configWarnings } from './config-warnings.js';
+import { configShape, type ImapConnectorConfig, normalizeConfig } from './config-schema.js';
 
 /** A configuration that can be used, possibly with remarks worth showing. */
 export interface ValidConfigResult {
@@ -48,16 +43,17 @@ export type ConfigValidationResult = ValidConfigResult | InvalidConfigResult;
  * ```
  */
 export function validateConfig(input: unknown): ConfigValidationResult {
-  const parsed = imapConnectorConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    return { ok: false, issues: parsed.error.issues.map(fieldIssueOf), warnings: [] };
+  // The same two steps as imapConnectorConfigSchema, kept apart so the warnings come out too.
+  const shaped = configShape.safeParse(input);
+  if (!shaped.success) {
+    return { ok: false, issues: shaped.error.issues.map(fieldIssueOf), warnings: [] };
   }
-  // safeParse succeeded, so the input had the input shape.
-  return {
-    ok: true,
-    config: parsed.data,
-    warnings: configWarnings(input as ImapConnectorConfigInput, parsed.data),
-  };
+  const issues: FieldIssue[] = [];
+  const normalized = normalizeConfig(shaped.data, (field, code, message) =>
+    issues.push({ field, code, message }),
+  );
+  if (normalized === undefined || issues.length > 0) return { ok: false, issues, warnings: [] };
+  return { ok: true, config: normalized.config, warnings: normalized.warnings };
 }
 
 function fieldIssueOf(issue: z.core.$ZodIssue): FieldIssue {

@@ -1,14 +1,17 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectionLimiter } from '../limits/connection-limiter.js';
+import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
-import { detectMailboxRoles, type MailboxRoleAssignment } from '../mailboxes/role-detection.js';
+import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
-import type { ConnectorLogger } from '../session/connector-logger.js';
 import { type ExaminedMailbox, ImapSession } from '../session/imap-session.js';
-import type { BucketGranularity, CountRange } from './count-range.js';
+import type { BucketGranularity } from './calendar-periods.js';
+import type { CountRange } from './count-range.js';
 import { type CountingPath, choosePath, type TransferPreference } from './counting-cost.js';
-import { hasMessageViews, type PlannedMailbox, planMailboxes } from './counting-plan.js';
+import { deduplicationOf, type PlannedMailbox, planMailboxes, roleWarningsOf } from './counting-plan.js';
 import { supersetWindowOf } from './date-windows.js';
 import {
   arrivalOrderStrategy,
@@ -24,6 +27,14 @@ import type {
   Deduplication,
   SignalCounts,
 } from './signal-counts.js';
+import { malformedDatesWarning, signalBucketsOf } from './signal-counts.js';
+import {
+  accountIdentityOf,
+  encodeCursor,
+  fullCountFloor,
+  type MailboxFloor,
+  nextWatermark,
+} from './sync-cursor.js';
 import type { TimeBucket } from './time-buckets.js';
 
 /** Progress of a count, reported after each mailbox. */
@@ -40,8 +51,13 @@ export interface CountProgress {
 export interface CountSignalsOptions {
   /** Split the range into calendar days, ISO weeks (from Monday) or months of `timeZone`. */
   readonly granularity?: BucketGranularity | undefined;
-  /** IANA zone of the bucket boundaries, e.g. `Europe/Berlin`. Default `UTC`. */
+  /** IANA zone of calendar ranges (`{ from, to }`) and bucket boundaries, e.g. `Europe/Berlin`. Default `UTC`. */
   readonly timeZone?: string | undefined;
+  /**
+   * The `cursor` of an earlier count of the same account: count only what changed since (see
+   * `mode` in the result and docs/counting.md, "Incremental counts").
+   */
+  readonly cursor?: string | undefined;
   /** Cancels the count; it then rejects with code `ABORTED` and the connection closed. */
   readonly signal?: AbortSignal | undefined;
   /** Called after each counted mailbox (from the first mailbox again when a try is retried). */
@@ -65,17 +81,16 @@ export interface CountSignalsOptions {
 export interface CountContext {
   readonly logger: ConnectorLogger;
   readonly selection: MailboxSelection;
-}
-
-/** A range parsed once, before any try: `[since, until)` and its buckets. */
-export interface ParsedCountRange {
-  readonly range: CountRange;
-  readonly buckets: readonly TimeBucket[];
+  /** The host's shared cap on connections, if any: each try waits for its own slot. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 type Tally = { sent: number[]; received: number[] };
 
 /** What counting one mailbox gave, before it is added up. */
+/** A mailbox's entry before the cursor fields are added in one place, at the end. */
+type MailboxCount = Omit<CountedMailbox, 'sync' | 'rescanReason'>;
+
 type MailboxOutcome =
   | {
       readonly examined: ExaminedMailbox;
@@ -94,8 +109,9 @@ const INBOX = 'INBOX';
  *
  * @param config - The validated configuration.
  * @param context - Logger and mailbox selection.
- * @param parsed - `[since, until)` and its buckets, parsed once for every try.
- * @param options - Signal, progress.
+ * @param range - `[since, until)`, parsed once by the caller (`parseCountRange`).
+ * @param buckets - The range's buckets (`bucketsOf`).
+ * @param options - Signal, progress, transfer preference.
  * @returns Plain, serializable counts (of this one try: {@link countSignalsWithRetries} adds `attempts`).
  * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the code of
  *   the connection failure.
@@ -103,34 +119,51 @@ const INBOX = 'INBOX';
 export async function countSignals(
   config: ImapConnectorConfig,
   context: CountContext,
-  parsed: ParsedCountRange,
+  range: CountRange,
+  buckets: readonly TimeBucket[],
   options: CountSignalsOptions,
 ): Promise<Omit<SignalCounts, 'attempts'>> {
   const startedAt = performance.now();
-  const { range, buckets } = parsed;
   const session = await ImapSession.open(config, {
     purpose: 'count',
     logger: context.logger,
     signal: options.signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
+    limiter: context.limiter,
   });
   try {
-    const counter = new SignalCounter(session, range, buckets, context.selection, options.transfer);
+    const counter = new SignalCounter(
+      session,
+      range,
+      buckets,
+      context.selection,
+      options.transfer,
+      accountIdentityOf(config),
+    );
     const result = await counter.run(options.onProgress);
     await session.logout();
-    // Mailbox names and warnings quote the server: a hostile one can echo the password.
-    return session.redacted({ ...result, elapsedMs: Math.round(performance.now() - startedAt) });
+    // Mailbox names and warnings quote the server: a hostile one can echo the password. (Only those:
+    // the buckets are the SDK's own, and redacting 100k of them would block the event loop.)
+    return {
+      ...result,
+      mailboxes: session.redacted(result.mailboxes),
+      warnings: session.redacted(result.warnings),
+      elapsedMs: Math.round(performance.now() - startedAt),
+    };
   } catch (error) {
     session.close();
-    if (error instanceof ImapConnectorError) throw error;
-    throw new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while counting' });
+    // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
+    if (hostErrorOf(error)) throw error;
+    throw unexpectedFailure(error, 'Unexpected error while counting', session.secrets);
   }
 }
 
 /** One count over one open session. */
 class SignalCounter {
   readonly #tally: Tally;
-  readonly #warnings: CountWarning[] = [];
+  readonly #warnings: CountWarning[];
+  readonly #floors = new Map<string, MailboxFloor>();
+  readonly #startedAtMs = Date.now();
   readonly #strategies = new Set<CountingStrategy>();
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   #deduplication: Deduplication = 'none';
@@ -141,8 +174,10 @@ class SignalCounter {
     private readonly buckets: readonly TimeBucket[],
     private readonly selection: MailboxSelection,
     private readonly transfer: TransferPreference | undefined,
+    private readonly account: string,
   ) {
     this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
+    this.#warnings = [...range.warnings];
   }
 
   async run(
@@ -169,8 +204,8 @@ class SignalCounter {
     }
     const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);
     const plan = planMailboxes(listed, roles, this.selection.exclude);
-    this.#deduplication = this.#deduplicationFor(roles, capabilities);
-    this.#warnAboutRoles(plan, roles);
+    this.#deduplication = deduplicationOf(this.selection.deduplicate, roles, capabilities);
+    this.#warnings.push(...roleWarningsOf(plan, roles));
 
     const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
     const reuseEarly = early !== undefined && this.#deduplication === 'none';
@@ -180,7 +215,8 @@ class SignalCounter {
     let done = 0;
     const report = (mailbox: PlannedMailbox) => {
       done += 1;
-      onProgress?.(
+      callHost(
+        onProgress,
         this.session.redacted({
           mailboxesDone: done,
           mailboxesTotal: countable.length,
@@ -208,13 +244,9 @@ class SignalCounter {
       }
     }
 
+    await this.#floorsOfBatch(outcomes);
     const counted = plan.map((mailbox) => this.#addUp(mailbox, outcomes.get(mailbox.path)));
-    const bucketResults = this.buckets.map((bucket, index) => ({
-      start: new Date(bucket.startMs).toISOString(),
-      end: new Date(bucket.endMs).toISOString(),
-      sent: this.#tally.sent[index] ?? 0,
-      received: this.#tally.received[index] ?? 0,
-    }));
+    const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
     return {
       range: {
         since: new Date(this.range.sinceMs).toISOString(),
@@ -225,7 +257,14 @@ class SignalCounter {
       sent: bucketResults.reduce((sum, bucket) => sum + bucket.sent, 0),
       received: bucketResults.reduce((sum, bucket) => sum + bucket.received, 0),
       buckets: bucketResults,
-      mailboxes: counted,
+      mailboxes: counted.map((mailbox) => ({
+        ...mailbox,
+        sync: mailbox.uidNext === null ? null : ('full' as const),
+        rescanReason: null,
+      })),
+      mode: 'full',
+      fallbackReason: null,
+      cursor: this.#cursor(counted),
       strategies: [...this.#strategies],
       deduplication: this.#deduplication,
       warnings: this.#warnings,
@@ -233,7 +272,7 @@ class SignalCounter {
   }
 
   // The one place where per-mailbox counts are added up and the strategy that ran is recorded.
-  #addUp(mailbox: PlannedMailbox, outcome: MailboxOutcome | undefined): CountedMailbox {
+  #addUp(mailbox: PlannedMailbox, outcome: MailboxOutcome | undefined): MailboxCount {
     const notOpened = { inRange: null, strategy: null, uidValidity: null, uidNext: null, messages: null };
     if (mailbox.counts === 'skipped' || outcome === undefined) return { ...mailbox, ...notOpened };
     if ('unavailable' in outcome) {
@@ -301,6 +340,8 @@ class SignalCounter {
       return { unavailable: error };
     }
     if (examined.exists === 0) {
+      // An empty mailbox has nothing dated after the range: its floor is UIDNEXT, no search needed.
+      this.#floors.set(path, { floorUid: examined.uidNext, newestMs: undefined });
       return { examined, counts: this.buckets.map(() => 0), strategy: 'empty', duplicates: 0 };
     }
     const warn = (code: CountWarning['code'], message: string) =>
@@ -324,51 +365,55 @@ class SignalCounter {
           ];
     for (const strategy of strategies) {
       const counts = await strategy.count(mailbox, this.range, this.buckets);
-      if (counts !== undefined) return { examined, counts, strategy: strategy.name, duplicates };
+      if (counts === undefined) continue;
+      // While the mailbox is open: where the next incremental count must start reading it.
+      this.#floors.set(
+        path,
+        await fullCountFloor(this.session, examined.uidNext, this.range, this.#startedAtMs),
+      );
+      return { examined, counts, strategy: strategy.name, duplicates };
     }
     throw new Error('fetch-dates always applies');
   }
 
-  #deduplicationFor(roles: readonly MailboxRoleAssignment[], capabilities: readonly string[]): Deduplication {
-    const mode = this.selection.deduplicate;
-    const active = mode === 'always' || (mode === 'auto' && hasMessageViews(roles));
-    if (!active) return 'none';
-    // imapflow asks for an email id whenever the server has one: RFC 8474 EMAILID, or Gmail's X-GM-MSGID.
-    return capabilities.includes('OBJECTID') || capabilities.includes('X-GM-EXT-1')
-      ? 'email-id'
-      : 'message-id';
-  }
-
-  // A message whose INTERNALDATE cannot be read has no instant to be counted at; shifting it to a
-  // guessed one would count it in the wrong bucket, so it is left out and said so.
   #warnAboutMalformedDates(path: string): void {
-    const malformed = this.session.takeMalformedDates(path);
-    const first = malformed[0];
-    if (first === undefined) return;
-    this.#warnings.push({
-      code: 'internal_date_malformed',
-      message: `${malformed.length} message(s) have an INTERNALDATE the server sent in a form that cannot be read (UID ${first.uid}: "${first.raw}"); they are not counted.`,
-      mailbox: path,
-    });
+    const warning = malformedDatesWarning(path, this.session.takeMalformedDates(path));
+    if (warning !== undefined) this.#warnings.push(warning);
   }
 
-  #warnAboutRoles(plan: readonly PlannedMailbox[], roles: readonly MailboxRoleAssignment[]): void {
-    if (!plan.some((mailbox) => mailbox.counts === 'sent')) {
-      this.#warnings.push({
-        code: 'no_sent_mailbox',
-        message:
-          'No Sent mailbox was found, so sent is 0. Set mailboxes.roles.sent to its path if it exists.',
-        mailbox: null,
-      });
-    }
-    for (const assignment of roles) {
-      if (assignment.source === 'name' || assignment.source === 'attribute') {
-        this.#warnings.push({
-          code: assignment.source === 'name' ? 'role_guessed_by_name' : 'role_from_unadvertised_attribute',
-          message: `"${assignment.path}" was taken as ${assignment.role} from its ${assignment.source === 'name' ? 'name' : 'LIST attribute'} (the server does not advertise SPECIAL-USE).`,
-          mailbox: assignment.path,
-        });
+  // The pipelined path closes each mailbox before the next: the floors of the incremental cursor
+  // (where the next count starts reading) are found afterwards, one mailbox at a time. (A remaining
+  // cost on slow links: two round trips a non-empty mailbox; see docs/performance.md.)
+  async #floorsOfBatch(outcomes: ReadonlyMap<string, MailboxOutcome>): Promise<void> {
+    for (const [path, outcome] of outcomes) {
+      if (this.#floors.has(path) || 'unavailable' in outcome) continue;
+      const { examined } = outcome;
+      if (examined.exists === 0) {
+        this.#floors.set(path, { floorUid: examined.uidNext, newestMs: undefined });
+        continue;
       }
+      await this.session.examine(path);
+      this.#floors.set(
+        path,
+        await fullCountFloor(this.session, examined.uidNext, this.range, this.#startedAtMs),
+      );
     }
+  }
+
+  // A fresh cursor: the watermark from the range (or the newest date the first mailbox showed), each
+  // counted mailbox's floor; a mailbox that could not be opened starts from its first UID next time.
+  #cursor(counted: readonly MailboxCount[]): string {
+    const first = counted.find((mailbox) => this.#floors.has(mailbox.path));
+    const newestSeenMs = first === undefined ? undefined : this.#floors.get(first.path)?.newestMs;
+    return encodeCursor({
+      account: this.account,
+      watermarkMs: nextWatermark(undefined, this.range, newestSeenMs, this.#startedAtMs),
+      mailboxes: counted.map((mailbox) => ({
+        path: mailbox.path,
+        counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
+        uidValidity: mailbox.uidValidity ?? '',
+        floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
+      })),
+    });
   }
 }

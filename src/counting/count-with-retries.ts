@@ -1,9 +1,12 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
+import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import { withRetries } from '../retry/with-retries.js';
 import { type CountRangeInput, parseCountRange } from './count-range.js';
 import { type CountContext, type CountSignalsOptions, countSignals } from './count-signals.js';
+import { countIncrementally } from './incremental-count.js';
 import type { SignalCounts } from './signal-counts.js';
+import { accountIdentityOf, type CursorFallbackReason, decodeCursor } from './sync-cursor.js';
 import { bucketsOf } from './time-buckets.js';
 
 /**
@@ -13,10 +16,11 @@ import { bucketsOf } from './time-buckets.js';
  * @param config - The validated configuration.
  * @param context - Logger and mailbox selection.
  * @param retry - How many tries, how long between them.
- * @param range - `[since, until)`.
+ * @param range - `{ since, until }` or `{ from, to }`; parsed and split into buckets once, before any try.
  * @param options - Buckets, signal, progress.
  * @returns The counts of the successful try, with `attempts` and the total `elapsedMs`.
- * @throws {@link ImapConnectorError} the last failure, with `detail.attempts`.
+ * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the last
+ *   failure, with `detail.attempts`.
  */
 export async function countSignalsWithRetries(
   config: ImapConnectorConfig,
@@ -26,12 +30,47 @@ export async function countSignalsWithRetries(
   options: CountSignalsOptions,
 ): Promise<SignalCounts> {
   const startedAt = performance.now();
-  // Parsed once for every try: a bad range fails before any connection (CONFIG_INVALID).
-  const parsedRange = parseCountRange(range, options.granularity, options.timeZone);
-  const parsed = { range: parsedRange, buckets: bucketsOf(parsedRange) };
+  if (options.cursor !== undefined && typeof options.cursor !== 'string') {
+    throw new ImapConnectorError({
+      code: 'CONFIG_INVALID',
+      message: 'Invalid count options: cursor: pass the cursor string of an earlier result, or nothing.',
+      detail: {
+        phase: 'config',
+        issues: [
+          {
+            field: 'cursor',
+            code: 'invalid_type',
+            message: 'Pass the cursor string of an earlier result, or nothing.',
+          },
+        ],
+      },
+    });
+  }
+  const parsed = parseCountRange(range, options.granularity, options.timeZone);
+  const buckets = await bucketsOf(parsed, { signal: options.signal });
+  const cursor =
+    options.cursor === undefined ? undefined : decodeCursor(options.cursor, accountIdentityOf(config));
   const { value, attempts } = await withRetries(
     { policy: retry, logger: context.logger, signal: options.signal, operation: 'countSignals' },
-    () => countSignals(config, context, parsed, options),
+    async () => {
+      let fallbackReason: CursorFallbackReason | null = cursor?.ok === false ? cursor.reason : null;
+      if (cursor?.ok === true) {
+        const outcome = await countIncrementally(config, context, parsed, buckets, cursor.state, options);
+        if (outcome.kind === 'counted') return outcome.counts;
+        try {
+          context.logger.info({
+            component: 'imap-connector',
+            msg: 'countSignals: the cursor no longer fits the mailboxes, counting in full',
+            reason: outcome.message,
+          });
+        } catch {
+          // A failing host logger must not stop the count it reports on.
+        }
+        fallbackReason = 'selection_changed';
+      }
+      const full = await countSignals(config, context, parsed, buckets, options);
+      return { ...full, fallbackReason };
+    },
   );
   return { ...value, elapsedMs: Math.round(performance.now() - startedAt), attempts };
 }

@@ -95,3 +95,65 @@ function isInside(mailbox: ListedMailbox, root: string): boolean {
 function isNotSelectable(mailbox: ListedMailbox): boolean {
   return mailbox.flags.some((flag) => ['\\NOSELECT', '\\NONEXISTENT'].includes(flag.toUpperCase()));
 }
+
+/** Codes of the remarks the mailbox plan itself can cause. */
+export type RoleWarningCode = 'role_guessed_by_name' | 'role_from_unadvertised_attribute' | 'no_sent_mailbox';
+
+/** A remark on the plan (roles guessed, no Sent mailbox); it does not fail the count. */
+export interface RoleWarning {
+  readonly code: RoleWarningCode;
+  readonly message: string;
+  readonly mailbox: string | null;
+}
+
+/**
+ * The remarks a host should see about the plan: no Sent mailbox at all, and every role taken from a
+ * name or from an attribute the server does not advertise.
+ *
+ * @param plan - From {@link planMailboxes}.
+ * @param roles - From role detection.
+ * @returns The warnings, in order.
+ */
+export function roleWarningsOf(
+  plan: readonly PlannedMailbox[],
+  roles: readonly MailboxRoleAssignment[],
+): RoleWarning[] {
+  const warnings: RoleWarning[] = [];
+  if (!plan.some((mailbox) => mailbox.counts === 'sent')) {
+    warnings.push({
+      code: 'no_sent_mailbox',
+      message: 'No Sent mailbox was found, so sent is 0. Set mailboxes.roles.sent to its path if it exists.',
+      mailbox: null,
+    });
+  }
+  for (const assignment of roles) {
+    if (assignment.source === 'name' || assignment.source === 'attribute') {
+      warnings.push({
+        code: assignment.source === 'name' ? 'role_guessed_by_name' : 'role_from_unadvertised_attribute',
+        message: `"${assignment.path}" was taken as ${assignment.role} from its ${assignment.source === 'name' ? 'name' : 'LIST attribute'} (the server does not advertise SPECIAL-USE).`,
+        mailbox: assignment.path,
+      });
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Which deduplication applies: none, or by the server's email id (RFC 8474 OBJECTID `EMAILID`, Gmail's
+ * `X-GM-MSGID`), else by Message-ID.
+ *
+ * @param mode - The host's `mailboxes.deduplicate`.
+ * @param roles - From role detection.
+ * @param capabilities - The server's capabilities.
+ * @returns The deduplication in force.
+ */
+export function deduplicationOf(
+  mode: 'auto' | 'always' | 'never',
+  roles: readonly MailboxRoleAssignment[],
+  capabilities: readonly string[],
+): 'none' | 'email-id' | 'message-id' {
+  const active = mode === 'always' || (mode === 'auto' && hasMessageViews(roles));
+  if (!active) return 'none';
+  // imapflow asks for an email id whenever the server has one: RFC 8474 EMAILID, or Gmail's X-GM-MSGID.
+  return capabilities.includes('OBJECTID') || capabilities.includes('X-GM-EXT-1') ? 'email-id' : 'message-id';
+}

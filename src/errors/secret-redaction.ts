@@ -111,9 +111,9 @@ function patternOf(secrets: readonly string[]): RegExp | undefined {
       secret
         .replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')
         // A run of whitespace or control characters may come back as any other such run (a TAB as
-        // spaces, a line folded by the server).
+        // spaces, a line folded by the server, U+FFFD where a sanitiser replaced it).
         // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-        .replace(/[\s\u0000-\u001f\u007f]+/g, '[\\s\\u0000-\\u001f\\u007f]+'),
+        .replace(/[\s\u0000-\u001f\u007f]+/g, '[\\s\\u0000-\\u001f\\u007f\\ufffd]+'),
     );
   if (alternatives.length === 0) return undefined;
   const pattern = new RegExp(alternatives.join('|'), 'giu');

@@ -1,3 +1,4 @@
+import { hasPasswordControlCharacter } from '../config/control-characters.js';
 import type { PasswordProvider } from '../config/password-provider.js';
 import { formatCatalogMessage } from '../errors/error-catalog.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
@@ -43,6 +44,11 @@ export async function resolvePassword(
     const password = await Promise.race([callProvider(source, controller.signal), stopped]);
     if (typeof password !== 'string' || password.length === 0) {
       throw unavailable('the password function returned no text');
+    }
+    // The rule validateConfig applies to a password given as text (a secret read from a file often
+    // ends with a line break).
+    if (hasPasswordControlCharacter(password)) {
+      throw unavailable('the password function returned text with a line break or another control character');
     }
     return password;
   } finally {

@@ -181,3 +181,61 @@ export function expectCountsToMatch(
     received: expected.received,
   });
 }
+
+/**
+ * The ISO 8601 week label (`2026-W13`) of an instant in a zone, from the Intl local date: the week
+ * belongs to the year of its Thursday, and week 1 holds that year's first Thursday.
+ *
+ * @param instantMs - The instant.
+ * @param timeZone - An IANA zone.
+ * @returns The label.
+ */
+export function isoWeekLabel(instantMs: number, timeZone: string): string {
+  const { y, mo, d } = localParts(instantMs, timeZone);
+  const civil = Date.UTC(y, mo - 1, d);
+  const isoWeekday = ((new Date(civil).getUTCDay() + 6) % 7) + 1; // Monday 1 … Sunday 7
+  const thursday = new Date(civil + (4 - isoWeekday) * 86_400_000);
+  const weekYear = thursday.getUTCFullYear();
+  const dayOfYear = Math.floor((thursday.getTime() - Date.UTC(weekYear, 0, 1)) / 86_400_000);
+  return `${pad(weekYear, 4)}-W${pad(Math.floor(dayOfYear / 7) + 1)}`;
+}
+
+/**
+ * Checks each bucket's calendar identity against Intl: its label is the local date / ISO week /
+ * month of its start, its local start and end read the Intl wall time with an offset that names the
+ * same instant, its length is its span, and it is partial exactly when the instant before its start or
+ * its end instant still belongs to its own period.
+ *
+ * @param result - What `countSignals` returned.
+ * @param range - The bucketing of the count.
+ */
+export function expectLabelledBuckets(
+  result: SignalCounts,
+  range: { granularity?: Granularity | undefined; timeZone?: string | undefined },
+): void {
+  const zone = range.timeZone ?? 'UTC';
+  const labelOf = (instantMs: number) => {
+    if (range.granularity === undefined) return null;
+    return range.granularity === 'week'
+      ? isoWeekLabel(instantMs, zone)
+      : calendarKey(instantMs, zone, range.granularity);
+  };
+  const wall = (instantMs: number) => {
+    const { y, mo, d, h, mi, s } = localParts(instantMs, zone);
+    return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}`;
+  };
+  for (const bucket of result.buckets) {
+    const startMs = Date.parse(bucket.start);
+    const endMs = Date.parse(bucket.end);
+    expect(Date.parse(bucket.localStart), bucket.localStart).toBe(startMs);
+    expect(Date.parse(bucket.localEnd), bucket.localEnd).toBe(endMs);
+    expect(bucket.localStart.slice(0, 19)).toBe(wall(startMs));
+    expect(bucket.localEnd.slice(0, 19)).toBe(wall(endMs));
+    expect(bucket.seconds).toBe((endMs - startMs) / 1000);
+    expect(bucket.granularity).toBe(range.granularity ?? null);
+    const label = labelOf(startMs);
+    expect(bucket.label).toBe(label);
+    const partial = label !== null && (labelOf(startMs - 1_000) === label || labelOf(endMs) === label);
+    expect(bucket.partial, `${bucket.label} partial`).toBe(partial);
+  }
+}

@@ -9,7 +9,12 @@ import {
   startDovecot,
 } from '../harness/dovecot/dovecot-server.js';
 import { reducedCapabilityVariant, standardVariant } from '../harness/dovecot/dovecot-variants.js';
-import { expectCountsToMatch, expectedCounts, type SeededFact } from '../harness/expected-counts.js';
+import {
+  expectCountsToMatch,
+  expectedCounts,
+  expectLabelledBuckets,
+  type SeededFact,
+} from '../harness/expected-counts.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
 
 // The host process runs in a zone of its own (+05:45), unlike every server below and every bucket zone.
@@ -101,8 +106,11 @@ function boundarySeeds(): SeedMessage[] {
 
 interface CountCase {
   readonly name: string;
+  /** The range as instants, written by hand; for a calendar case, what `from`/`to` must resolve to. */
   readonly since: string;
   readonly until: string;
+  /** Calendar periods of `timeZone`, passed instead of `since`/`until`. */
+  readonly calendar?: { readonly from: string; readonly to: string };
   readonly granularity?: 'day' | 'week' | 'month';
   readonly timeZone?: string;
   /** Bucket boundaries written by hand, where the case is about them. */
@@ -186,6 +194,58 @@ const CASES: readonly CountCase[] = [
     granularity: 'day',
     timeZone: 'UTC',
     bucketStarts: ['2026-07-01T12:00:00.000Z', '2026-07-02T00:00:00.000Z', '2026-07-03T00:00:00.000Z'],
+  },
+  {
+    name: 'calendar: Berlin days around the start of DST',
+    calendar: { from: '2026-03-28', to: '2026-03-29' },
+    since: '2026-03-27T23:00:00Z',
+    until: '2026-03-29T22:00:00Z',
+    granularity: 'day',
+    timeZone: 'Europe/Berlin',
+    bucketStarts: ['2026-03-27T23:00:00.000Z', '2026-03-28T23:00:00.000Z'],
+  },
+  {
+    name: 'calendar: the Berlin day DST ends (25 hours)',
+    calendar: { from: '2026-10-25', to: '2026-10-25' },
+    since: '2026-10-24T22:00:00Z',
+    until: '2026-10-25T23:00:00Z',
+    granularity: 'day',
+    timeZone: 'Europe/Berlin',
+    bucketStarts: ['2026-10-24T22:00:00.000Z'],
+  },
+  {
+    name: 'calendar: New York days around the end of DST',
+    calendar: { from: '2026-10-31', to: '2026-11-02' },
+    since: '2026-10-31T04:00:00Z',
+    until: '2026-11-03T05:00:00Z',
+    granularity: 'day',
+    timeZone: 'America/New_York',
+    bucketStarts: ['2026-10-31T04:00:00.000Z', '2026-11-01T04:00:00.000Z', '2026-11-02T05:00:00.000Z'],
+  },
+  {
+    name: 'calendar: New York months March and April (DST starts in March)',
+    calendar: { from: '2026-03', to: '2026-04' },
+    since: '2026-03-01T05:00:00Z',
+    until: '2026-05-01T04:00:00Z',
+    granularity: 'month',
+    timeZone: 'America/New_York',
+    bucketStarts: ['2026-03-01T05:00:00.000Z', '2026-04-01T04:00:00.000Z'],
+  },
+  {
+    name: 'calendar: Berlin ISO weeks 13 and 14 (DST starts in week 13)',
+    calendar: { from: '2026-W13', to: '2026-W14' },
+    since: '2026-03-22T23:00:00Z',
+    until: '2026-04-05T22:00:00Z',
+    granularity: 'week',
+    timeZone: 'Europe/Berlin',
+    bucketStarts: ['2026-03-22T23:00:00.000Z', '2026-03-29T22:00:00.000Z'],
+  },
+  {
+    name: 'calendar: Kathmandu days (+05:45), totals over two days',
+    calendar: { from: '2026-06-14', to: '2026-06-15' },
+    since: '2026-06-13T18:15:00Z',
+    until: '2026-06-15T18:15:00Z',
+    timeZone: 'Asia/Kathmandu',
   },
   {
     name: 'a range starting and ending a second off the boundaries',
@@ -281,11 +341,14 @@ describeWithDovecot('countSignals is exact to the second on real Dovecot servers
           timeZone: testCase.timeZone,
         };
         const result = await connectorFor(target).countSignals(
-          { since: testCase.since, until: testCase.until },
+          testCase.calendar ?? { since: testCase.since, until: testCase.until },
           { granularity: testCase.granularity, timeZone: testCase.timeZone },
         );
         const expected = expectedCounts(facts, range, classOf);
         expectCountsToMatch(result, expected, range);
+        expectLabelledBuckets(result, range);
+        const rangeWarnings = result.warnings.filter((warning) => warning.code.startsWith('range_'));
+        if (testCase.calendar) expect(rangeWarnings).toEqual([]);
         if (testCase.bucketStarts)
           expect(result.buckets.map((bucket) => bucket.start)).toEqual(testCase.bucketStarts);
         // Each boundary case must actually be decided by the seconds around it.

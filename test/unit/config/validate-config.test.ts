@@ -300,6 +300,41 @@ describe('validateConfig: shape', () => {
     expect(imapConnectorConfigSchema.safeParse({ ...base, port: '143' }).data?.port).toBe(143);
     expect(imapConnectorConfigSchema.safeParse({ ...base, port: 0 }).success).toBe(false);
   });
+
+  it('agrees with the exported zod schema on every input, field by field', () => {
+    const text = fc.oneof(
+      fc.constantFrom('', ' ', 'imap.fastmail.com', 'imaps://imap.fastmail.com:993/', 'a/b', 'x:0', '993'),
+      fc.string(),
+    );
+    const field = fc.oneof(text, fc.integer(), fc.constant(null));
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            host: field,
+            port: field,
+            username: field,
+            password: field,
+            security: fc.oneof(field, fc.constantFrom('tls', 'STARTTLS', 'SSL/TLS')),
+            tls: fc.record({ servername: field, ca: field }, { requiredKeys: [] }),
+          },
+          { requiredKeys: [] },
+        ),
+        (input) => {
+          const validated = validateConfig(input);
+          const parsed = imapConnectorConfigSchema.safeParse(input);
+          expect(validated.ok).toBe(parsed.success);
+          if (validated.ok && parsed.success) expect(validated.config).toEqual(parsed.data);
+          if (!validated.ok && !parsed.success) {
+            expect(validated.issues.map((issue) => issue.field)).toEqual(
+              parsed.error.issues.map((issue) => issue.path.join('.') || 'config'),
+            );
+          }
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
 });
 
 describe('new ImapConnector', () => {

@@ -1,0 +1,228 @@
+/**
+ * The reference drawer's back end: how a host app serves the "Connect IMAP" drawer with this SDK, on
+ * node:http alone. Settings live in this process's memory; the password goes in with Save and never
+ * comes back out (GET answers `hasPassword`).
+ *
+ *   GET  /api/settings          → { email, host, port, username, hasPassword }
+ *   PUT  /api/settings          ← { email, host, port, username, password? } (no password: keep the saved one)
+ *   POST /api/discover          ← { email } → suggested host and port, where discovery is available
+ *   POST /api/test              → the SDK's ConnectionTestResult, with its httpStatus on failure
+ *   GET  /api/counts?tz=Zone    → the last 30 days (today included), sent and received per day
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { DateTime, IANAZone } from 'luxon';
+import {
+  formatCatalogMessage,
+  ImapConnector,
+  type ImapConnectorConfigInput,
+  ImapConnectorError,
+} from '../../src/index.js';
+
+/** Where the drawer's static files are. */
+const PUBLIC_DIRECTORY = path.join(import.meta.dirname, 'public');
+const STATIC_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/drawer.js': { file: 'drawer.js', type: 'text/javascript; charset=utf-8' },
+  '/drawer.css': { file: 'drawer.css', type: 'text/css; charset=utf-8' },
+};
+const MAX_BODY_BYTES = 64 * 1024;
+const CHART_DAYS = 30;
+
+/** How the host deploys the drawer. */
+export interface DrawerServerOptions {
+  /**
+   * Certificate authorities every connection trusts besides the system's (a self-hosted deployment's
+   * own CA; the drawer has no field for it). Default: none.
+   */
+  readonly trustedCa?: readonly string[] | undefined;
+  /**
+   * Suggests settings for an email address; the Discover button is disabled without it. Pass the SDK's
+   * `discoverSettings` where the SDK has it.
+   */
+  readonly discover?: ((email: string, signal: AbortSignal) => Promise<DiscoveredSettings>) | undefined;
+}
+
+/** What Discover fills in. */
+export interface DiscoveredSettings {
+  readonly host: string;
+  readonly port: number;
+  /** Where the suggestion came from, shown under the fields. */
+  readonly source: string;
+}
+
+/** The saved settings, password included: this object never leaves the process. */
+interface SavedSettings {
+  readonly email: string;
+  readonly host: string;
+  readonly port: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** The saved settings as the browser may see them. */
+interface PublicSettings {
+  readonly email: string;
+  readonly host: string;
+  readonly port: string;
+  readonly username: string;
+  readonly hasPassword: boolean;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Creates the drawer's HTTP server (not yet listening).
+ *
+ * @param options - Trusted CAs and discovery.
+ * @returns The server; call `listen(port, '127.0.0.1')`.
+ */
+export function createDrawerServer(options: DrawerServerOptions = {}): http.Server {
+  let saved: SavedSettings | undefined;
+  const tls = options.trustedCa === undefined ? {} : { tls: { ca: [...options.trustedCa] } };
+
+  const connectorInput = (settings: SavedSettings): ImapConnectorConfigInput => ({
+    host: settings.host,
+    port: settings.port,
+    username: settings.username,
+    password: settings.password,
+    ...tls,
+  });
+  const publicView = (settings: SavedSettings | undefined): PublicSettings => ({
+    email: settings?.email ?? '',
+    host: settings?.host ?? '',
+    port: settings?.port ?? '',
+    username: settings?.username ?? '',
+    hasPassword: settings !== undefined && settings.password !== '',
+  });
+
+  const routes: Record<string, (request: http.IncomingMessage, url: URL) => Promise<[number, unknown]>> = {
+    'GET /api/settings': async () => [200, publicView(saved)],
+    'PUT /api/settings': async (request) => {
+      const body = await jsonBody(request);
+      const password = text(body, 'password');
+      const next: SavedSettings = {
+        email: text(body, 'email').trim(),
+        host: text(body, 'host'),
+        port: text(body, 'port').trim(),
+        username: text(body, 'username'),
+        // An empty field means "keep the saved password": the page never has it to send back.
+        password: password === '' ? (saved?.password ?? '') : password,
+      };
+      const validation = ImapConnector.validateConfig(connectorInput(next));
+      if (!validation.ok) {
+        return [400, { ok: false, issues: validation.issues, settings: publicView(saved) }];
+      }
+      saved = next;
+      return [200, { ok: true, warnings: validation.warnings, settings: publicView(saved) }];
+    },
+    'POST /api/discover': async (request) => {
+      const email = text(await jsonBody(request), 'email').trim();
+      if (options.discover === undefined) throw new HttpError(501, 'Discovery is not available here.');
+      return [200, await options.discover(email, AbortSignal.timeout(10_000))];
+    },
+    'POST /api/test': async () => {
+      const result = await connectorOf().testConnection({ signal: AbortSignal.timeout(30_000) });
+      return [result.ok ? 200 : result.httpStatus, result];
+    },
+    'GET /api/counts': async (_request, url) => {
+      const zone = url.searchParams.get('tz') ?? 'UTC';
+      if (!IANAZone.isValidZone(zone)) throw new HttpError(400, `Unknown time zone ${zone}.`);
+      const today = DateTime.now().setZone(zone).startOf('day');
+      const counts = await connectorOf().countSignals(
+        {
+          since: today.minus({ days: CHART_DAYS - 1 }).toJSDate(),
+          until: today.plus({ days: 1 }).toJSDate(),
+        },
+        { granularity: 'day', timeZone: zone, retry: { attempts: 1 } },
+      );
+      const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' });
+      return [
+        200,
+        {
+          timeZone: zone,
+          sent: counts.sent,
+          received: counts.received,
+          days: counts.buckets.map((bucket) => ({
+            date: dayOf.format(new Date(bucket.start)),
+            sent: bucket.sent,
+            received: bucket.received,
+          })),
+        },
+      ];
+    },
+  };
+
+  const connectorOf = (): ImapConnector => {
+    if (saved === undefined) throw new HttpError(409, 'Save the settings first.');
+    return new ImapConnector(connectorInput(saved));
+  };
+
+  return http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://drawer.invalid');
+    const asset = request.method === 'GET' ? STATIC_FILES[url.pathname] : undefined;
+    if (asset !== undefined) {
+      response.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-store' });
+      response.end(readFileSync(path.join(PUBLIC_DIRECTORY, asset.file)));
+      return;
+    }
+    const route = routes[`${request.method} ${url.pathname}`];
+    const reply = (status: number, body: unknown) => {
+      response.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+      });
+      response.end(JSON.stringify(body));
+    };
+    if (route === undefined) return reply(404, { ok: false, message: 'Not found' });
+    route(request, url).then(
+      ([status, body]) => reply(status, body),
+      (error: unknown) => {
+        if (error instanceof HttpError) return reply(error.status, { ok: false, message: error.message });
+        // The SDK's errors carry the catalog message and fix, and never the password.
+        if (error instanceof ImapConnectorError)
+          return reply(error.httpStatus, { ok: false, ...error.toJSON() });
+        reply(500, { ok: false, message: formatCatalogMessage('UNKNOWN') });
+      },
+    );
+  });
+}
+
+async function jsonBody(request: http.IncomingMessage): Promise<Record<string, unknown>> {
+  if (!(request.headers['content-type'] ?? '').startsWith('application/json')) {
+    throw new HttpError(415, 'Send JSON.');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'Too large.');
+    chunks.push(chunk as Buffer);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new HttpError(400, 'Send valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new HttpError(400, 'Send a JSON object.');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function text(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') throw new HttpError(400, `${field} must be text.`);
+  return value;
+}

@@ -1,0 +1,361 @@
+// An incremental count: with the cursor of an earlier count, read only the UIDs it had not accounted
+// for (EXAMINE, then `UID FETCH <floor>:<UIDNEXT-1> (UID INTERNALDATE)`), count those dated from the
+// watermark on into the range's buckets, and move the cursor forward.
+import type { ImapConnectorConfig } from '../config/config-schema.js';
+import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
+import { detectMailboxRoles } from '../mailboxes/role-detection.js';
+import { type FetchedDate, ImapSession, UidList } from '../session/imap-session.js';
+import { MAX_LISTED_UIDS } from '../session/uid-list.js';
+
+const MAX_UID = 4_294_967_295;
+
+import type { CountRange } from './count-range.js';
+import type { CountContext, CountSignalsOptions } from './count-signals.js';
+import { deduplicationOf, type PlannedMailbox, planMailboxes, roleWarningsOf } from './counting-plan.js';
+import { supersetWindowOf } from './date-windows.js';
+import {
+  type CountedMailbox,
+  type CountWarning,
+  malformedDatesWarning,
+  type SignalCounts,
+  signalBucketsOf,
+} from './signal-counts.js';
+import {
+  accountIdentityOf,
+  type CursorMailbox,
+  type CursorState,
+  encodeCursor,
+  nextWatermark,
+  type RescanReason,
+} from './sync-cursor.js';
+import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
+
+// Beyond this many UIDs between the floor and UIDNEXT, a date search from the watermark is cheaper (and
+// bounded by what the mailbox holds) than naming every UID.
+const MAX_UID_SPAN = 50_000;
+const LAST_IMAP_DAY_MS = Date.UTC(9999, 11, 31);
+
+/** What an incremental try gives: the counts, or that the cursor no longer fits the mailboxes. */
+export type IncrementalOutcome =
+  | { readonly kind: 'counted'; readonly counts: Omit<SignalCounts, 'attempts'> }
+  | { readonly kind: 'selection_changed'; readonly message: string };
+
+/**
+ * Counts what arrived since a cursor's count: for each counted mailbox, the messages whose UID the
+ * cursor had not accounted for and whose INTERNALDATE is at or after the cursor's watermark and in the
+ * range. Moves, copies and imports (new UID, old INTERNALDATE) are therefore never counted again;
+ * expunges change nothing already returned. A mailbox whose UIDVALIDITY changed, or that the cursor
+ * does not know, is rescanned from the watermark's date with the same rule.
+ *
+ * @param config - The validated configuration.
+ * @param context - Logger and mailbox selection.
+ * @param range - The parsed range.
+ * @param buckets - Its buckets.
+ * @param state - The decoded cursor (of this account).
+ * @param options - Signal, progress.
+ * @returns The counts of what changed, or `selection_changed` when a mailbox changed between sent,
+ *   received and not counted (the caller then counts in full).
+ * @throws {@link ImapConnectorError} the code of the connection failure.
+ *
+ * @example
+ * ```ts
+ * const outcome = await countIncrementally(config, context, range, buckets, state, {});
+ * if (outcome.kind === 'counted') store(outcome.counts);
+ * ```
+ */
+export async function countIncrementally(
+  config: ImapConnectorConfig,
+  context: CountContext,
+  range: CountRange,
+  buckets: readonly TimeBucket[],
+  state: CursorState,
+  options: CountSignalsOptions,
+): Promise<IncrementalOutcome> {
+  const startedAt = performance.now();
+  const session = await ImapSession.open(config, {
+    purpose: 'count',
+    logger: context.logger,
+    signal: options.signal,
+    overallTimeoutMs: config.timeouts.countSignalsMs,
+  });
+  try {
+    const counter = new IncrementalCounter(
+      session,
+      range,
+      buckets,
+      state,
+      context,
+      accountIdentityOf(config),
+    );
+    const outcome = await counter.run(options.onProgress);
+    await session.logout();
+    if (outcome.kind === 'counted') {
+      return {
+        kind: 'counted',
+        // Mailbox names and warnings quote the server: a hostile one can echo the password.
+        counts: session.redacted({ ...outcome.counts, elapsedMs: Math.round(performance.now() - startedAt) }),
+      };
+    }
+    return outcome;
+  } catch (error) {
+    session.close();
+    if (error instanceof ImapConnectorError) throw error;
+    throw new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while counting' });
+  }
+}
+
+type Category = 'sent' | 'received';
+
+/** The new rows of one mailbox, and what they move in the cursor. */
+interface MailboxRead {
+  readonly rows: readonly FetchedDate[];
+  readonly floorUid: number;
+}
+
+/** One incremental count over one open session. */
+class IncrementalCounter {
+  readonly #tally: Record<Category, number[]>;
+  readonly #warnings: CountWarning[];
+  readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
+  readonly #startedAtMs = Date.now();
+  readonly #previous: ReadonlyMap<string, CursorMailbox>;
+  #identity = false;
+
+  constructor(
+    private readonly session: ImapSession,
+    private readonly range: CountRange,
+    private readonly buckets: readonly TimeBucket[],
+    private readonly state: CursorState,
+    private readonly context: CountContext,
+    private readonly account: string,
+  ) {
+    this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
+    this.#warnings = [...range.warnings];
+    this.#previous = new Map(state.mailboxes.map((mailbox) => [mailbox.path, mailbox]));
+  }
+
+  async run(onProgress: CountSignalsOptions['onProgress']): Promise<IncrementalOutcome> {
+    const { usable: listed, unusable } = partitionByMailboxName(await this.session.listMailboxes());
+    for (const odd of unusable) {
+      this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
+    }
+    const capabilities = this.session.capabilities;
+    const roles = detectMailboxRoles(listed, capabilities, this.context.selection.roles);
+    const plan = planMailboxes(listed, roles, this.context.selection.exclude);
+    const changed = plan.find((mailbox) => {
+      const before = this.#previous.get(mailbox.path);
+      return before !== undefined && before.counts !== codeOf(mailbox);
+    });
+    if (changed !== undefined) {
+      return {
+        kind: 'selection_changed',
+        message: `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
+      };
+    }
+    const deduplication = deduplicationOf(this.context.selection.deduplicate, roles, capabilities);
+    this.#identity = deduplication !== 'none';
+    this.#warnings.push(...roleWarningsOf(plan, roles));
+    this.#warnAboutGap();
+    this.#warnAboutGoneMailboxes(plan);
+
+    const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
+    const counted: CountedMailbox[] = [];
+    const nextCursor: CursorMailbox[] = [];
+    let newestSeenMs: number | undefined;
+    let done = 0;
+    for (const mailbox of plan) {
+      if (mailbox.counts === 'skipped') {
+        counted.push(notOpened(mailbox));
+        nextCursor.push({ path: mailbox.path, counts: '-', uidValidity: '', floorUid: 1 });
+        continue;
+      }
+      const result = await this.#countMailbox(mailbox, mailbox.counts);
+      counted.push(result.counted);
+      const malformed = malformedDatesWarning(mailbox.path, this.session.takeMalformedDates(mailbox.path));
+      if (malformed !== undefined) this.#warnings.push(malformed);
+      nextCursor.push(result.cursor);
+      if (done === 0) newestSeenMs = result.newestMs;
+      done += 1;
+      onProgress?.(
+        this.session.redacted({
+          mailboxesDone: done,
+          mailboxesTotal: countable.length,
+          mailbox: mailbox.path,
+        }),
+      );
+    }
+    const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
+    const watermarkMs = nextWatermark(this.state.watermarkMs, this.range, newestSeenMs, this.#startedAtMs);
+    return {
+      kind: 'counted',
+      counts: {
+        range: {
+          since: new Date(this.range.sinceMs).toISOString(),
+          until: new Date(this.range.untilMs).toISOString(),
+        },
+        granularity: this.range.granularity ?? null,
+        timeZone: this.range.timeZone,
+        sent: bucketResults.reduce((sum, bucket) => sum + bucket.sent, 0),
+        received: bucketResults.reduce((sum, bucket) => sum + bucket.received, 0),
+        buckets: bucketResults,
+        mailboxes: counted,
+        mode: 'incremental',
+        fallbackReason: null,
+        cursor: encodeCursor({ account: this.account, watermarkMs, mailboxes: nextCursor }),
+        strategies: counted.some((mailbox) => mailbox.strategy === 'new-messages') ? ['new-messages'] : [],
+        deduplication,
+        warnings: this.#warnings,
+        elapsedMs: 0,
+      },
+    };
+  }
+
+  async #countMailbox(
+    mailbox: PlannedMailbox,
+    category: Category,
+  ): Promise<{ counted: CountedMailbox; cursor: CursorMailbox; newestMs: number | undefined }> {
+    const before = this.#previous.get(mailbox.path);
+    const code = category === 'sent' ? 's' : 'r';
+    let examined: Awaited<ReturnType<ImapSession['examine']>>;
+    try {
+      examined = await this.session.examine(mailbox.path);
+    } catch (error) {
+      if (!(error instanceof ImapConnectorError) || error.code !== 'MAILBOX_UNAVAILABLE') throw error;
+      this.#warnings.push({ code: 'mailbox_unavailable', message: error.message, mailbox: mailbox.path });
+      // Keep what the cursor knew: what arrived meanwhile is read next time.
+      const kept = before ?? { path: mailbox.path, counts: code, uidValidity: '', floorUid: 1 };
+      return { counted: notOpened(mailbox), cursor: kept, newestMs: undefined };
+    }
+    const rescanReason: RescanReason | null =
+      before === undefined || before.uidValidity === ''
+        ? 'mailbox_new'
+        : before.uidValidity !== examined.uidValidity
+          ? 'uidvalidity_changed'
+          : null;
+    const read =
+      rescanReason === null && before !== undefined && examined.uidNext - before.floorUid <= MAX_UID_SPAN
+        ? await this.#readFromFloor(before.floorUid, examined.uidNext)
+        : await this.#readFromWatermark(examined.uidNext);
+    const inRange = this.#tallyRows(read.rows, category);
+    const newestMs = read.rows.reduce<number | undefined>(
+      (newest, row) => Math.max(newest ?? row.internalDateMs, row.internalDateMs),
+      undefined,
+    );
+    return {
+      counted: {
+        ...mailbox,
+        inRange,
+        strategy: 'new-messages',
+        uidValidity: examined.uidValidity,
+        uidNext: examined.uidNext,
+        messages: examined.exists,
+        sync: rescanReason === null ? 'incremental' : 'rescan',
+        rescanReason,
+      },
+      cursor: {
+        path: mailbox.path,
+        counts: code,
+        uidValidity: examined.uidValidity,
+        floorUid: read.floorUid,
+      },
+      newestMs,
+    };
+  }
+
+  // The UIDs the cursor had not accounted for, up to UIDNEXT at EXAMINE (mail arriving during the count
+  // has higher UIDs and is read next time).
+  async #readFromFloor(floorUid: number, uidNext: number): Promise<MailboxRead> {
+    // Kept as one run, never expanded: UIDNEXT comes from the server.
+    const uids = new UidList({ maxValue: MAX_UID, maxLength: MAX_LISTED_UIDS, ascending: true });
+    if (floorUid < uidNext) uids.addRange(floorUid, uidNext - 1);
+    return this.#readRows(uids, uidNext);
+  }
+
+  // A mailbox whose UIDs mean nothing to the cursor: every message on or after the watermark's date
+  // (RFC 3501 SINCE is server-local: the superset window covers every server zone), below UIDNEXT.
+  async #readFromWatermark(uidNext: number): Promise<MailboxRead> {
+    const { watermarkMs } = this.state;
+    const since = supersetWindowOf(watermarkMs, watermarkMs + 1).sinceDayMs;
+    const uids = await this.session.searchByDate({ sinceDayMs: since, beforeDayMs: LAST_IMAP_DAY_MS });
+    const below = new UidList({ maxValue: MAX_UID, maxLength: MAX_LISTED_UIDS, ascending: true });
+    for (let position = 0; position < uids.length; position += 1) {
+      const uid = uids.at(position);
+      if (uid !== undefined && uid < uidNext) below.add(uid);
+    }
+    return this.#readRows(below, uidNext);
+  }
+
+  async #readRows(uids: UidList, uidNext: number): Promise<MailboxRead> {
+    const rows: FetchedDate[] = [];
+    const collect = (row: FetchedDate) => {
+      if (row.uid < uidNext) rows.push(row);
+    };
+    if (this.#identity) await this.session.fetchDates(uids, true, collect);
+    else await this.session.fetchInternalDates(uids, collect);
+    // Not counted now but not history either: mail dated at or after the range's end (or the
+    // watermark, when that is later) must be read again next time.
+    const keepFromMs = Math.max(this.range.untilMs, this.state.watermarkMs);
+    let floorUid = uidNext;
+    for (const row of rows) if (row.internalDateMs >= keepFromMs) floorUid = Math.min(floorUid, row.uid);
+    return { rows, floorUid };
+  }
+
+  #tallyRows(rows: readonly FetchedDate[], category: Category): number {
+    const seen = this.#seen[category];
+    const tally = this.#tally[category];
+    let inRange = 0;
+    for (const row of rows) {
+      // Signals are history: a message dated before the watermark was counted (or deliberately not)
+      // by an earlier count; with a new UID it is a move, a copy or an import.
+      if (row.internalDateMs < this.state.watermarkMs) continue;
+      const index = bucketIndexOf(this.buckets, row.internalDateMs);
+      if (index < 0) continue;
+      inRange += 1;
+      if (this.#identity && row.identity !== undefined) {
+        if (seen.has(row.identity)) continue;
+        seen.add(row.identity);
+      }
+      tally[index] = (tally[index] ?? 0) + 1;
+    }
+    return inRange;
+  }
+
+  #warnAboutGap(): void {
+    if (this.range.sinceMs <= this.state.watermarkMs) return;
+    this.#warnings.push({
+      code: 'cursor_gap',
+      message: `The range starts at ${new Date(this.range.sinceMs).toISOString()}, after the cursor's watermark ${new Date(this.state.watermarkMs).toISOString()}: mail between the two is never counted. Start the range at the previous count's end.`,
+      mailbox: null,
+    });
+  }
+
+  #warnAboutGoneMailboxes(plan: readonly PlannedMailbox[]): void {
+    const listed = new Set(plan.map((mailbox) => mailbox.path));
+    for (const mailbox of this.state.mailboxes) {
+      if (mailbox.counts === '-' || listed.has(mailbox.path)) continue;
+      this.#warnings.push({
+        code: 'mailbox_gone',
+        message: `"${mailbox.path}" is no longer listed (deleted or renamed); what it held was counted before and stays counted.`,
+        mailbox: mailbox.path,
+      });
+    }
+  }
+}
+
+function codeOf(mailbox: PlannedMailbox): CursorMailbox['counts'] {
+  return mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-';
+}
+
+function notOpened(mailbox: PlannedMailbox): CountedMailbox {
+  return {
+    ...mailbox,
+    inRange: null,
+    strategy: null,
+    uidValidity: null,
+    uidNext: null,
+    messages: null,
+    sync: null,
+    rescanReason: null,
+  };
+}

@@ -1,0 +1,229 @@
+// The incremental cursor: what a count leaves behind so the next one counts only what changed (per
+// mailbox UIDVALIDITY and the lowest UID not yet accounted for, the account's watermark time), as an
+// opaque, versioned string holding no secret; and the rules that move it forward.
+import { createHash } from 'node:crypto';
+import type { ImapConnectorConfig } from '../config/config-schema.js';
+import type { ImapSession } from '../session/imap-session.js';
+import { supersetWindowOf } from './date-windows.js';
+
+const PREFIX = 'imc1.';
+const VERSION = 1;
+const DAY_MS = 86_400_000;
+// The last date IMAP can name (RFC 3501 `date-year` is 4 digits): the open end of "since X" windows.
+const LAST_IMAP_DAY_MS = Date.UTC(9999, 11, 31);
+// A range that ended this long ago by the client's clock has surely ended by the server's too: no
+// server with a working clock is a day off.
+const CLOCK_MARGIN_MS = DAY_MS;
+
+/** How one mailbox was counted with respect to the cursor. */
+export type MailboxSync = 'full' | 'incremental' | 'rescan';
+
+/** Why a mailbox was rescanned (its messages after the watermark counted) instead of read from its UID floor. */
+export type RescanReason = 'uidvalidity_changed' | 'mailbox_new';
+
+/** Why a count given a cursor counted the whole range instead (`mode: 'full'`). */
+export type CursorFallbackReason =
+  | 'cursor_invalid'
+  | 'cursor_version'
+  | 'cursor_account'
+  | 'selection_changed';
+
+/** One mailbox in a cursor. */
+export interface CursorMailbox {
+  readonly path: string;
+  /** `s` sent, `r` received, `-` not counted. */
+  readonly counts: 's' | 'r' | '-';
+  /** UIDVALIDITY as a decimal string; empty when the mailbox was not opened. */
+  readonly uidValidity: string;
+  /** Every message with a lower UID was counted or is before the watermark. */
+  readonly floorUid: number;
+}
+
+/** The decoded content of a cursor. */
+export interface CursorState {
+  /** Hash of host, port and username: a cursor only applies to the account that made it. */
+  readonly account: string;
+  /** Messages with an INTERNALDATE before it are history: never counted again. */
+  readonly watermarkMs: number;
+  readonly mailboxes: readonly CursorMailbox[];
+}
+
+/**
+ * The identity a cursor is bound to: a hash of host, port and username (no password, no secret), so a
+ * cursor stored for one account is never applied to another.
+ *
+ * @param config - The validated configuration.
+ * @returns 16 hex digits.
+ */
+export function accountIdentityOf(config: ImapConnectorConfig): string {
+  return createHash('sha256')
+    .update(`${config.host.toLowerCase()}\u0000${config.port}\u0000${config.username}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/**
+ * Serialises a cursor: `imc1.` and base64url JSON. Hosts store it as an opaque string.
+ *
+ * @param state - The cursor content.
+ * @returns The cursor string.
+ */
+export function encodeCursor(state: CursorState): string {
+  const json = JSON.stringify({
+    v: VERSION,
+    a: state.account,
+    w: state.watermarkMs,
+    m: state.mailboxes.map((mailbox) => [
+      mailbox.path,
+      mailbox.counts,
+      mailbox.uidValidity,
+      mailbox.floorUid,
+    ]),
+  });
+  return `${PREFIX}${Buffer.from(json, 'utf8').toString('base64url')}`;
+}
+
+/** A cursor as read back: its state, or why it cannot be used. */
+export type DecodedCursor =
+  | { readonly ok: true; readonly state: CursorState }
+  | { readonly ok: false; readonly reason: CursorFallbackReason; readonly message: string };
+
+/**
+ * Reads a cursor string back, checking its version, shape and account.
+ *
+ * @param cursor - From an earlier result's `cursor`.
+ * @param account - {@link accountIdentityOf} the connector counting now.
+ * @returns The state, or the fallback reason.
+ */
+export function decodeCursor(cursor: string, account: string): DecodedCursor {
+  const versioned = /^imc(\d+)\./.exec(cursor);
+  if (versioned !== null && versioned[1] !== String(VERSION)) {
+    return {
+      ok: false,
+      reason: 'cursor_version',
+      message: `The cursor is of version ${versioned[1]}; this release reads version ${VERSION}.`,
+    };
+  }
+  const state = versioned === null ? undefined : parseState(cursor.slice(PREFIX.length));
+  if (state === undefined) {
+    return {
+      ok: false,
+      reason: 'cursor_invalid',
+      message: 'The cursor is not one this SDK wrote (damaged or truncated?).',
+    };
+  }
+  if (state.account !== account) {
+    return {
+      ok: false,
+      reason: 'cursor_account',
+      message: 'The cursor was made for another account (host, port or username differ).',
+    };
+  }
+  return { ok: true, state };
+}
+
+function parseState(encoded: string): CursorState | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { v, a, w, m } = value as Record<string, unknown>;
+  if (v !== VERSION || typeof a !== 'string' || !Number.isSafeInteger(w) || !Array.isArray(m))
+    return undefined;
+  const mailboxes: CursorMailbox[] = [];
+  for (const entry of m) {
+    if (!Array.isArray(entry) || entry.length !== 4) return undefined;
+    const [path, counts, uidValidity, floorUid] = entry as unknown[];
+    if (typeof path !== 'string' || (counts !== 's' && counts !== 'r' && counts !== '-')) return undefined;
+    if (typeof uidValidity !== 'string' || !Number.isSafeInteger(floorUid) || (floorUid as number) < 1)
+      return undefined;
+    mailboxes.push({ path, counts, uidValidity, floorUid: floorUid as number });
+  }
+  return { account: a, watermarkMs: w as number, mailboxes };
+}
+
+/**
+ * Whether the server's clock has surely passed an instant when the count starts, judged by the client's
+ * clock with a day of margin. If so, the watermark can be the range's end; if not, it must be a time
+ * the server is known to have reached (the newest INTERNALDATE seen).
+ *
+ * @param instantMs - Usually the range's end.
+ * @param nowMs - The client's clock.
+ * @returns `true` when `instantMs` is more than a day in the past.
+ */
+export function surelyPast(instantMs: number, nowMs: number): boolean {
+  return instantMs <= nowMs - CLOCK_MARGIN_MS;
+}
+
+/**
+ * The next watermark. Mail delivered after this count gets an INTERNALDATE at or after the server's
+ * time now, so the watermark may be any time the server has reached, and never past the range's end
+ * (mail of `[watermark, until)` not yet delivered must still count next time): the range's end when it
+ * is surely past, else the newest INTERNALDATE the count saw in the first mailbox it opened (a time the
+ * server had reached before any other mailbox was opened). It never moves back, and never before
+ * `since` (mail before the range that arrives later is history the host chose not to count).
+ *
+ * @param previousMs - The watermark of the cursor given, if any.
+ * @param range - The counted range.
+ * @param newestSeenMs - Newest INTERNALDATE seen in the first mailbox opened, if any.
+ * @param nowMs - The client's clock.
+ * @returns The new watermark.
+ */
+export function nextWatermark(
+  previousMs: number | undefined,
+  range: { readonly sinceMs: number; readonly untilMs: number },
+  newestSeenMs: number | undefined,
+  nowMs: number,
+): number {
+  const reached = surelyPast(range.untilMs, nowMs)
+    ? range.untilMs
+    : Math.min(range.untilMs, newestSeenMs ?? Number.NEGATIVE_INFINITY);
+  return Math.max(previousMs ?? Number.NEGATIVE_INFINITY, range.sinceMs, reached);
+}
+
+/** The UID floor of one mailbox after a full count, and the newest INTERNALDATE seen on the way. */
+export interface MailboxFloor {
+  readonly floorUid: number;
+  readonly newestMs: number | undefined;
+}
+
+/**
+ * After a full count of an open mailbox, the lowest UID the next incremental count must read: UIDNEXT,
+ * or lower when messages dated at or after the range's end (not counted now) are already there, e.g.
+ * mail of this morning when yesterday was counted. Found by a date-only search from a day and a half
+ * before `until` (RFC 3501 SINCE is server-local: the superset window covers every server zone); their
+ * exact dates are read only when the watermark may fall before `until` (a range that has not ended).
+ *
+ * @param session - The session, with the mailbox open.
+ * @param uidNext - UIDNEXT at EXAMINE.
+ * @param range - The counted range.
+ * @param nowMs - The client's clock.
+ * @returns The floor, and the newest INTERNALDATE read (when dates were read).
+ */
+export async function fullCountFloor(
+  session: ImapSession,
+  uidNext: number,
+  range: { readonly sinceMs: number; readonly untilMs: number },
+  nowMs: number,
+): Promise<MailboxFloor> {
+  const window = {
+    sinceDayMs: supersetWindowOf(range.untilMs, range.untilMs + 1).sinceDayMs,
+    beforeDayMs: LAST_IMAP_DAY_MS,
+  };
+  const uids = await session.searchByDate(window);
+  if (surelyPast(range.untilMs, nowMs)) {
+    // The watermark is `until`: a message of the window counted now is before it and never counted
+    // again, so the window's lowest UID is a safe floor without reading dates.
+    return { floorUid: Math.min(uidNext, uids.at(0) ?? uidNext), newestMs: undefined };
+  }
+  let floorUid = uidNext;
+  let newestMs: number | undefined;
+  await session.fetchInternalDates(uids, (message) => {
+    newestMs = Math.max(newestMs ?? message.internalDateMs, message.internalDateMs);
+    if (message.internalDateMs >= range.untilMs) floorUid = Math.min(floorUid, message.uid);
+  });
+  return { floorUid, newestMs };
+}
