@@ -31,9 +31,11 @@ import { malformedDatesWarning, signalBucketsOf } from './signal-counts.js';
 import {
   accountIdentityOf,
   encodeCursor,
+  floorWindowOf,
   fullCountFloor,
   type MailboxFloor,
   nextWatermark,
+  surelyPast,
 } from './sync-cursor.js';
 import type { TimeBucket } from './time-buckets.js';
 
@@ -310,11 +312,23 @@ class SignalCounter {
   ): Promise<MailboxOutcome[]> {
     if (path === 'pipelined-dates' && this.#deduplication === 'none') {
       const tallies = paths.map(() => bucketTally(this.buckets));
+      // The cursor's floor (the lowest UID that may be dated after the range) is searched in the same
+      // batch: for a range surely past, its lowest UID is the floor, no date needed (sync-cursor.ts).
+      const floorsInBatch = surelyPast(this.range.untilMs, this.#startedAtMs);
       const opened = await this.session.datesInWindow(
         paths,
         supersetWindowOf(this.range.sinceMs, this.range.untilMs),
         (index, message) => tallies[index]?.add(message.internalDateMs),
+        floorsInBatch ? floorWindowOf(this.range) : undefined,
       );
+      for (const mailbox of opened) {
+        if (mailbox.examined === undefined || mailbox.extraMin === undefined) continue;
+        const { uidNext } = mailbox.examined;
+        this.#floors.set(mailbox.path, {
+          floorUid: Math.min(uidNext, mailbox.extraMin ?? uidNext),
+          newestMs: undefined,
+        });
+      }
       return opened.map((mailbox, index) =>
         mailbox.unavailable
           ? { unavailable: mailbox.unavailable }

@@ -203,17 +203,35 @@ export interface MailboxFloor {
  * @param nowMs - The client's clock.
  * @returns The floor, and the newest INTERNALDATE read (when dates were read).
  */
+/**
+ * The date window whose messages may be dated at or after the range's end: the one a full count's
+ * floor is searched in (also sent inside the pipelined batch, so it costs no round trip of its own).
+ *
+ * @example
+ * ```ts
+ * floorWindowOf({ untilMs: Date.UTC(2026, 0, 1) }); // { sinceDayMs: 30 Dec 2025, beforeDayMs: 31 Dec 9999 }
+ * ```
+ *
+ * @param range - The counted range.
+ * @returns The window.
+ */
+export function floorWindowOf(range: { readonly untilMs: number }): {
+  sinceDayMs: number;
+  beforeDayMs: number;
+} {
+  return {
+    sinceDayMs: supersetWindowOf(range.untilMs, range.untilMs + 1).sinceDayMs,
+    beforeDayMs: LAST_IMAP_DAY_MS,
+  };
+}
+
 export async function fullCountFloor(
   session: ImapSession,
   uidNext: number,
   range: { readonly sinceMs: number; readonly untilMs: number },
   nowMs: number,
 ): Promise<MailboxFloor> {
-  const window = {
-    sinceDayMs: supersetWindowOf(range.untilMs, range.untilMs + 1).sinceDayMs,
-    beforeDayMs: LAST_IMAP_DAY_MS,
-  };
-  const uids = await session.searchByDate(window);
+  const uids = await session.searchByDate(floorWindowOf(range));
   if (surelyPast(range.untilMs, nowMs)) {
     // The watermark is `until`: a message of the window counted now is before it and never counted
     // again, so the window's lowest UID is a safe floor without reading dates.

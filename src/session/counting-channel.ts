@@ -511,6 +511,37 @@ export function countCollector(): ResponseCollector<number | undefined> {
   };
 }
 
+/**
+ * Collects an ESEARCH `RETURN (MIN)` (RFC 4731): the lowest matching UID, or `undefined` when nothing
+ * matches. Correlated by its TAG, so it can share a pipelined batch with other searches.
+ *
+ * @returns The collector.
+ */
+export function searchMinCollector(): ResponseCollector<number | undefined> {
+  let answer: EsearchAnswer | undefined;
+  return {
+    draws: 'search',
+    async untagged(line, raw, channel) {
+      if (line.kind !== 'data') return;
+      if (line.name !== 'ESEARCH')
+        throw new ResponseViolation('a plain SEARCH answer to a SEARCH RETURN (MIN)');
+      const bounds = channel.bounds();
+      answer = await readEsearch(
+        raw,
+        line.start,
+        { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: true },
+        channel.checkpoint,
+      );
+      const { min } = answer;
+      if (min === null || (min !== undefined && (min < 1 || min > bounds.maxUid)))
+        throw new ResponseViolation('ESEARCH MIN is not a UID of the mailbox');
+    },
+    finish() {
+      return typeof answer?.min === 'number' ? answer.min : undefined;
+    },
+  };
+}
+
 /** What an ESORT `RETURN (MIN MAX COUNT)` tells. */
 export interface SortSummary {
   readonly count: number;

@@ -18,6 +18,7 @@ import {
   type ResponseCollector,
   type SortSummary,
   searchCollector,
+  searchMinCollector,
   sortCollector,
   sortSummaryCollector,
 } from './counting-channel.js';
@@ -81,7 +82,13 @@ export interface MalformedDate {
 
 /** One mailbox of a pipelined batch: opened (its dates were streamed), or refused by the server. */
 export type BatchedMailbox =
-  | { readonly path: string; readonly examined: ExaminedMailbox; readonly unavailable?: undefined }
+  | {
+      readonly path: string;
+      readonly examined: ExaminedMailbox;
+      readonly unavailable?: undefined;
+      /** The lowest UID in the extra window, when one was asked for (`null`: none matched). */
+      readonly extraMin?: number | null;
+    }
   | { readonly path: string; readonly examined?: undefined; readonly unavailable: ImapConnectorError };
 
 /** What opening a session needs besides the configuration. */
@@ -504,6 +511,9 @@ export class ImapSession {
    * @param paths - The mailboxes, in order.
    * @param window - UTC midnights; only their dates are sent.
    * @param onRow - Called with the mailbox's index in `paths` and each message's date, once per UID.
+   * @param extraWindow - A second date window whose lowest UID is wanted per mailbox (the cursor's
+   *   floor), searched in the same batch with a correlated `UID SEARCH RETURN (MIN)` — only on servers
+   *   with ESEARCH: two plain SEARCH answers in flight could not be told apart.
    * @returns Per mailbox, what EXAMINE said or why it could not be opened (`MAILBOX_UNAVAILABLE`).
    * @throws {@link ImapConnectorError} for a failure of the connection or a refusal that is not the mailbox's.
    */
@@ -511,12 +521,31 @@ export class ImapSession {
     paths: readonly string[],
     window: DateWindow,
     onRow: (index: number, message: FetchedDate) => void,
+    extraWindow?: DateWindow,
   ): Promise<BatchedMailbox[]> {
     return this.#guard(async () => {
       this.#selected = undefined;
       const criteria = dateWindowCriteria(window);
+      const extras: (number | null)[] = [];
+      const extraSearch = (index: number) =>
+        extraWindow === undefined || !this.capabilities.includes('ESEARCH')
+          ? []
+          : [
+              {
+                command: `UID SEARCH RETURN (MIN) ${dateWindowCriteria(extraWindow)}`,
+                collector: withResult(searchMinCollector(), (min) => {
+                  extras[index] = min ?? null;
+                }),
+              },
+            ];
+      const withExtras = (opened: BatchedMailbox[]) =>
+        opened.map((mailbox, index) => {
+          const extraMin = extras[index];
+          return mailbox.examined && extraMin !== undefined ? { ...mailbox, extraMin } : mailbox;
+        });
       if (this.capabilities.includes('SEARCHRES')) {
-        return this.#batch(paths, (index) => [
+        const opened = await this.#batch(paths, (index) => [
+          ...extraSearch(index),
           { command: `UID SEARCH RETURN (SAVE) ${criteria}`, collector: searchCollector('save') },
           {
             command: 'UID FETCH $ (UID INTERNALDATE)',
@@ -526,9 +555,11 @@ export class ImapSession {
             ),
           },
         ]);
+        return withExtras(opened);
       }
       const found: UidList[] = [];
       const opened = await this.#batch(paths, (index) => [
+        ...extraSearch(index),
         {
           command: `UID SEARCH ${criteria}`,
           collector: withResult(searchCollector(), (uids) => {
@@ -537,7 +568,7 @@ export class ImapSession {
         },
       ]);
       const toFetch = opened.filter((mailbox, index) => mailbox.examined && (found[index]?.length ?? 0) > 0);
-      if (toFetch.length === 0) return opened;
+      if (toFetch.length === 0) return withExtras(opened);
       await this.#batch(
         toFetch.map((mailbox) => mailbox.path),
         (index) => {
@@ -553,7 +584,7 @@ export class ImapSession {
             .map((set) => ({ command: `UID FETCH ${set} (UID INTERNALDATE)`, collector }));
         },
       );
-      return opened;
+      return withExtras(opened);
     });
   }
 

@@ -325,6 +325,12 @@ describe('the pipelined path (every mailbox in one or two round trips)', () => {
         session.tagged(command.tag, 'OK Search completed.');
         return true;
       }
+      // The cursor's floor: nothing of these mailboxes is dated after January.
+      if (stage.command === 'SEARCH' && /RETURN \(MIN\)/i.test(command.args)) {
+        session.untagged(`ESEARCH (TAG "${command.tag}") UID`);
+        session.tagged(command.tag, 'OK Search completed.');
+        return true;
+      }
       if (stage.command !== 'FETCH' || !/ \$ /.test(command.args)) return false;
       const rows =
         stage.selected?.path === 'INBOX'
