@@ -35,6 +35,7 @@ import {
   fullCountFloor,
   type MailboxFloor,
   nextWatermark,
+  ServerTimeReached,
   surelyPast,
 } from './sync-cursor.js';
 import type { TimeBucket } from './time-buckets.js';
@@ -156,7 +157,7 @@ export async function countSignals(
     session.close();
     // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
     if (hostErrorOf(error)) throw error;
-    throw unexpectedFailure(error, 'Unexpected error while counting', session.secrets);
+    throw unexpectedFailure(error, session.secrets);
   }
 }
 
@@ -169,6 +170,7 @@ class SignalCounter {
   readonly #strategies = new Set<CountingStrategy>();
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   #deduplication: Deduplication = 'none';
+  readonly #serverTime = new ServerTimeReached();
 
   constructor(
     private readonly session: ImapSession,
@@ -292,7 +294,6 @@ class SignalCounter {
       inRange += count;
     });
     this.#strategies.add(outcome.strategy);
-    this.#warnAboutMalformedDates(mailbox.path);
     return {
       ...mailbox,
       uidValidity: outcome.examined.uidValidity,
@@ -321,9 +322,11 @@ class SignalCounter {
         (index, message) => tallies[index]?.add(message.internalDateMs),
         floorsInBatch ? floorWindowOf(this.range) : undefined,
       );
+      for (const mailbox of opened) this.#warnAboutMalformedDates(mailbox.path);
       for (const mailbox of opened) {
         if (mailbox.examined === undefined || mailbox.extraMin === undefined) continue;
         const { uidNext } = mailbox.examined;
+        if (uidNext === null) continue;
         this.#floors.set(mailbox.path, {
           floorUid: Math.min(uidNext, mailbox.extraMin ?? uidNext),
           newestMs: undefined,
@@ -355,7 +358,7 @@ class SignalCounter {
     }
     if (examined.exists === 0) {
       // An empty mailbox has nothing dated after the range: its floor is UIDNEXT, no search needed.
-      this.#floors.set(path, { floorUid: examined.uidNext, newestMs: undefined });
+      this.#floors.set(path, { floorUid: examined.uidNext ?? 1, newestMs: undefined });
       return { examined, counts: this.buckets.map(() => 0), strategy: 'empty', duplicates: 0 };
     }
     const warn = (code: CountWarning['code'], message: string) =>
@@ -380,14 +383,21 @@ class SignalCounter {
     for (const strategy of strategies) {
       const counts = await strategy.count(mailbox, this.range, this.buckets);
       if (counts === undefined) continue;
+      // Before the floor's search, which reads dates too.
+      this.#warnAboutMalformedDates(path);
       // While the mailbox is open: where the next incremental count must start reading it.
-      this.#floors.set(
-        path,
-        await fullCountFloor(this.session, examined.uidNext, this.range, this.#startedAtMs),
-      );
+      this.#floors.set(path, await this.#fullFloor(examined));
       return { examined, counts, strategy: strategy.name, duplicates };
     }
     throw new Error('fetch-dates always applies');
+  }
+
+  // RFC 3501 §6.3.1 requires UIDNEXT; without it the cursor starts from UID 1 (a full read next time).
+  async #fullFloor(examined: ExaminedMailbox): Promise<MailboxFloor> {
+    if (examined.uidNext === null) return { floorUid: 1, newestMs: undefined };
+    const floor = await fullCountFloor(this.session, examined.uidNext, this.range, this.#startedAtMs);
+    this.#serverTime.observe(floor.newestMs);
+    return floor;
   }
 
   #warnAboutMalformedDates(path: string): void {
@@ -403,31 +413,30 @@ class SignalCounter {
       if (this.#floors.has(path) || 'unavailable' in outcome) continue;
       const { examined } = outcome;
       if (examined.exists === 0) {
-        this.#floors.set(path, { floorUid: examined.uidNext, newestMs: undefined });
+        this.#floors.set(path, { floorUid: examined.uidNext ?? 1, newestMs: undefined });
         continue;
       }
       await this.session.examine(path);
-      this.#floors.set(
-        path,
-        await fullCountFloor(this.session, examined.uidNext, this.range, this.#startedAtMs),
-      );
+      this.#floors.set(path, await this.#fullFloor(examined));
     }
   }
 
-  // A fresh cursor: the watermark from the range (or the newest date the first mailbox showed), each
+  // A fresh cursor: the watermark from the range (or a time the server had surely reached), each
   // counted mailbox's floor; a mailbox that could not be opened starts from its first UID next time.
   #cursor(counted: readonly MailboxCount[]): string {
-    const first = counted.find((mailbox) => this.#floors.has(mailbox.path));
-    const newestSeenMs = first === undefined ? undefined : this.#floors.get(first.path)?.newestMs;
     return encodeCursor({
       account: this.account,
-      watermarkMs: nextWatermark(undefined, this.range, newestSeenMs, this.#startedAtMs),
-      mailboxes: counted.map((mailbox) => ({
-        path: mailbox.path,
-        counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
-        uidValidity: mailbox.uidValidity ?? '',
-        floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
-      })),
+      watermarkMs: nextWatermark(undefined, this.range, this.#serverTime.valueMs, this.#startedAtMs),
+      // A mailbox named after the password stays out of the cursor the host stores (its path cannot be
+      // redacted there): the next incremental count reads it as a new mailbox.
+      mailboxes: counted
+        .filter((mailbox) => !this.session.containsSecret(mailbox.path))
+        .map((mailbox) => ({
+          path: mailbox.path,
+          counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
+          uidValidity: mailbox.uidValidity ?? '',
+          floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
+        })),
     });
   }
 }

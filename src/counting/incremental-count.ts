@@ -3,6 +3,7 @@
 // watermark on into the range's buckets, and move the cursor forward.
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import { type FetchedDate, ImapSession, UidList } from '../session/imap-session.js';
@@ -23,11 +24,13 @@ import {
 } from './signal-counts.js';
 import {
   accountIdentityOf,
+  type CursorFallbackReason,
   type CursorMailbox,
   type CursorState,
   encodeCursor,
   nextWatermark,
   type RescanReason,
+  ServerTimeReached,
 } from './sync-cursor.js';
 import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
 
@@ -39,7 +42,18 @@ const LAST_IMAP_DAY_MS = Date.UTC(9999, 11, 31);
 /** What an incremental try gives: the counts, or that the cursor no longer fits the mailboxes. */
 export type IncrementalOutcome =
   | { readonly kind: 'counted'; readonly counts: Omit<SignalCounts, 'attempts'> }
-  | { readonly kind: 'selection_changed'; readonly message: string };
+  | {
+      readonly kind: 'fallback';
+      readonly reason: Extract<CursorFallbackReason, 'selection_changed' | 'uidnext_missing'>;
+      readonly message: string;
+    };
+
+/** Thrown inside a count when the cursor turns out not to be usable with this server. */
+class CursorUnusable extends Error {
+  constructor(readonly reason: 'uidnext_missing') {
+    super(reason);
+  }
+}
 
 /**
  * Counts what arrived since a cursor's count: for each counted mailbox, the messages whose UID the
@@ -54,7 +68,7 @@ export type IncrementalOutcome =
  * @param buckets - Its buckets.
  * @param state - The decoded cursor (of this account).
  * @param options - Signal, progress.
- * @returns The counts of what changed, or `selection_changed` when a mailbox changed between sent,
+ * @returns The counts of what changed, or a fallback: `selection_changed` when a mailbox changed between sent,
  *   received and not counted (the caller then counts in full).
  * @throws {@link ImapConnectorError} the code of the connection failure.
  *
@@ -93,15 +107,22 @@ export async function countIncrementally(
     if (outcome.kind === 'counted') {
       return {
         kind: 'counted',
-        // Mailbox names and warnings quote the server: a hostile one can echo the password.
-        counts: session.redacted({ ...outcome.counts, elapsedMs: Math.round(performance.now() - startedAt) }),
+        // Mailbox names and warnings quote the server: a hostile one can echo the password. (Only those:
+        // the buckets are the SDK's own, and redacting 100k of them would block the event loop.)
+        counts: {
+          ...outcome.counts,
+          mailboxes: session.redacted(outcome.counts.mailboxes),
+          warnings: session.redacted(outcome.counts.warnings),
+          elapsedMs: Math.round(performance.now() - startedAt),
+        },
       };
     }
-    return outcome;
+    return session.redacted(outcome);
   } catch (error) {
     session.close();
-    if (error instanceof ImapConnectorError) throw error;
-    throw new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while counting' });
+    // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
+    if (hostErrorOf(error)) throw error;
+    throw unexpectedFailure(error, session.secrets);
   }
 }
 
@@ -119,6 +140,7 @@ class IncrementalCounter {
   readonly #warnings: CountWarning[];
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   readonly #startedAtMs = Date.now();
+  readonly #serverTime = new ServerTimeReached();
   readonly #previous: ReadonlyMap<string, CursorMailbox>;
   #identity = false;
 
@@ -149,8 +171,12 @@ class IncrementalCounter {
     });
     if (changed !== undefined) {
       return {
-        kind: 'selection_changed',
-        message: `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
+        kind: 'fallback',
+        reason: 'selection_changed',
+        // Logged for the host: the path is the server's word.
+        message: this.session.redacted(
+          `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
+        ),
       };
     }
     const deduplication = deduplicationOf(this.context.selection.deduplicate, roles, capabilities);
@@ -162,7 +188,6 @@ class IncrementalCounter {
     const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
     const counted: CountedMailbox[] = [];
     const nextCursor: CursorMailbox[] = [];
-    let newestSeenMs: number | undefined;
     let done = 0;
     for (const mailbox of plan) {
       if (mailbox.counts === 'skipped') {
@@ -170,14 +195,26 @@ class IncrementalCounter {
         nextCursor.push({ path: mailbox.path, counts: '-', uidValidity: '', floorUid: 1 });
         continue;
       }
-      const result = await this.#countMailbox(mailbox, mailbox.counts);
+      let result: Awaited<ReturnType<IncrementalCounter['countMailbox']>>;
+      try {
+        result = await this.countMailbox(mailbox, mailbox.counts);
+      } catch (error) {
+        if (!(error instanceof CursorUnusable)) throw error;
+        // RFC 3501 §6.3.1 requires UIDNEXT; without it no UID range can be bounded.
+        return {
+          kind: 'fallback',
+          reason: error.reason,
+          message: `"${mailbox.path}" was opened without a UIDNEXT.`,
+        };
+      }
       counted.push(result.counted);
       const malformed = malformedDatesWarning(mailbox.path, this.session.takeMalformedDates(mailbox.path));
       if (malformed !== undefined) this.#warnings.push(malformed);
       nextCursor.push(result.cursor);
-      if (done === 0) newestSeenMs = result.newestMs;
+      this.#serverTime.observe(result.newestMs);
       done += 1;
-      onProgress?.(
+      callHost(
+        onProgress,
         this.session.redacted({
           mailboxesDone: done,
           mailboxesTotal: countable.length,
@@ -186,7 +223,12 @@ class IncrementalCounter {
       );
     }
     const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
-    const watermarkMs = nextWatermark(this.state.watermarkMs, this.range, newestSeenMs, this.#startedAtMs);
+    const watermarkMs = nextWatermark(
+      this.state.watermarkMs,
+      this.range,
+      this.#serverTime.valueMs,
+      this.#startedAtMs,
+    );
     return {
       kind: 'counted',
       counts: {
@@ -202,7 +244,12 @@ class IncrementalCounter {
         mailboxes: counted,
         mode: 'incremental',
         fallbackReason: null,
-        cursor: encodeCursor({ account: this.account, watermarkMs, mailboxes: nextCursor }),
+        // A mailbox named after the password stays out of the stored cursor (see count-signals.ts).
+        cursor: encodeCursor({
+          account: this.account,
+          watermarkMs,
+          mailboxes: nextCursor.filter((mailbox) => !this.session.containsSecret(mailbox.path)),
+        }),
         strategies: counted.some((mailbox) => mailbox.strategy === 'new-messages') ? ['new-messages'] : [],
         deduplication,
         warnings: this.#warnings,
@@ -211,7 +258,7 @@ class IncrementalCounter {
     };
   }
 
-  async #countMailbox(
+  private async countMailbox(
     mailbox: PlannedMailbox,
     category: Category,
   ): Promise<{ counted: CountedMailbox; cursor: CursorMailbox; newestMs: number | undefined }> {
@@ -227,6 +274,10 @@ class IncrementalCounter {
       const kept = before ?? { path: mailbox.path, counts: code, uidValidity: '', floorUid: 1 };
       return { counted: notOpened(mailbox), cursor: kept, newestMs: undefined };
     }
+    const uidNext = examined.uidNext;
+    if (uidNext === null || !Number.isSafeInteger(uidNext) || uidNext < 1) {
+      throw new CursorUnusable('uidnext_missing');
+    }
     const rescanReason: RescanReason | null =
       before === undefined || before.uidValidity === ''
         ? 'mailbox_new'
@@ -234,9 +285,9 @@ class IncrementalCounter {
           ? 'uidvalidity_changed'
           : null;
     const read =
-      rescanReason === null && before !== undefined && examined.uidNext - before.floorUid <= MAX_UID_SPAN
-        ? await this.#readFromFloor(before.floorUid, examined.uidNext)
-        : await this.#readFromWatermark(examined.uidNext);
+      rescanReason === null && before !== undefined && uidNext - before.floorUid <= MAX_UID_SPAN
+        ? await this.#readFromFloor(before.floorUid, uidNext)
+        : await this.#readFromWatermark(uidNext);
     const inRange = this.#tallyRows(read.rows, category);
     const newestMs = read.rows.reduce<number | undefined>(
       (newest, row) => Math.max(newest ?? row.internalDateMs, row.internalDateMs),

@@ -3,7 +3,7 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js';
 import type { ConnectionPhase, DetectedProtocol } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
+import { containsSecret, redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
 import type { ConnectionLimiter, ConnectionPermit } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
@@ -55,7 +55,8 @@ export interface ExaminedMailbox {
   readonly path: string;
   /** UIDVALIDITY as a decimal string (it is a 32-bit unsigned number; a string keeps it JSON-safe). */
   readonly uidValidity: string;
-  readonly uidNext: number;
+  /** UIDNEXT, or `null` when the server did not say (RFC 3501 requires it; a few servers omit it). */
+  readonly uidNext: number | null;
   /** Messages in the mailbox (EXISTS). */
   readonly exists: number;
 }
@@ -272,6 +273,22 @@ export class ImapSession {
     return this.#observer.firstRoundTripMs();
   }
 
+  /**
+   * Whether a text from the server (a mailbox path) holds any form of the password, for what cannot be
+   * redacted without breaking it.
+   *
+   * @param text - The text.
+   * @returns `true` when it does.
+   */
+  containsSecret(text: string): boolean {
+    return containsSecret(text, this.#secrets);
+  }
+
+  /** The path of the mailbox open now, if any. */
+  get selectedPath(): string | undefined {
+    return this.#selected?.path;
+  }
+
   /** The IMAP commands sent so far, by name, in order. */
   get commandsSent(): readonly string[] {
     return this.#observer.commandsSent;
@@ -286,13 +303,20 @@ export class ImapSession {
   async listMailboxes(): Promise<ListedMailbox[]> {
     return this.#guard(async () => {
       const entries = await this.#client.list();
-      return entries.map((entry) => ({
-        path: entry.path,
-        delimiter: entry.delimiter || undefined,
-        flags: [...entry.flags],
-        specialUse: entry.specialUse || undefined,
-        specialUseSource: entry.specialUseSource,
-      }));
+      // A server may repeat a LIST line (seen from proxies replaying a chunk): one mailbox is one
+      // mailbox, whatever the number of lines naming it (RFC 3501 §7.2.2 names each once).
+      const byPath = new Map<string, ListedMailbox>();
+      for (const entry of entries) {
+        if (typeof entry.path !== 'string' || byPath.has(entry.path)) continue;
+        byPath.set(entry.path, {
+          path: entry.path,
+          delimiter: entry.delimiter || undefined,
+          flags: [...entry.flags],
+          specialUse: entry.specialUse || undefined,
+          specialUseSource: entry.specialUseSource,
+        });
+      }
+      return [...byPath.values()];
     });
   }
 
@@ -328,7 +352,7 @@ export class ImapSession {
     const [answer] = this.#channel.send([{ command: `EXAMINE ${quoted}`, collector: examineCollector() }]);
     try {
       const { exists, uidValidity, uidNext } = await answer;
-      return { path, uidValidity, uidNext: uidNext ?? exists + 1, exists };
+      return { path, uidValidity, uidNext: uidNext ?? null, exists };
     } catch (error) {
       // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
       if (error instanceof CommandRefused && !isTransientRefusal(error))
@@ -640,7 +664,7 @@ export class ImapSession {
       }
       opened.push({
         path: slot.path,
-        examined: { path: slot.path, uidValidity, uidNext: uidNext ?? exists + 1, exists },
+        examined: { path: slot.path, uidValidity, uidNext: uidNext ?? null, exists },
       });
     }
     return opened;
@@ -891,6 +915,34 @@ export class ImapSession {
     this.#deadline = { code, timeoutMs };
     this.#closeClient();
   }
+}
+
+// RFC 3501 §6.3.1/§7.3.1: EXISTS and UIDVALIDITY are required in the answer to SELECT/EXAMINE, and
+// UIDVALIDITY and UIDNEXT are non-zero 32-bit numbers; a count cannot go on without them.
+const MAX_UINT32 = 4_294_967_295;
+
+/**
+ * What imapflow parsed from an EXAMINE answer, checked: the mailbox, or what is wrong with the answer.
+ */
+function examinedMailboxOf(
+  path: string,
+  mailbox: { uidValidity?: unknown; uidNext?: unknown; exists?: unknown },
+): ExaminedMailbox | string {
+  const { uidValidity, uidNext, exists } = mailbox;
+  if (typeof uidValidity !== 'bigint' || uidValidity < 1n || uidValidity > BigInt(MAX_UINT32))
+    return `EXAMINE ${path}: no valid UIDVALIDITY in the answer`;
+  if (typeof exists !== 'number' || !Number.isSafeInteger(exists) || exists < 0 || exists > MAX_UINT32)
+    return `EXAMINE ${path}: no valid EXISTS in the answer`;
+  // Some servers leave UIDNEXT out; the count does not need it, so only a wrong one is an error.
+  if (uidNext === undefined) return { path, uidValidity: uidValidity.toString(), uidNext: null, exists };
+  if (
+    typeof uidNext !== 'number' ||
+    !Number.isSafeInteger(uidNext) ||
+    uidNext < 1 ||
+    uidNext > MAX_UINT32 + 1
+  )
+    return `EXAMINE ${path}: the UIDNEXT in the answer is not a valid UID`;
+  return { path, uidValidity: uidValidity.toString(), uidNext, exists };
 }
 
 /** A NO/BAD answer to EXAMINE: the mailbox, not the connection, is the problem. */
