@@ -68,6 +68,12 @@ export interface MailboxBounds {
 export interface ResponseCollector<T> {
   /** The kinds of untagged data this command draws. */
   readonly draws: 'examine' | 'search' | 'sort' | 'fetch';
+  /**
+   * Answered only by an ESEARCH correlated to its tag (RFC 4731 §3.1 `(TAG …)`): an uncorrelated
+   * answer (a plain `* SEARCH`, an ESEARCH without TAG) belongs to another command in flight. Dovecot
+   * runs pipelined searches in parallel, so such an answer may arrive while this one is still pending.
+   */
+  readonly correlatedOnly?: boolean;
   /** FETCH rows this command may legitimately draw in the mailbox open now (raises the untagged budget). */
   readonly expectedRows?: (bounds: MailboxBounds) => number;
   untagged(line: ResponseLine, raw: Buffer, channel: CountingChannel): void | Promise<void>;
@@ -261,7 +267,7 @@ export class CountingChannel {
       return;
     }
     if (line.name === 'SEARCH' || line.name === 'SORT') {
-      const command = this.#oldest(line.name === 'SEARCH' ? 'search' : 'sort');
+      const command = this.#oldest(line.name === 'SEARCH' ? 'search' : 'sort', { uncorrelated: true });
       if (!command) throw new ResponseViolation(`a ${line.name} answer to no ${line.name} command`);
       return command.collector.untagged(line, raw, this);
     }
@@ -269,7 +275,7 @@ export class CountingChannel {
       const tag = correlatorOf(raw, line.start);
       const command =
         tag === undefined
-          ? (this.#oldest('search') ?? this.#oldest('sort'))
+          ? (this.#oldest('search', { uncorrelated: true }) ?? this.#oldest('sort', { uncorrelated: true }))
           : this.#pending.find((pending) => pending.tag === tag);
       if (!command)
         throw new ResponseViolation(
@@ -312,8 +318,17 @@ export class CountingChannel {
     return MAX_UNTAGGED_PER_COMPLETION + rows;
   }
 
-  #oldest(draws: ResponseCollector<unknown>['draws']): Pending | undefined {
-    return this.#pending.find((pending) => pending.collector.draws === draws);
+  // The oldest command in flight that draws this kind of answer; with `uncorrelated`, only one that can
+  // take an answer without a correlator.
+  #oldest(
+    draws: ResponseCollector<unknown>['draws'],
+    options: { uncorrelated: boolean } = { uncorrelated: false },
+  ): Pending | undefined {
+    return this.#pending.find(
+      (pending) =>
+        pending.collector.draws === draws &&
+        !(options.uncorrelated && pending.collector.correlatedOnly === true),
+    );
   }
 
   #fail(violation: ResponseViolation): void {
@@ -521,6 +536,7 @@ export function searchMinCollector(): ResponseCollector<number | undefined> {
   let answer: EsearchAnswer | undefined;
   return {
     draws: 'search',
+    correlatedOnly: true,
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       if (line.name !== 'ESEARCH')
