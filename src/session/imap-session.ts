@@ -364,6 +364,18 @@ export class ImapSession {
   async #examineWithImapflow(path: string): Promise<ExaminedMailbox> {
     try {
       const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
+      // imapflow resolves with nothing, or without UIDVALIDITY, when the connection went away in the
+      // middle of the answer (an untagged BYE) or the answer was broken: never a TypeError.
+      if (typeof mailbox !== 'object' || mailbox === null || typeof mailbox.uidValidity !== 'bigint') {
+        if (!this.#client.usable) {
+          throw Object.assign(new Error('The connection closed during EXAMINE'), { code: 'NoConnection' });
+        }
+        this.#breakOff({
+          code: 'PROTOCOL_ERROR',
+          description: `EXAMINE ${path}: no valid UIDVALIDITY in the answer`,
+        });
+        throw new Error('EXAMINE answered without a valid UIDVALIDITY');
+      }
       const examined = {
         path,
         uidValidity: mailbox.uidValidity.toString(),

@@ -148,6 +148,17 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
       ),
     expect: { code: 'SERVER_CLOSED_CONNECTION' },
   },
+  'untagged BYE in the middle of EXAMINE': {
+    scenario: () =>
+      mailboxScenario(
+        januaryMailboxes,
+        at('EXAMINE', (conn) => {
+          conn.writeRaw('* 3 EXISTS\r\n* BYE Server shutting down\r\n');
+          conn.end();
+        }),
+      ),
+    expect: { typed: true },
+  },
   'a reset, then a clean connection: retried to the exact count': {
     attempts: 2,
     scenario: () =>
