@@ -68,6 +68,11 @@ export interface MailboxBounds {
 export interface ResponseCollector<T> {
   /** The kinds of untagged data this command draws. */
   readonly draws: 'examine' | 'search' | 'sort' | 'fetch';
+  /**
+   * The only answer form a search accepts, when it accepts one only: a plain `* SEARCH` line goes to
+   * the oldest search that takes plain answers, an uncorrelated ESEARCH to the oldest that takes those.
+   */
+  readonly answers?: 'plain' | 'esearch';
   /** FETCH rows this command may legitimately draw in the mailbox open now (raises the untagged budget). */
   readonly expectedRows?: (bounds: MailboxBounds) => number;
   untagged(line: ResponseLine, raw: Buffer, channel: CountingChannel): void | Promise<void>;
@@ -261,7 +266,12 @@ export class CountingChannel {
       return;
     }
     if (line.name === 'SEARCH' || line.name === 'SORT') {
-      const command = this.#oldest(line.name === 'SEARCH' ? 'search' : 'sort');
+      const command =
+        line.name === 'SEARCH'
+          ? this.#pending.find(
+              (pending) => pending.collector.draws === 'search' && pending.collector.answers !== 'esearch',
+            )
+          : this.#oldest('sort');
       if (!command) throw new ResponseViolation(`a ${line.name} answer to no ${line.name} command`);
       return command.collector.untagged(line, raw, this);
     }
@@ -269,7 +279,9 @@ export class CountingChannel {
       const tag = correlatorOf(raw, line.start);
       const command =
         tag === undefined
-          ? (this.#oldest('search') ?? this.#oldest('sort'))
+          ? (this.#pending.find(
+              (pending) => pending.collector.draws === 'search' && pending.collector.answers !== 'plain',
+            ) ?? this.#oldest('sort'))
           : this.#pending.find((pending) => pending.tag === tag);
       if (!command)
         throw new ResponseViolation(
@@ -420,6 +432,11 @@ export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollec
   let list: UidList | undefined;
   return {
     draws: 'search',
+    ...(returns === 'plain'
+      ? { answers: 'plain' as const }
+      : returns === 'all'
+        ? { answers: 'esearch' as const }
+        : {}),
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       const bounds = channel.bounds();
@@ -521,6 +538,7 @@ export function searchMinCollector(): ResponseCollector<number | undefined> {
   let answer: EsearchAnswer | undefined;
   return {
     draws: 'search',
+    answers: 'esearch',
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       if (line.name !== 'ESEARCH')

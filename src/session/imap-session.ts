@@ -364,13 +364,12 @@ export class ImapSession {
   async #examineWithImapflow(path: string): Promise<ExaminedMailbox> {
     try {
       const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
-      const examined = {
-        path,
-        uidValidity: mailbox.uidValidity.toString(),
-        uidNext: mailbox.uidNext,
-        exists: mailbox.exists,
-      };
-      this.#channel.opened(examined);
+      const examined = examinedMailboxOf(path, mailbox);
+      if (typeof examined === 'string') {
+        this.#breakOff({ code: 'PROTOCOL_ERROR', description: examined });
+        throw new Error(examined);
+      }
+      this.#channel.opened({ ...examined, uidNext: examined.uidNext ?? undefined });
       return examined;
     } catch (error) {
       this.#channel.opened(undefined);
