@@ -92,6 +92,7 @@ export async function countIncrementally(
     logger: context.logger,
     signal: options.signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
+    limiter: context.limiter,
   });
   try {
     const counter = new IncrementalCounter(

@@ -69,10 +69,11 @@ export interface ResponseCollector<T> {
   /** The kinds of untagged data this command draws. */
   readonly draws: 'examine' | 'search' | 'sort' | 'fetch';
   /**
-   * The only answer form a search accepts, when it accepts one only: a plain `* SEARCH` line goes to
-   * the oldest search that takes plain answers, an uncorrelated ESEARCH to the oldest that takes those.
+   * Answered only by an ESEARCH correlated to its tag (RFC 4731 §3.1 `(TAG …)`): an uncorrelated
+   * answer (a plain `* SEARCH`, an ESEARCH without TAG) belongs to another command in flight. Dovecot
+   * runs pipelined searches in parallel, so such an answer may arrive while this one is still pending.
    */
-  readonly answers?: 'plain' | 'esearch';
+  readonly correlatedOnly?: boolean;
   /** FETCH rows this command may legitimately draw in the mailbox open now (raises the untagged budget). */
   readonly expectedRows?: (bounds: MailboxBounds) => number;
   untagged(line: ResponseLine, raw: Buffer, channel: CountingChannel): void | Promise<void>;
@@ -266,12 +267,7 @@ export class CountingChannel {
       return;
     }
     if (line.name === 'SEARCH' || line.name === 'SORT') {
-      const command =
-        line.name === 'SEARCH'
-          ? this.#pending.find(
-              (pending) => pending.collector.draws === 'search' && pending.collector.answers !== 'esearch',
-            )
-          : this.#oldest('sort');
+      const command = this.#oldest(line.name === 'SEARCH' ? 'search' : 'sort', { uncorrelated: true });
       if (!command) throw new ResponseViolation(`a ${line.name} answer to no ${line.name} command`);
       return command.collector.untagged(line, raw, this);
     }
@@ -279,9 +275,7 @@ export class CountingChannel {
       const tag = correlatorOf(raw, line.start);
       const command =
         tag === undefined
-          ? (this.#pending.find(
-              (pending) => pending.collector.draws === 'search' && pending.collector.answers !== 'plain',
-            ) ?? this.#oldest('sort'))
+          ? (this.#oldest('search', { uncorrelated: true }) ?? this.#oldest('sort', { uncorrelated: true }))
           : this.#pending.find((pending) => pending.tag === tag);
       if (!command)
         throw new ResponseViolation(
@@ -324,8 +318,17 @@ export class CountingChannel {
     return MAX_UNTAGGED_PER_COMPLETION + rows;
   }
 
-  #oldest(draws: ResponseCollector<unknown>['draws']): Pending | undefined {
-    return this.#pending.find((pending) => pending.collector.draws === draws);
+  // The oldest command in flight that draws this kind of answer; with `uncorrelated`, only one that can
+  // take an answer without a correlator.
+  #oldest(
+    draws: ResponseCollector<unknown>['draws'],
+    options: { uncorrelated: boolean } = { uncorrelated: false },
+  ): Pending | undefined {
+    return this.#pending.find(
+      (pending) =>
+        pending.collector.draws === draws &&
+        !(options.uncorrelated && pending.collector.correlatedOnly === true),
+    );
   }
 
   #fail(violation: ResponseViolation): void {
@@ -432,11 +435,6 @@ export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollec
   let list: UidList | undefined;
   return {
     draws: 'search',
-    ...(returns === 'plain'
-      ? { answers: 'plain' as const }
-      : returns === 'all'
-        ? { answers: 'esearch' as const }
-        : {}),
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       const bounds = channel.bounds();
@@ -538,7 +536,7 @@ export function searchMinCollector(): ResponseCollector<number | undefined> {
   let answer: EsearchAnswer | undefined;
   return {
     draws: 'search',
-    answers: 'esearch',
+    correlatedOnly: true,
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       if (line.name !== 'ESEARCH')

@@ -31,12 +31,12 @@ import {
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import {
   disableNagle,
-  hasTransport,
   inFlightTagOf,
   interceptResponses,
   isTransportConnected,
   skipSessionCommands,
-  transportClosed,
+  type TransportWatch,
+  watchTransport,
   writeCommandLines,
 } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
@@ -142,7 +142,7 @@ export class ImapSession {
   #closed = false;
   readonly #permit: ConnectionPermit | undefined;
   /** The close of the socket seen last: imapflow drops its socket when it closes it itself (logout, BYE). */
-  #transportClosed: Promise<void> = Promise.resolve();
+  #transport: TransportWatch | undefined;
   #slotReturned: Promise<void> = Promise.resolve();
   /** Set when the first line the server sent was not an IMAP greeting. */
   #foreignProtocol: DetectedProtocol | undefined;
@@ -364,12 +364,13 @@ export class ImapSession {
   async #examineWithImapflow(path: string): Promise<ExaminedMailbox> {
     try {
       const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
-      const examined = examinedMailboxOf(path, mailbox);
-      if (typeof examined === 'string') {
-        this.#breakOff({ code: 'PROTOCOL_ERROR', description: examined });
-        throw new Error(examined);
-      }
-      this.#channel.opened({ ...examined, uidNext: examined.uidNext ?? undefined });
+      const examined = {
+        path,
+        uidValidity: mailbox.uidValidity.toString(),
+        uidNext: mailbox.uidNext,
+        exists: mailbox.exists,
+      };
+      this.#channel.opened(examined);
       return examined;
     } catch (error) {
       this.#channel.opened(undefined);
@@ -714,7 +715,7 @@ export class ImapSession {
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#channel.close();
     this.#closeClient();
-    this.#slotReturned = this.#returnSlotWhenClosed(this.#transportClosed);
+    this.#slotReturned = this.#returnSlotWhenClosed(this.#transport?.closed ?? Promise.resolve());
   }
 
   /** Closes the client, first noting which socket must close before the connection slot is free. */
@@ -724,9 +725,7 @@ export class ImapSession {
   }
 
   #watchTransport(): void {
-    if (this.#permit !== undefined && hasTransport(this.#client)) {
-      this.#transportClosed = transportClosed(this.#client);
-    }
+    if (this.#permit !== undefined) this.#transport = watchTransport(this.#client, this.#transport);
   }
 
   /** Frees the connection slot once the socket has closed (or after a bound, should it never say so). */
@@ -914,34 +913,6 @@ export class ImapSession {
     this.#deadline = { code, timeoutMs };
     this.#closeClient();
   }
-}
-
-// RFC 3501 §6.3.1/§7.3.1: EXISTS and UIDVALIDITY are required in the answer to SELECT/EXAMINE, and
-// UIDVALIDITY and UIDNEXT are non-zero 32-bit numbers; a count cannot go on without them.
-const MAX_UINT32 = 4_294_967_295;
-
-/**
- * What imapflow parsed from an EXAMINE answer, checked: the mailbox, or what is wrong with the answer.
- */
-function examinedMailboxOf(
-  path: string,
-  mailbox: { uidValidity?: unknown; uidNext?: unknown; exists?: unknown },
-): ExaminedMailbox | string {
-  const { uidValidity, uidNext, exists } = mailbox;
-  if (typeof uidValidity !== 'bigint' || uidValidity < 1n || uidValidity > BigInt(MAX_UINT32))
-    return `EXAMINE ${path}: no valid UIDVALIDITY in the answer`;
-  if (typeof exists !== 'number' || !Number.isSafeInteger(exists) || exists < 0 || exists > MAX_UINT32)
-    return `EXAMINE ${path}: no valid EXISTS in the answer`;
-  // Some servers leave UIDNEXT out; the count does not need it, so only a wrong one is an error.
-  if (uidNext === undefined) return { path, uidValidity: uidValidity.toString(), uidNext: null, exists };
-  if (
-    typeof uidNext !== 'number' ||
-    !Number.isSafeInteger(uidNext) ||
-    uidNext < 1 ||
-    uidNext > MAX_UINT32 + 1
-  )
-    return `EXAMINE ${path}: the UIDNEXT in the answer is not a valid UID`;
-  return { path, uidValidity: uidValidity.toString(), uidNext, exists };
 }
 
 /** A NO/BAD answer to EXAMINE: the mailbox, not the connection, is the problem. */

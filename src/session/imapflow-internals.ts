@@ -165,28 +165,31 @@ export function tokenValue(token: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/**
- * Whether the client holds a socket now. imapflow keeps its current socket, plain or TLS, in the untyped
- * `socket` field, replaces it on STARTTLS and drops it when it closes the connection.
- *
- * @param client - A client.
- * @returns `true` while `socket` is set.
- */
-export function hasTransport(client: ImapFlow): boolean {
-  return isClosableSocket(socketOf(client));
+/** The close of one socket of a client, as {@link watchTransport} follows it. */
+export interface TransportWatch {
+  readonly socket: object;
+  /** Resolves when that socket has closed; never rejects. */
+  readonly closed: Promise<void>;
 }
 
 /**
- * A promise of the close of the client's current socket, resolved at once when there is none or it has
- * closed already: a connection slot is given back only when the socket is gone.
+ * Follows the close of the client's current socket, so a connection slot is given back only when the
+ * socket is gone. imapflow keeps its current socket, plain or TLS, in the untyped `socket` field,
+ * replaces it on STARTTLS and drops it when it closes the connection (a logout, a BYE): call this at
+ * each stage, and the last socket seen stays watched after imapflow has let go of it.
  *
  * @param client - A client.
- * @returns A promise that never rejects.
+ * @param previous - The watch returned last time, if any.
+ * @returns A watch of the current socket (`previous` when it is the same one, or when there is none).
  */
-export function transportClosed(client: ImapFlow): Promise<void> {
+export function watchTransport(client: ImapFlow, previous?: TransportWatch): TransportWatch | undefined {
   const socket = socketOf(client);
-  if (!isClosableSocket(socket) || socket.closed === true) return Promise.resolve();
-  return new Promise((resolve) => socket.once('close', () => resolve()));
+  if (!isClosableSocket(socket) || socket === previous?.socket) return previous;
+  const closed =
+    socket.closed === true
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return { socket, closed };
 }
 
 function socketOf(client: ImapFlow): unknown {

@@ -40,11 +40,6 @@ export interface HostileCase {
   readonly granularity?: 'day' | null;
   /** Tries; default 1, so the code of the fault itself is seen. */
   readonly attempts?: number;
-  /**
-   * Set while the case is known to fail, naming who fixes it: the test then expects the failure and
-   * turns red once it is fixed (drop the field then).
-   */
-  readonly knownGap?: string;
 }
 
 const sortCapabilities = `${MAILBOX_SERVER_CAPABILITIES} SORT ESORT ESEARCH`;
