@@ -355,24 +355,30 @@ export async function runHostileCase(name: string): Promise<HostileOutcome> {
       { retry: { attempts: hostile.attempts ?? 1, initialDelayMs: 10, maxDelayMs: 20 } },
     );
     const granularity = hostile.granularity === undefined ? 'day' : hostile.granularity;
-    return await connector.countSignals(januaryRange, granularity === null ? {} : { granularity }).then(
-      (counts): HostileOutcome => ({
-        kind: 'counts',
-        sent: counts.sent,
-        received: counts.received,
-        attempts: counts.attempts,
-      }),
-      (error: unknown): HostileOutcome =>
-        error instanceof ImapConnectorError
-          ? {
-              kind: 'error',
-              code: error.code,
-              retryable: error.retryable,
-              message: error.message,
-              cause: error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined,
-            }
-          : { kind: 'thrown', message: String(error) },
-    );
+    return await connector
+      .countSignals(januaryRange, {
+        transfer: 'fewest-bytes',
+        ...(granularity === null ? {} : { granularity }),
+      })
+      .then(
+        (counts): HostileOutcome => ({
+          kind: 'counts',
+          sent: counts.sent,
+          received: counts.received,
+          attempts: counts.attempts,
+        }),
+        (error: unknown): HostileOutcome =>
+          error instanceof ImapConnectorError
+            ? {
+                kind: 'error',
+                code: error.code,
+                retryable: error.retryable,
+                message: error.message,
+                cause:
+                  error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined,
+              }
+            : { kind: 'thrown', message: String(error) },
+      );
   } finally {
     await server.close();
   }

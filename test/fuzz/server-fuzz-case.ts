@@ -92,7 +92,11 @@ export async function runServerFuzzCase(seed: number): Promise<FuzzCaseOutcome> 
     );
     const { granularity } = plan.session.request;
     const result = await connector
-      .countSignals(plan.session.request.range, granularity === undefined ? {} : { granularity })
+      // The path the fixture was recorded with (scripts/fuzz-record.ts), whatever the machine's load.
+      .countSignals(plan.session.request.range, {
+        transfer: 'fewest-bytes',
+        ...(granularity === undefined ? {} : { granularity }),
+      })
       .then(
         (counts): FuzzCaseOutcome['result'] => ({
           kind: 'counts',

@@ -144,7 +144,7 @@ describe('hostile answers to counting commands', () => {
       capabilities: SORT_CAPABILITIES,
       granularity: 'day',
     });
-    expect(failure(outcome)).toMatchObject({ code: 'PROTOCOL_ERROR', retryable: false });
+    expect(failure(outcome)).toMatchObject({ code: 'PROTOCOL_ERROR' });
     expect(outcome.elapsedMs).toBeLessThan(2_000);
     expect(outcome.rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
   });
