@@ -136,15 +136,12 @@ export function createDrawerServer(options: DrawerServerOptions = {}): http.Serv
     'GET /api/counts': async (_request, url) => {
       const zone = url.searchParams.get('tz') ?? 'UTC';
       if (!IANAZone.isValidZone(zone)) throw new HttpError(400, `Unknown time zone ${zone}.`);
-      const today = DateTime.now().setZone(zone).startOf('day');
+      // The last 30 calendar days of the admin's zone, today included, as the SDK's calendar range.
+      const today = DateTime.now().setZone(zone);
       const counts = await connectorOf().countSignals(
-        {
-          since: today.minus({ days: CHART_DAYS - 1 }).toJSDate(),
-          until: today.plus({ days: 1 }).toJSDate(),
-        },
+        { from: today.minus({ days: CHART_DAYS - 1 }).toISODate() ?? '', to: today.toISODate() ?? '' },
         { granularity: 'day', timeZone: zone, retry: { attempts: 1 } },
       );
-      const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' });
       return [
         200,
         {
@@ -152,7 +149,7 @@ export function createDrawerServer(options: DrawerServerOptions = {}): http.Serv
           sent: counts.sent,
           received: counts.received,
           days: counts.buckets.map((bucket) => ({
-            date: dayOf.format(new Date(bucket.start)),
+            date: bucket.label,
             sent: bucket.sent,
             received: bucket.received,
           })),

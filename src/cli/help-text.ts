@@ -44,7 +44,7 @@ Options:
 Examples:
   ${BIN} discover you@fastmail.com
   IMAP_PASSWORD=app-password ${BIN} test --host imap.fastmail.com -u you@fastmail.com
-  ${BIN} count --host imap.fastmail.com -u you@fastmail.com --from 2026-11-01 --to 2026-12-01 --tz Europe/Berlin
+  ${BIN} count --host imap.fastmail.com -u you@fastmail.com --from 2026-11-01 --to 2026-11-30 --tz Europe/Berlin
 
 Exit status:
 ${exitTable}
@@ -92,10 +92,10 @@ export const countHelp = `Count the email the account sent and received in [from
 
 Usage: ${BIN} count [options]
 
-Range:
-  --from DATE            first day (2026-11-01: midnight in --tz) or instant with offset
-                         (2026-11-01T09:00:00+01:00); default: 29 days before --to's day
-  --to DATE              first day NOT counted, or an instant; default: now
+Range (in --tz; periods include both ends, instants exclude the end):
+  --from PERIOD|INSTANT  2026-11-01, 2026-W45 or 2026-11, or an instant with an offset
+                         (2026-11-01T09:00:00+01:00); default: 29 days before --to
+  --to PERIOD|INSTANT    the last period counted, or the first instant not counted; default: today
   --granularity G        day (default), week, month, or none for totals only
   --tz ZONE              IANA zone of the days, e.g. Europe/Berlin; default: this machine's
 
@@ -107,8 +107,8 @@ Output:
 
 Examples:
   ${BIN} count --host imap.fastmail.com -u you@fastmail.com
-  ${BIN} count --from 2026-11-01 --to 2026-12-01 --tz Europe/Berlin --granularity week
-  ${BIN} count --from 2026-01-01 --to 2027-01-01 --granularity month --json > counts.json
+  ${BIN} count --from 2026-11-01 --to 2026-11-30 --tz Europe/Berlin --granularity week
+  ${BIN} count --from 2026-01 --to 2026-12 --granularity month --json > counts.json
 
 Exit status:
 ${exitTable}
