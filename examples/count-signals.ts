@@ -10,7 +10,7 @@
  * COUNT_TIME_ZONE (UTC).
  */
 import { readFileSync } from 'node:fs';
-import { type BucketGranularity, ImapConnector, type ImapConnectorConfigInput } from '../src/index.js';
+import { granularities, ImapConnector, type ImapConnectorConfigInput } from '../src/index.js';
 import { type DemoServer, startDemoServer } from './demo-server.js';
 
 const environment = process.env;
@@ -46,7 +46,7 @@ try {
     const counts = await new ImapConnector(config).countSignals(
       { since, until },
       {
-        granularity: (environment['COUNT_GRANULARITY'] ?? 'day') as BucketGranularity,
+        granularity: granularities.find((value) => value === environment['COUNT_GRANULARITY']) ?? 'day',
         timeZone: environment['COUNT_TIME_ZONE'] ?? 'UTC',
         onProgress: ({ mailboxesDone, mailboxesTotal, mailbox }) =>
           console.error(`counted ${mailbox} (${mailboxesDone}/${mailboxesTotal})`),

@@ -1,20 +1,27 @@
 /**
- * The embedded demo mailbox: a real Dovecot on loopback (the test harness's), with an account seeded
- * with a month of mail, so the examples run on a fresh machine without any real account.
+ * The demo mailbox: a real Dovecot on loopback (the test harness's) when Dovecot is installed, else the
+ * embedded IMAP server that runs in this Node process (`demo-imap-server.ts`), with an account seeded
+ * with a month of mail, so the examples run on a fresh machine without any real account or system
+ * package. `IMAP_CONNECTOR_DOVECOT=none` forces the embedded server; a path there picks a Dovecot.
  */
 import type { ImapConnectorConfigInput } from '../src/index.js';
 import { createMailUser, findDovecot, startDovecot } from '../test/harness/dovecot/dovecot-server.js';
 import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type SeedMessage, seedMailboxes } from '../test/harness/mail-seeder.js';
+import { type EmbeddedMailbox, type EmbeddedMessage, startEmbeddedImapServer } from './demo-imap-server.js';
+
+/** Which server a demo runs against. */
+export type DemoServerKind = 'dovecot' | 'embedded';
 
 /** A running demo server and a connector configuration for its seeded account. */
 export interface DemoServer {
+  readonly kind: DemoServerKind;
+  /** One line naming the server, e.g. `Dovecot 2.3 (/usr/sbin/dovecot)`. */
+  readonly description: string;
   /** Settings as an admin would paste them into the drawer (with the server's self-signed CA). */
   readonly config: ImapConnectorConfigInput;
   /** What was seeded, so examples can show the expected numbers next to the counted ones. */
   readonly seeded: readonly SeedMessage[];
-  /** The port of the STARTTLS listener (the config uses implicit TLS). */
-  readonly starttlsPort: number;
   /** Delivers more mail into the demo account (APPENDs with the given INTERNALDATEs). */
   deliver(messages: readonly SeedMessage[]): Promise<void>;
   stop(): Promise<void>;
@@ -22,23 +29,34 @@ export interface DemoServer {
 
 const DAY_MS = 86_400_000;
 const OFFSETS_MINUTES = [0, 60, -300, 330, 540, 345];
+/** Every folder of the demo account, with the attribute Dovecot's standard variant gives it. */
+const DEMO_FOLDERS: readonly { path: string; specialUse?: string }[] = [
+  { path: 'INBOX' },
+  ...standardVariant.mailboxes.map((mailbox) =>
+    mailbox.specialUse ? { path: mailbox.name, specialUse: mailbox.specialUse } : { path: mailbox.name },
+  ),
+];
 
 /**
- * Starts Dovecot and seeds one account with 30 days of mail ending now: INBOX, Sent, Archive, and
- * some Junk and Drafts that a count leaves out.
+ * Starts Dovecot when it is installed (see `findDovecot` for the lookup order), else the embedded
+ * server, and seeds one account with 30 days of mail ending now: INBOX, Sent, Archive, and some Junk
+ * and Drafts that a count leaves out.
  *
- * @returns The server, or throws with the install command when Dovecot is missing.
+ * @param options - `kind` forces one server; by default Dovecot when found, else embedded.
+ * @returns The server.
  */
-export async function startDemoServer(): Promise<DemoServer> {
-  if (!findDovecot()) {
-    throw new Error('The demo needs Dovecot on this machine: apt-get install -y dovecot-imapd');
-  }
+export async function startDemoServer(options: { kind?: DemoServerKind } = {}): Promise<DemoServer> {
+  const dovecot = findDovecot();
+  const kind = options.kind ?? (dovecot ? 'dovecot' : 'embedded');
+  const seeded = demoMessages(Date.now());
+  if (kind === 'embedded' || !dovecot) return startEmbedded(seeded);
   const server = await startDovecot(standardVariant);
   try {
     const user = createMailUser(server, 'your.name');
-    const seeded = demoMessages(Date.now());
     await seedMailboxes(server, user, seeded);
     return {
+      kind: 'dovecot',
+      description: `Dovecot (${dovecot}) on ${server.host}:${server.tlsPort}, TLS`,
       config: {
         host: server.host,
         port: server.tlsPort,
@@ -47,7 +65,6 @@ export async function startDemoServer(): Promise<DemoServer> {
         tls: { ca: server.caPem },
       },
       seeded,
-      starttlsPort: server.plainPort,
       deliver: (messages) => seedMailboxes(server, user, messages),
       stop: server.stop,
     };
@@ -55,6 +72,41 @@ export async function startDemoServer(): Promise<DemoServer> {
     await server.stop();
     throw error;
   }
+}
+
+async function startEmbedded(seeded: readonly SeedMessage[]): Promise<DemoServer> {
+  const username = 'your.name@example.test';
+  const password = `demo-${Math.random().toString(36).slice(2)}`;
+  // The embedded server reads these arrays on every command, so a delivery is a push (UIDs follow).
+  const stored = new Map<string, EmbeddedMessage[]>(DEMO_FOLDERS.map((folder) => [folder.path, []]));
+  let delivered = 0;
+  const deliver = async (messages: readonly SeedMessage[]): Promise<void> => {
+    for (const message of messages) {
+      const folder = stored.get(message.mailbox);
+      if (folder === undefined) throw new Error(`The demo account has no mailbox "${message.mailbox}"`);
+      folder.push({
+        atMs: message.atMs,
+        offsetMinutes: message.offsetMinutes ?? 0,
+        flags: message.flags ?? [],
+        messageId: message.messageId ?? `<demo-${delivered}@example.test>`,
+      });
+      delivered += 1;
+    }
+  };
+  await deliver(seeded);
+  const mailboxes: EmbeddedMailbox[] = DEMO_FOLDERS.map((folder) => ({
+    ...folder,
+    messages: stored.get(folder.path) ?? [],
+  }));
+  const server = await startEmbeddedImapServer({ username, password, mailboxes });
+  return {
+    kind: 'embedded',
+    description: `the embedded IMAP server in this Node process (no Dovecot found) on ${server.host}:${server.port}, TLS`,
+    config: { host: server.host, port: server.port, username, password, tls: { ca: server.caPem } },
+    seeded,
+    deliver,
+    stop: server.stop,
+  };
 }
 
 // A small deterministic generator (mulberry32), so every demo run shows the same shape of data.

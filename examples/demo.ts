@@ -1,5 +1,6 @@
 /**
- * `npm run demo`: the drawer's whole journey against an embedded Dovecot — validate what an admin
+ * `npm run demo`: the drawer's whole journey against a local server (Dovecot when installed, else the
+ * embedded IMAP server in this process) — validate what an admin
  * pasted, click Test (a good and three bad settings), then pull a week of sent/received counts.
  */
 import { ImapConnector } from '../src/index.js';
@@ -12,7 +13,7 @@ const demo = await startDemoServer().catch((error: unknown) => {
 
 try {
   const { config } = demo;
-  console.log(`Embedded Dovecot on ${config.host}:${config.port} (TLS), account ${config.username}\n`);
+  console.log(`Server: ${demo.description}; account ${config.username}\n`);
 
   console.log('1. Validate what was pasted into the drawer');
   const pasted = { ...config, host: ` imaps://${config.host}:${config.port}/ `, port: String(config.port) };

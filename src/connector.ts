@@ -10,8 +10,9 @@ import type { SignalCounts } from './counting/signal-counts.js';
 import { formatCatalogMessage } from './errors/error-catalog.js';
 import type { FieldIssue } from './errors/failure-detail.js';
 import { ImapConnectorError } from './errors/imap-connector-error.js';
+import type { ConnectionLimiter } from './limits/connection-limiter.js';
+import { type ConnectorLogger, silentLogger } from './logger.js';
 import { type RetryOptions, type RetryPolicy, retryPolicyOf } from './retry/retry-policy.js';
-import { type ConnectorLogger, silentLogger } from './session/connector-logger.js';
 
 /** What `JSON.stringify(connector)` shows: where it connects, never the password. */
 export interface ConnectorDescription {
@@ -35,6 +36,13 @@ export interface ImapConnectorOptions {
    * turns it off. Login, certificate and configuration failures are never retried.
    */
   readonly retry?: RetryOptions | undefined;
+  /**
+   * A cap on simultaneous connections shared with other connectors: create one
+   * {@link ConnectionLimiter} per process and pass it to every connector. `testConnection` and each try
+   * of `countSignals` then wait for a slot (at most the limiter's `maxWaitMs`, then
+   * `CONNECTION_SLOT_TIMEOUT`; the caller's signal ends the wait with `ABORTED`). Default: no cap.
+   */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 /** Options of {@link ImapConnector.testConnection}. */
@@ -66,6 +74,7 @@ export class ImapConnector {
   readonly #warnings: readonly FieldIssue[];
   readonly #logger: ConnectorLogger;
   readonly #retry: RetryPolicy;
+  readonly #limiter: ConnectionLimiter | undefined;
 
   /**
    * Checks and normalizes connection settings without creating a connector; never throws.
@@ -80,7 +89,7 @@ export class ImapConnector {
 
   /**
    * @param config - The mailbox settings; validated with {@link validateConfig}.
-   * @param options - Logger and retry policy.
+   * @param options - Logger, retry policy and a shared connection limiter.
    * @throws {@link ImapConnectorError} with code `CONFIG_INVALID` and the field issues in `detail.issues`.
    */
   constructor(config: ImapConnectorConfigInput, options: ImapConnectorOptions = {}) {
@@ -93,6 +102,7 @@ export class ImapConnector {
     this.#warnings = validation.warnings;
     this.#logger = options.logger ?? silentLogger;
     this.#retry = retry.policy;
+    this.#limiter = options.limiter;
   }
 
   /** Remarks about the configuration (non-fatal), as {@link validateConfig} found them. */
@@ -102,7 +112,8 @@ export class ImapConnector {
 
   /**
    * Tests the settings the way the drawer's Test button does: connect, TLS, login, capabilities,
-   * special-use mailboxes, logout. Resolves within `timeouts.testConnectionMs` (15 s by default).
+   * special-use mailboxes, logout. Resolves within `timeouts.testConnectionMs` (15 s by default), after
+   * waiting for a slot of the connector's `limiter`, if it has one.
    *
    * @param options - An optional AbortSignal.
    * @returns `{ ok: true, message: 'Authenticated as …', … }` or `{ ok: false, code, message, fix, … }`;
@@ -119,6 +130,7 @@ export class ImapConnector {
       logger: this.#logger,
       warnings: this.#warnings,
       signal: options.signal,
+      limiter: this.#limiter,
     });
   }
 
@@ -161,7 +173,7 @@ export class ImapConnector {
     if (!retry.ok) return Promise.reject(configInvalid(retry.issues));
     return countSignalsWithRetries(
       this.#config,
-      { logger: this.#logger, selection: this.#config.mailboxes },
+      { logger: this.#logger, selection: this.#config.mailboxes, limiter: this.#limiter },
       retry.policy,
       range,
       options,

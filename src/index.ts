@@ -12,6 +12,7 @@ export type {
   OverridableRole,
 } from './config/mailbox-selection.js';
 export type { PasswordProvider, PasswordRequest } from './config/password-provider.js';
+export type { UnsupportedProvider } from './config/provider-hints.js';
 export type { SecurityMode } from './config/security-mode.js';
 export type { ConnectionTimeouts } from './config/timeouts.js';
 export { defaultTimeouts } from './config/timeouts.js';
@@ -50,6 +51,31 @@ export type {
   SignalCounts,
 } from './counting/signal-counts.js';
 export type { CursorFallbackReason, MailboxSync, RescanReason } from './counting/sync-cursor.js';
+export type { DiscoveryFetch, DiscoveryUrlTemplates } from './discovery/autoconfig-lookup.js';
+export { defaultDiscoveryUrls } from './discovery/autoconfig-lookup.js';
+export type { DiscoverSettingsOptions } from './discovery/discover-settings.js';
+export {
+  defaultDiscoveryOptions,
+  discoverSettings,
+  maximumDiscoveryTimeoutMs,
+} from './discovery/discover-settings.js';
+export type { DiscoveryResolver } from './discovery/discovery-lookups.js';
+export type {
+  DiscoveredSettings,
+  DiscoveryCandidate,
+  DiscoveryConfidence,
+  DiscoveryInvalidEmail,
+  DiscoveryLookup,
+  DiscoveryResult,
+  DiscoverySource,
+  DiscoverySuccess,
+  LookupOutcome,
+  UsernameForm,
+  WrongConnector,
+} from './discovery/discovery-result.js';
+export { discoveryConfidences, discoverySources } from './discovery/discovery-result.js';
+export type { PresetServer, ProviderPreset } from './discovery/provider-presets.js';
+export { providerPresets } from './discovery/provider-presets.js';
 export type { CatalogEntry, CatalogMessageParameters, ErrorCode } from './errors/error-catalog.js';
 export { errorCatalog, errorCodes, formatCatalogMessage, isErrorCode } from './errors/error-catalog.js';
 export type {
@@ -59,8 +85,16 @@ export type {
   FieldIssue,
 } from './errors/failure-detail.js';
 export type { ImapConnectorErrorJson, ImapConnectorErrorOptions } from './errors/imap-connector-error.js';
-export { ImapConnectorError } from './errors/imap-connector-error.js';
+export { ImapConnectorError, isImapConnectorError } from './errors/imap-connector-error.js';
+export type {
+  ConnectionEndpoint,
+  ConnectionLimiterOptions,
+  ConnectionLimiterStats,
+  ConnectionLimits,
+  ConnectionPermit,
+} from './limits/connection-limiter.js';
+export { ConnectionLimiter, defaultConnectionLimits } from './limits/connection-limiter.js';
+export type { ConnectorLogEntry, ConnectorLogger, LogFieldValue } from './logger.js';
 export type { MailboxRole, MailboxRoleAssignment, RoleSource } from './mailboxes/role-detection.js';
 export type { RetryOptions, RetryPolicy } from './retry/retry-policy.js';
 export { defaultRetryPolicy } from './retry/retry-policy.js';
-export type { ConnectorLogger } from './session/connector-logger.js';

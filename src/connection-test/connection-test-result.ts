@@ -1,6 +1,6 @@
 import type { SecurityMode } from '../config/security-mode.js';
-import type { ErrorCode } from '../errors/error-catalog.js';
-import type { FailureDetail, FieldIssue } from '../errors/failure-detail.js';
+import type { FieldIssue } from '../errors/failure-detail.js';
+import type { ImapConnectorErrorJson } from '../errors/imap-connector-error.js';
 import type { MailboxRoleAssignment } from '../mailboxes/role-detection.js';
 
 /** Where a connection went and how it was protected. */
@@ -39,22 +39,14 @@ export interface ConnectionTestSuccess {
   readonly elapsedMs: number;
 }
 
-/** A failed connection test, with everything needed to tell the user what to do. */
-export interface ConnectionTestFailure {
+/**
+ * A failed connection test, with everything needed to tell the user what to do: the fields of
+ * {@link ImapConnectorErrorJson} (what `ImapConnectorError.toJSON()` gives, and what `testConnection()`
+ * builds it from) without `name`, plus `ok`, the configuration warnings and the elapsed time.
+ */
+export interface ConnectionTestFailure extends Omit<ImapConnectorErrorJson, 'name'> {
   /** The test failed. */
   readonly ok: false;
-  /** The catalog code. */
-  readonly code: ErrorCode;
-  /** The message the drawer shows in red. */
-  readonly message: string;
-  /** The HTTP status a host API should answer with. */
-  readonly httpStatus: number;
-  /** What the user can do about it. */
-  readonly fix: string;
-  /** Whether trying again later, unchanged, can succeed. */
-  readonly retryable: boolean;
-  /** Stage, server response code and excerpt, field issues... */
-  readonly detail: FailureDetail;
   /** Remarks about the configuration (e.g. whitespace around the password). */
   readonly warnings: readonly FieldIssue[];
   /** Wall time until the failure, in milliseconds. */

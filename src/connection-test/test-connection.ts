@@ -1,9 +1,12 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { FieldIssue } from '../errors/failure-detail.js';
-import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import type { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { secretFormsOf } from '../errors/secret-redaction.js';
+import { unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectionLimiter } from '../limits/connection-limiter.js';
+import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
-import type { ConnectorLogger } from '../session/connector-logger.js';
 import { ImapSession } from '../session/imap-session.js';
 import type { ConnectionTestFailure, ConnectionTestResult } from './connection-test-result.js';
 
@@ -12,6 +15,8 @@ export interface ConnectionTestContext {
   readonly logger: ConnectorLogger;
   readonly warnings: readonly FieldIssue[];
   readonly signal?: AbortSignal | undefined;
+  /** The host's shared cap on connections, if any. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 /**
@@ -35,6 +40,7 @@ export async function testConnection(
       logger: context.logger,
       signal: context.signal,
       overallTimeoutMs: config.timeouts.testConnectionMs,
+      limiter: context.limiter,
     });
     const capabilities = session.capabilities;
     // A mailbox whose name no command could carry back is left out, as a count leaves it out.
@@ -62,28 +68,22 @@ export async function testConnection(
     });
   } catch (error) {
     session?.close();
-    return failureResult(error, context.warnings, elapsed());
+    const secrets =
+      session?.secrets ??
+      secretFormsOf(config.username, typeof config.password === 'string' ? config.password : '');
+    return failureResult(
+      unexpectedFailure(error, 'Unexpected error while testing the connection', secrets),
+      context.warnings,
+      elapsed(),
+    );
   }
 }
 
 function failureResult(
-  error: unknown,
+  failure: ImapConnectorError,
   warnings: readonly FieldIssue[],
   elapsedMs: number,
 ): ConnectionTestFailure {
-  const failure =
-    error instanceof ImapConnectorError
-      ? error
-      : new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while testing the connection' });
-  return {
-    ok: false,
-    code: failure.code,
-    message: failure.message,
-    httpStatus: failure.httpStatus,
-    fix: failure.fix,
-    retryable: failure.retryable,
-    detail: failure.detail,
-    warnings,
-    elapsedMs,
-  };
+  const { name: _name, ...fields } = failure.toJSON();
+  return { ok: false, ...fields, warnings, elapsedMs };
 }

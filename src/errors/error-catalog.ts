@@ -199,6 +199,14 @@ const catalogRows = {
       'The account has reached its limit of simultaneous connections or the mailbox is in use (RFC 5530 LIMIT/INUSE).',
     fix: 'Close other mail clients using this account, or wait a few minutes and try again.',
   },
+  CONNECTION_SLOT_TIMEOUT: {
+    message: 'No connection to <host> became free in time',
+    httpStatus: 503,
+    retryable: true,
+    meaning:
+      "The host's `ConnectionLimiter` had no free slot for this server or account within its `maxWaitMs`: other tests and counts held them all. `detail.limit` says which limit was full. Nothing was sent to the server.",
+    fix: 'Try again later; if it happens often, give the limiter more slots (as far as the provider allows) or a longer maxWaitMs.',
+  },
   NOT_IMAP_SERVER: {
     message: 'The server at <host> is not an IMAP server: <body excerpt>',
     httpStatus: 502,

@@ -40,6 +40,6 @@ export interface FailureDetail {
   readonly mailbox?: string;
   /** For `countSignals`: how many tries were made (retries after transient failures included). */
   readonly attempts?: number;
-  /** For `RESPONSE_TOO_LARGE`: the limit that was exceeded. */
+  /** For `RESPONSE_TOO_LARGE`: the limit that was exceeded; for `CONNECTION_SLOT_TIMEOUT`: `perServer` or `perAccount`. */
   readonly limit?: string;
 }

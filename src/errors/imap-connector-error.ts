@@ -1,3 +1,4 @@
+/** The error class every failure of the SDK is reported with, and the guard that recognises it across builds. */
 import { type ErrorCode, errorCatalog } from './error-catalog.js';
 import type { FailureDetail } from './failure-detail.js';
 
@@ -16,7 +17,7 @@ export interface ImapConnectorErrorOptions {
 /** The serializable form of an {@link ImapConnectorError}. */
 export interface ImapConnectorErrorJson {
   /** Always `ImapConnectorError`. */
-  readonly name: string;
+  readonly name: 'ImapConnectorError';
   /** The catalog code. */
   readonly code: ErrorCode;
   /** The message shown to the user. */
@@ -32,21 +33,31 @@ export interface ImapConnectorErrorJson {
 }
 
 /**
+ * Marks instances so {@link isImapConnectorError} recognises them when the ESM and the CommonJS build
+ * are both loaded (each has its own class, so `instanceof` fails across them). `Symbol.for` is shared by
+ * every copy of the SDK in a process.
+ */
+const BRAND = Symbol.for('@perfcopilot/imap-connector/ImapConnectorError');
+
+/**
  * The one error class of the SDK. Thrown where failure is exceptional (an invalid configuration passed
  * to the constructor, a failed count); `testConnection()` returns the same fields as a result instead.
  *
  * It never carries a password: messages, `detail` and the `cause` chain are built from redacted copies.
+ * Recognise it with {@link isImapConnectorError}, which also works across the ESM and CommonJS builds.
  *
  * @example
  * ```ts
  * try {
  *   await connector.countSignals({ since, until });
  * } catch (error) {
- *   if (error instanceof ImapConnectorError && error.retryable) scheduleRetry();
+ *   if (isImapConnectorError(error) && error.retryable) scheduleRetry(error.detail);
  * }
  * ```
  */
 export class ImapConnectorError extends Error {
+  /** Always the literal `'ImapConnectorError'`, in both builds (a type a host can switch on). */
+  override readonly name = 'ImapConnectorError' as const;
   /** The catalog code; see {@link errorCatalog}. */
   readonly code: ErrorCode;
   /** The HTTP status a host API should answer with. */
@@ -64,12 +75,12 @@ export class ImapConnectorError extends Error {
       options.message ?? entry.message,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
-    this.name = 'ImapConnectorError';
     this.code = options.code;
     this.httpStatus = entry.httpStatus;
     this.retryable = entry.retryable;
     this.fix = entry.fix;
     this.detail = options.detail ?? {};
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   /** A plain, serializable view (no `cause`, no stack) for logs and API responses. */
@@ -84,4 +95,28 @@ export class ImapConnectorError extends Error {
       detail: this.detail,
     };
   }
+}
+
+/**
+ * Whether `value` is an {@link ImapConnectorError}, from this build or from the other one (an app
+ * that `require`s the SDK while a dependency `import`s it loads both, and `instanceof` then fails).
+ *
+ * @param value - Anything caught.
+ * @returns True for an error of this SDK, in any build.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await connector.countSignals({ since, until });
+ * } catch (error) {
+ *   if (isImapConnectorError(error) && error.retryable) scheduleRetry(error.detail);
+ *   else throw error;
+ * }
+ * ```
+ */
+export function isImapConnectorError(value: unknown): value is ImapConnectorError {
+  return (
+    value instanceof ImapConnectorError ||
+    (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true)
+  );
 }

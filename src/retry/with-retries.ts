@@ -1,5 +1,6 @@
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import type { ConnectorLogger } from '../session/connector-logger.js';
+import { hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectorLogger } from '../logger.js';
 import { backoffDelayMs, type RetryPolicy, transientErrorCodes } from './retry-policy.js';
 
 /** What a retried operation needs around it. */
@@ -29,7 +30,11 @@ export async function withRetries<T>(
     try {
       return { value: await work(attempt), attempts: attempt };
     } catch (error) {
-      const failure = asConnectorError(error);
+      // A host callback's own error (onProgress) is neither classified nor retried: the host gets it back.
+      const host = hostErrorOf(error);
+      if (host) throw host.thrown;
+      // Sessions redact at the source; an error that reaches here unclassified has no secrets to match.
+      const failure = unexpectedFailure(error, 'Unexpected error', []);
       const retry = attempt < context.policy.attempts && transientErrorCodes.has(failure.code);
       if (!retry || context.signal?.aborted) throw withAttempts(failure, attempt);
       const delayMs = backoffDelayMs(context.policy, attempt);
@@ -47,12 +52,6 @@ export async function withRetries<T>(
       await pause(delayMs, context.signal, attempt);
     }
   }
-}
-
-function asConnectorError(error: unknown): ImapConnectorError {
-  return error instanceof ImapConnectorError
-    ? error
-    : new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error' });
 }
 
 function withAttempts(error: ImapConnectorError, attempts: number): ImapConnectorError {

@@ -4,9 +4,10 @@ import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js
 import type { ConnectionPhase, DetectedProtocol } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
+import type { ConnectionLimiter, ConnectionPermit } from '../limits/connection-limiter.js';
+import type { ConnectorLogger } from '../logger.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
-import type { ConnectorLogger } from './connector-logger.js';
 import {
   classifyFailure,
   isCommandRefusal,
@@ -14,7 +15,13 @@ import {
   type SessionViolation,
 } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
-import { isTransportConnected, observeResponses, skipSessionCommands } from './imapflow-internals.js';
+import {
+  hasTransport,
+  isTransportConnected,
+  observeResponses,
+  skipSessionCommands,
+  transportClosed,
+} from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
 import { fetchInternalDates } from './lean-fetch.js';
 import { resolvePassword } from './password-resolution.js';
@@ -59,12 +66,16 @@ export interface SessionOptions {
   readonly signal?: AbortSignal | undefined;
   /** A limit on the whole session, whatever the stage (used by `testConnection`). */
   readonly overallTimeoutMs?: number | undefined;
+  /** Shared cap on connections: the session waits for a slot before connecting and frees it once closed. */
+  readonly limiter?: ConnectionLimiter | undefined;
 }
 
 // ID costs a round trip (two on Dovecot, whose short answer makes imapflow ask again) and tells
 // nothing the greeting does not.
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
 const LOGOUT_GRACE_MS = 2_000;
+// A destroyed socket reports 'close' within a tick; this only bounds a slot's return if it never did.
+const SLOT_RETURN_LIMIT_MS = 2_000;
 const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
 // Enough to say how many and show examples; a server sending only bad dates must not grow it unbounded.
 const MAX_REPORTED_MALFORMED_DATES = 10_000;
@@ -90,13 +101,28 @@ export class ImapSession {
   #lastClientError: unknown;
   #onAbort: (() => void) | undefined;
   #closed = false;
+  readonly #permit: ConnectionPermit | undefined;
+  /** The close of the socket seen last: imapflow drops its socket when it closes it itself (logout, BYE). */
+  #transportClosed: Promise<void> = Promise.resolve();
+  #slotReturned: Promise<void> = Promise.resolve();
   /** Set when the first line the server sent was not an IMAP greeting. */
   #foreignProtocol: DetectedProtocol | undefined;
   readonly #malformedDates = new Map<number, string>();
   #greetingSeen = false;
 
-  private constructor(config: ImapConnectorConfig, password: string, options: SessionOptions) {
+  /** The forms of this session's password to redact from anything handed back (`secretFormsOf`). */
+  get secrets(): readonly string[] {
+    return this.#secrets;
+  }
+
+  private constructor(
+    config: ImapConnectorConfig,
+    password: string,
+    options: SessionOptions,
+    permit: ConnectionPermit | undefined,
+  ) {
     this.#config = config;
+    this.#permit = permit;
     this.#secrets = secretFormsOf(config.username, password);
     this.#signal = options.signal;
     connectionCounter += 1;
@@ -116,7 +142,10 @@ export class ImapSession {
     this.#observer.watchLoggedResponses = !watchesRawResponses;
     // A connection test reports the commands it sent; a count only needs the trace for a host logger.
     this.#observer.reportsCommands = options.purpose !== 'count';
-    this.#observer.onPhaseChange = (phase) => this.#armLoginTimer(phase);
+    this.#observer.onPhaseChange = (phase) => {
+      this.#watchTransport();
+      this.#armLoginTimer(phase);
+    };
     this.#observer.onFlood = (description) => this.#breakOff({ code: 'RESPONSE_TOO_LARGE', description });
     this.#observer.onUidValidity = (uidValidity) => this.#checkUidValidity(uidValidity);
   }
@@ -130,16 +159,25 @@ export class ImapSession {
    * @throws {@link ImapConnectorError} for every failure, with the socket closed.
    */
   static async open(config: ImapConnectorConfig, options: SessionOptions): Promise<ImapSession> {
-    const password = await resolvePassword(config.password, {
-      // Fetching the password is part of logging in, and of the operation's overall budget.
-      timeoutMs: Math.min(config.timeouts.loginMs, options.overallTimeoutMs ?? Number.POSITIVE_INFINITY),
-      signal: options.signal,
-    });
-    const session = new ImapSession(config, password, options);
+    // The wait for a slot comes before the session's own deadlines start.
+    const permit = await options.limiter?.acquire(config, { signal: options.signal });
+    let session: ImapSession;
+    try {
+      const password = await resolvePassword(config.password, {
+        // Fetching the password is part of logging in, and of the operation's overall budget.
+        timeoutMs: Math.min(config.timeouts.loginMs, options.overallTimeoutMs ?? Number.POSITIVE_INFINITY),
+        signal: options.signal,
+      });
+      session = new ImapSession(config, password, options, permit);
+    } catch (error) {
+      permit?.release();
+      throw error;
+    }
     session.#watchSignalAndDeadline(options.overallTimeoutMs);
     try {
       session.#throwIfAborted();
       await session.#client.connect();
+      session.#watchTransport();
       session.#observer.enter('command');
       return session;
     } catch (error) {
@@ -378,9 +416,9 @@ export class ImapSession {
     this.#malformedDates.set(uid, redactSecrets(raw, this.#secrets).slice(0, 64));
   }
 
-  /** Logs out politely (bounded wait), then closes. Never throws. */
+  /** Logs out politely (bounded wait), then closes; resolves once the connection slot, if any, is free. Never throws. */
   async logout(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed) return this.#slotReturned;
     const grace = new Promise<void>((resolve) => this.#timers.push(setTimeout(resolve, LOGOUT_GRACE_MS)));
     try {
       await Promise.race([this.#client.logout(), grace]);
@@ -388,6 +426,7 @@ export class ImapSession {
       // The session's work is done; a failed LOGOUT changes nothing for the caller.
     }
     this.close();
+    await this.#slotReturned;
   }
 
   /** Closes the socket at once and releases every timer and listener. Idempotent. */
@@ -398,7 +437,42 @@ export class ImapSession {
     this.#timers = [];
     if (this.#loginTimer) clearTimeout(this.#loginTimer);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#closeClient();
+    this.#slotReturned = this.#returnSlotWhenClosed(this.#transportClosed);
+  }
+
+  /** Closes the client, first noting which socket must close before the connection slot is free. */
+  #closeClient(): void {
+    this.#watchTransport();
     this.#client.close();
+  }
+
+  #watchTransport(): void {
+    if (this.#permit !== undefined && hasTransport(this.#client)) {
+      this.#transportClosed = transportClosed(this.#client);
+    }
+  }
+
+  /** Frees the connection slot once the socket has closed (or after a bound, should it never say so). */
+  #returnSlotWhenClosed(closed: Promise<void>): Promise<void> {
+    const permit = this.#permit;
+    if (permit === undefined) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SLOT_RETURN_LIMIT_MS);
+    });
+    return Promise.race([closed, bound]).then(
+      () =>
+        new Promise<void>((resolve) => {
+          clearTimeout(timer);
+          // One more turn of the event loop: the peer already has our FIN, and a server or proxy in this
+          // process reads it in that turn's poll phase, before the next waiter's connection can arrive.
+          setImmediate(() => {
+            permit.release();
+            resolve();
+          });
+        }),
+    );
   }
 
   async #guard<T>(work: () => Promise<T>, mailbox?: string): Promise<T> {
@@ -526,7 +600,7 @@ export class ImapSession {
   #breakOff(violation: SessionViolation): void {
     if (this.#closed || this.#violation || this.#deadline) return;
     this.#violation = violation;
-    this.#client.close();
+    this.#closeClient();
   }
 
   #throwIfAborted(): void {
@@ -535,7 +609,7 @@ export class ImapSession {
 
   #watchSignalAndDeadline(overallTimeoutMs: number | undefined): void {
     if (this.#signal) {
-      this.#onAbort = () => this.#client.close();
+      this.#onAbort = () => this.#closeClient();
       this.#signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     if (overallTimeoutMs !== undefined) {
@@ -572,7 +646,7 @@ export class ImapSession {
   #expire(code: ErrorCode, timeoutMs: number): void {
     if (this.#closed || this.#deadline || this.#violation) return;
     this.#deadline = { code, timeoutMs };
-    this.#client.close();
+    this.#closeClient();
   }
 }
 

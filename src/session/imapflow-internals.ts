@@ -110,3 +110,39 @@ export function tokenValue(token: unknown): string | undefined {
   const value = (token as { value?: unknown }).value;
   return typeof value === 'string' ? value : undefined;
 }
+
+/**
+ * Whether the client holds a socket now. imapflow keeps its current socket, plain or TLS, in the untyped
+ * `socket` field, replaces it on STARTTLS and drops it when it closes the connection.
+ *
+ * @param client - A client.
+ * @returns `true` while `socket` is set.
+ */
+export function hasTransport(client: ImapFlow): boolean {
+  return isClosableSocket(socketOf(client));
+}
+
+/**
+ * A promise of the close of the client's current socket, resolved at once when there is none or it has
+ * closed already: a connection slot is given back only when the socket is gone.
+ *
+ * @param client - A client.
+ * @returns A promise that never rejects.
+ */
+export function transportClosed(client: ImapFlow): Promise<void> {
+  const socket = socketOf(client);
+  if (!isClosableSocket(socket) || socket.closed === true) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
+function socketOf(client: ImapFlow): unknown {
+  return (client as unknown as { socket?: unknown }).socket;
+}
+
+function isClosableSocket(
+  value: unknown,
+): value is { closed?: unknown; once(event: 'close', listener: () => void): unknown } {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { once?: unknown }).once === 'function'
+  );
+}

@@ -1,7 +1,7 @@
 import type { Logger as ImapFlowLogger } from 'imapflow';
 import type { ConnectionPhase } from '../errors/failure-detail.js';
 import { redactSecrets } from '../errors/secret-redaction.js';
-import { type ConnectorLogger, silentLogger } from './connector-logger.js';
+import { type ConnectorLogEntry, type ConnectorLogger, type LogFieldValue, silentLogger } from '../logger.js';
 import { isCommandRefusal } from './failure-classification.js';
 
 const LOGIN_COMMANDS = new Set(['LOGIN', 'AUTHENTICATE']);
@@ -141,13 +141,19 @@ export class ProtocolObserver {
 
   #forward(level: 'debug' | 'info' | 'warn' | 'error', entry: unknown): void {
     if (!isRecord(entry)) return;
-    const safe: Record<string, unknown> = { component: 'imap-connector', connection: this.#connectionId };
+    const fields: Record<string, LogFieldValue> = {};
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'cid') continue;
-      if (typeof value === 'string') safe[key] = redactSecrets(value, this.#secrets);
-      else if (value instanceof Error) safe[key] = redactSecrets(value.message, this.#secrets);
-      else if (typeof value === 'number' || typeof value === 'boolean') safe[key] = value;
+      if (typeof value === 'string') fields[key] = redactSecrets(value, this.#secrets);
+      else if (value instanceof Error) fields[key] = redactSecrets(value.message, this.#secrets);
+      else if (typeof value === 'number' || typeof value === 'boolean') fields[key] = value;
     }
+    const safe: ConnectorLogEntry = {
+      ...fields,
+      component: 'imap-connector',
+      connection: this.#connectionId,
+      msg: typeof fields['msg'] === 'string' ? fields['msg'] : '',
+    };
     try {
       this.#hostLogger[level](safe);
     } catch {

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { type DovecotEndpoint, findDovecot, startDovecot } from './dovecot/dovecot-server.js';
+import { dovecotMissingReason } from './dovecot/dovecot-availability.js';
+import { type DovecotEndpoint, startDovecot } from './dovecot/dovecot-server.js';
 import { standardVariant } from './dovecot/dovecot-variants.js';
 
 declare module 'vitest' {
@@ -11,15 +12,13 @@ declare module 'vitest' {
 
 /**
  * Starts the Dovecot instance the integration tests share, once per run, and stops it at the end.
- * Without Dovecot the integration tests skip with a one-line reason, except in CI, where that is a
- * failure: CI installs it.
+ * Without Dovecot the integration tests skip, and the summary reporter says so in the run's last
+ * lines; in CI that is a failure instead: CI installs it.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (!findDovecot()) {
-    const reason =
-      'Dovecot is not installed (apt-get install -y dovecot-imapd): real-server tests are skipped';
-    if (process.env['CI']) throw new Error(`${reason} — not allowed in CI`);
-    process.stderr.write(`\n⚠️  SKIPPING REAL-SERVER TESTS: ${reason}\n\n`);
+  const missing = dovecotMissingReason();
+  if (missing !== undefined) {
+    if (process.env['CI']) throw new Error(`${missing}: real-server tests cannot be skipped in CI`);
     project.provide('dovecot', null);
     return async () => {};
   }

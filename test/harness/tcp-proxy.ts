@@ -19,13 +19,20 @@ export interface ProxyTrigger {
 
 export interface TcpProxy {
   readonly port: number;
+  /** Connections accepted so far. */
   connections(): number;
+  /** Client connections open now: accepted, and neither ended nor closed by the client or the proxy. */
+  open(): number;
+  /** The most client connections that were open at once. */
+  peakOpen(): number;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, trigger?: ProxyTrigger): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
+  let open = 0;
+  let peakOpen = 0;
   const track = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.on('error', () => {});
@@ -34,6 +41,17 @@ export async function startTcpProxy(targetPort: number, trigger?: ProxyTrigger):
   const server = net.createServer((client) => {
     accepted += 1;
     const id = accepted;
+    open += 1;
+    peakOpen = Math.max(peakOpen, open);
+    let counted = true;
+    // The first sign of the end, whichever side: the client's FIN arrives before its socket's 'close'.
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      open -= 1;
+    };
+    client.once('end', uncount);
+    client.once('close', uncount);
     track(client);
     const upstream = net.connect(targetPort, '127.0.0.1');
     track(upstream);
@@ -64,6 +82,8 @@ export async function startTcpProxy(targetPort: number, trigger?: ProxyTrigger):
   return {
     port: address.port,
     connections: () => accepted,
+    open: () => open,
+    peakOpen: () => peakOpen,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();

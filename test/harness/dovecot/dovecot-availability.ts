@@ -1,10 +1,19 @@
 import { describe, inject } from 'vitest';
-import { type DovecotEndpoint, findDovecot } from './dovecot-server.js';
+import { DOVECOT_ENV, type DovecotEndpoint, findDovecot } from './dovecot-server.js';
+
+/** Why real-server tests skip, in one line, or undefined when Dovecot is available. */
+export function dovecotMissingReason(): string | undefined {
+  if (findDovecot()) return undefined;
+  return process.env[DOVECOT_ENV] === 'none'
+    ? `Dovecot is hidden (${DOVECOT_ENV}=none)`
+    : 'Dovecot is not installed (apt-get install -y dovecot-imapd)';
+}
 
 /** The one-line reason real-server tests skip, or undefined when Dovecot is available. */
-export const dovecotSkipReason: string | undefined = findDovecot()
-  ? undefined
-  : 'SKIPPED: Dovecot is not installed (apt-get install -y dovecot-imapd)';
+export const dovecotSkipReason: string | undefined = (() => {
+  const reason = dovecotMissingReason();
+  return reason === undefined ? undefined : `SKIPPED: ${reason}`;
+})();
 
 /**
  * `describe` for tests that need a real Dovecot: skips loudly, with its reason in the suite name,

@@ -13,6 +13,11 @@ export interface DovecotLayout {
   readonly addresses: readonly string[];
   readonly plainPort: number;
   readonly tlsPort: number;
+  /**
+   * Whether Dovecot runs as root (and may chroot its login and anvil processes into its base_dir) or
+   * as an ordinary user, who cannot chroot: then every process stays this user and no chroot is set.
+   */
+  readonly privileged: boolean;
   /** Unprivileged accounts for Dovecot's own processes and for mail access. */
   readonly accounts: {
     readonly internalUser: string;
@@ -93,7 +98,7 @@ service imap-login {
     ssl = yes
   }
   process_min_avail = 1
-}
+${layout.privileged ? '' : '  # An ordinary user cannot chroot(2): the login process would die on start and never greet.\n  chroot =\n'}}
 service imap {
   process_limit = 512
 }
@@ -103,6 +108,7 @@ service anvil {
   unix_listener anvil-auth-penalty {
     mode = 0
   }
-}
+${layout.privileged ? '' : '  chroot =\n'}}
+${variant.extraConfig ?? ''}
 `;
 }

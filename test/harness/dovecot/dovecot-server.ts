@@ -49,29 +49,49 @@ export interface MailUser {
   readonly password: string;
 }
 
-const STARTUP_LIMIT_MS = 5_000;
+/** How long an instance may take to greet before start-up counts as failed. */
+export const STARTUP_LIMIT_MS = 5_000;
 const STOP_LIMIT_MS = 5_000;
+const LOG_EXCERPT_LINES = 30;
 let instanceCounter = 0;
 
 /**
- * Where Dovecot is installed, or why it is not usable: Debian's `dovecot-imapd` puts the binary in
- * /usr/sbin, which an ordinary user's PATH may lack.
+ * The environment variable that decides which Dovecot the harness and the demo use: a path to a
+ * `dovecot` binary, or `none` to act as if Dovecot were not installed (the demo then uses its
+ * embedded server, and `npm test` skips the real-server tests).
+ */
+export const DOVECOT_ENV = 'IMAP_CONNECTOR_DOVECOT';
+
+/**
+ * Where Dovecot is, looked up in this order: `$IMAP_CONNECTOR_DOVECOT` (a path, or `none`), then
+ * `/usr/sbin/dovecot` (Debian's `dovecot-imapd` puts it there, which an ordinary user's PATH may
+ * lack), then each directory of `PATH`. (A copy unpacked from Debian's packages without root does not
+ * run from another directory: see README.md, "Without Dovecot".)
  *
  * @returns The binary's path, or undefined.
  */
 export function findDovecot(): string | undefined {
+  const chosen = process.env[DOVECOT_ENV];
+  if (chosen !== undefined && chosen !== '') {
+    return chosen === 'none' || !isExecutable(chosen) ? undefined : chosen;
+  }
   const candidates = [
     '/usr/sbin/dovecot',
-    ...(process.env['PATH'] ?? '').split(':').map((dir) => path.join(dir, 'dovecot')),
+    ...(process.env['PATH'] ?? '')
+      .split(':')
+      .filter(Boolean)
+      .map((dir) => path.join(dir, 'dovecot')),
   ];
-  return candidates.find((candidate) => {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return candidates.find(isExecutable);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -103,6 +123,7 @@ export async function startDovecot(variant: DovecotVariant): Promise<DovecotServ
     certificatePath: certificates.serverCertPath,
     keyPath: certificates.serverKeyPath,
     addresses: ['127.0.0.1', '127.0.0.2'],
+    privileged: process.getuid?.() === 0,
     plainPort: plainPort ?? 0,
     tlsPort: tlsPort ?? 0,
     accounts,
@@ -122,9 +143,14 @@ export async function startDovecot(variant: DovecotVariant): Promise<DovecotServ
   try {
     await waitForGreeting(layout.plainPort, child);
   } catch (error) {
-    await stop();
+    // Read the log before stop() removes the directory it is in.
     const log = existsSync(layout.logFile) ? readFileSync(layout.logFile, 'utf8') : '';
-    throw new Error(`Dovecot (${variant.name}) did not start: ${String(error)}\n${output}\n${log}`);
+    await stop();
+    throw new Error(
+      `Dovecot (${variant.name}) did not start: ${error instanceof Error ? error.message : String(error)}\n` +
+        `--- dovecot output and ${layout.logFile} (last ${LOG_EXCERPT_LINES} lines) ---\n` +
+        lastLines(`${output}${log}`, LOG_EXCERPT_LINES),
+    );
   }
   return {
     variant: variant.name,
@@ -221,29 +247,48 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/**
+ * Polls the plain listener until it greets, and fails within {@link STARTUP_LIMIT_MS} otherwise: a
+ * connection closed without a word (Dovecot's login process dying, e.g. when it cannot chroot) counts
+ * as "not yet", never as a wait without end.
+ */
 async function waitForGreeting(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + STARTUP_LIMIT_MS;
-  let exited = false;
-  child.once('exit', () => (exited = true));
+  let lastAnswer = 'no connection accepted';
   while (Date.now() < deadline) {
-    if (exited) throw new Error('the dovecot process exited');
-    if (await greets(port)) return;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the dovecot process exited (${child.exitCode ?? child.signalCode})`);
+    }
+    const answer = await greeting(port, Math.max(1, Math.min(1_000, deadline - Date.now())));
+    if (answer.startsWith('* OK')) return;
+    lastAnswer = answer;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`no greeting on port ${port} within ${STARTUP_LIMIT_MS} ms`);
+  throw new Error(`no greeting on port ${port} within ${STARTUP_LIMIT_MS} ms (last try: ${lastAnswer})`);
 }
 
-function greets(port: number): Promise<boolean> {
+/** The first line the server sends, or a description of why there was none; settles within `limitMs`. */
+function greeting(port: number, limitMs: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
+    let settled = false;
+    const done = (answer: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
       socket.destroy();
-      resolve(ok);
+      resolve(answer);
     };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('data', (data) => done(data.toString().startsWith('* OK')));
-    socket.once('error', () => done(false));
+    const timer = setTimeout(() => done(`no answer within ${limitMs} ms`), limitMs);
+    socket.once('data', (data) => done(data.toString().split('\r\n')[0] ?? ''));
+    socket.once('error', (error) => done(error.message));
+    socket.once('close', () => done('connection closed without a greeting'));
   });
+}
+
+function lastLines(text: string, count: number): string {
+  const lines = text.trimEnd().split('\n');
+  return lines.slice(-count).join('\n') || '(empty)';
 }
 
 async function stopProcess(child: ChildProcess, directory: string): Promise<void> {

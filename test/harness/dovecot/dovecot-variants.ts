@@ -21,6 +21,8 @@ export interface DovecotVariant {
   readonly timeZone?: string;
   /** Whether STARTTLS and the implicit-TLS port exist. Default true. */
   readonly tls?: boolean;
+  /** dovecot.conf lines appended last (later settings of a section override earlier ones). */
+  readonly extraConfig?: string;
 }
 
 const standardMailboxes: readonly VariantMailbox[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/index.js';
-import { silentLogger } from '../../../src/session/connector-logger.js';
+import { silentLogger } from '../../../src/logger.js';
 import { imapFlowOptionsOf } from '../../../src/session/imapflow-options.js';
 
 describe('imapFlowOptionsOf: transport security', () => {

@@ -1,0 +1,56 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ImapConnectorError } from '../../../src/errors/imap-connector-error.js';
+import { secretFormsOf } from '../../../src/errors/secret-redaction.js';
+import { callHost, hostErrorOf, unexpectedFailure } from '../../../src/errors/unexpected-failure.js';
+
+const password = 'canary-Pa55word';
+const secrets = secretFormsOf('alice@example.test', password);
+
+describe('unexpectedFailure', () => {
+  it('builds UNKNOWN with the original as a redacted cause', () => {
+    const original = new TypeError(`boom near ${password}`);
+    const failure = unexpectedFailure(original, 'Unexpected error while counting', secrets);
+    expect(failure.code).toBe('UNKNOWN');
+    expect(failure.message).toBe('Unexpected error while counting');
+    expect(failure.cause).toBeInstanceOf(Error);
+    expect((failure.cause as Error).name).toBe('TypeError');
+    expect((failure.cause as Error).message).toBe('boom near [REDACTED]');
+    expect(inspect(failure, { depth: 5 })).not.toContain(password);
+    expect(JSON.stringify(failure)).not.toContain(password);
+  });
+
+  it('keeps a thrown non-Error as text', () => {
+    const failure = unexpectedFailure('a string', 'Unexpected error', []);
+    expect((failure.cause as Error).message).toBe('a string');
+  });
+
+  it('returns an ImapConnectorError as it is', () => {
+    const classified = new ImapConnectorError({ code: 'COMMAND_TIMEOUT' });
+    expect(unexpectedFailure(classified, 'Unexpected error', secrets)).toBe(classified);
+  });
+});
+
+describe('callHost', () => {
+  it("wraps the host's error so it can be passed up unchanged", () => {
+    const hostBug = new RangeError('host bug');
+    let caught: unknown;
+    try {
+      callHost(() => {
+        throw hostBug;
+      }, 1);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).not.toBeInstanceOf(Error);
+    expect(hostErrorOf(caught)?.thrown).toBe(hostBug);
+    expect(hostErrorOf(hostBug)).toBeUndefined();
+  });
+
+  it('calls the callback with its argument, and does nothing without one', () => {
+    const seen: number[] = [];
+    callHost((value: number) => seen.push(value), 7);
+    callHost(undefined, 8);
+    expect(seen).toEqual([7]);
+  });
+});
