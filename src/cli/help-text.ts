@@ -9,6 +9,7 @@ const exitTable = [
   `  ${exitCodes.auth}    authentication: wrong or expired password, account refused`,
   `  ${exitCodes.network}    network or TLS: DNS, refused, timeout, certificate, security mode`,
   `  ${exitCodes.server}    server or protocol: not IMAP, busy, unavailable, broke the protocol`,
+  `  ${exitCodes.notFound}    discover: no settings this connector can use (or Google/Microsoft mail)`,
   `  ${exitCodes.unknown}    anything else (UNKNOWN)`,
   `  ${exitCodes.interrupted}  cancelled with Ctrl-C`,
 ].join('\n');
@@ -54,15 +55,20 @@ ${exitTable}
 export const discoverHelp = `Find the IMAP settings for an email address. Only public data is read (the provider presets,
 the domain's autoconfig file, DNS SRV and MX records); no password is asked for or sent.
 
-Usage: ${BIN} discover <email> [--timeout-ms MS] [--json]
+Usage: ${BIN} discover <email> [options]
 
 Options:
-  --timeout-ms MS   give up after this long (default 10000)
-  --json            print the result as JSON
+  --timeout-ms MS        the whole lookup's deadline (default 5000, at most 60000)
+  --sources LIST         comma-separated, from: preset, autoconfig, well-known, ispdb, srv, mx
+                         (default all; leave out ispdb to keep the domain from Thunderbird's server)
+  --dns-server HOST[:PORT]
+                         ask this DNS server for SRV and MX records (default: the system's)
+  --json                 print the SDK's DiscoveryResult
 
 Examples:
   ${BIN} discover you@fastmail.com
-  ${BIN} discover admin@example.org --json | jq .
+  ${BIN} discover admin@example.org --sources autoconfig,well-known,srv,mx --json | jq .candidates[0]
+  ${BIN} discover you@corp.example --dns-server 10.0.0.53
 
 Exit status:
 ${exitTable}
