@@ -51,6 +51,7 @@ const classOfCode = {
   CREDENTIALS_EXPIRED: 'auth',
   ACCOUNT_UNAVAILABLE: 'server',
   TOO_MANY_CONNECTIONS: 'server',
+  CONNECTION_SLOT_TIMEOUT: 'server',
   NOT_IMAP_SERVER: 'server',
   CONNECTION_RESET: 'network',
   SERVER_CLOSED_CONNECTION: 'server',
