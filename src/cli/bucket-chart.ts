@@ -1,6 +1,9 @@
 /** The terminal chart of a count's buckets: a sparkline per signal, and a bar per bucket when they fit. */
 import type { BucketGranularity, SignalBucket } from '../index.js';
 
+/** What the chart reads of a bucket. */
+type ChartBucket = Pick<SignalBucket, 'label' | 'partial' | 'sent' | 'received'>;
+
 const SPARKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 const BAR_WIDTH = 24;
@@ -46,13 +49,13 @@ export function horizontalBar(value: number, max: number, width = BAR_WIDTH): st
  * @param bucket - The bucket.
  * @returns The label.
  */
-export function bucketLabel(bucket: SignalBucket): string {
+export function bucketLabel(bucket: ChartBucket): string {
   return `${bucket.label ?? 'range'}${bucket.partial ? '*' : ''}`;
 }
 
 /** What the chart draws. */
 export interface ChartInput {
-  readonly buckets: readonly SignalBucket[];
+  readonly buckets: readonly ChartBucket[];
   readonly granularity: BucketGranularity | null;
 }
 

@@ -56,6 +56,7 @@ const classOfCode = {
   CONNECTION_RESET: 'network',
   SERVER_CLOSED_CONNECTION: 'server',
   PROTOCOL_ERROR: 'server',
+  COMMAND_REFUSED: 'server',
   MAILBOX_UNAVAILABLE: 'server',
   MAILBOX_CHANGED: 'server',
   RESPONSE_TOO_LARGE: 'server',

@@ -1,7 +1,7 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { FieldIssue } from '../errors/failure-detail.js';
 import type { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { secretFormsOf } from '../errors/secret-redaction.js';
+import { knownSecretsOf } from '../errors/secret-redaction.js';
 import { unexpectedFailure } from '../errors/unexpected-failure.js';
 import type { ConnectionLimiter } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
@@ -68,11 +68,8 @@ export async function testConnection(
     });
   } catch (error) {
     session?.close();
-    const secrets =
-      session?.secrets ??
-      secretFormsOf(config.username, typeof config.password === 'string' ? config.password : '');
     return failureResult(
-      unexpectedFailure(error, 'Unexpected error while testing the connection', secrets),
+      unexpectedFailure(error, session?.secrets ?? knownSecretsOf(config)),
       context.warnings,
       elapsed(),
     );

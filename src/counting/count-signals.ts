@@ -131,7 +131,7 @@ export async function countSignals(
     session.close();
     // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
     if (hostErrorOf(error)) throw error;
-    throw unexpectedFailure(error, 'Unexpected error while counting', session.secrets);
+    throw unexpectedFailure(error, session.secrets);
   }
 }
 

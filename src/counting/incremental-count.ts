@@ -3,6 +3,7 @@
 // watermark on into the range's buckets, and move the cursor forward.
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import { type FetchedDate, ImapSession } from '../session/imap-session.js';
@@ -27,6 +28,8 @@ import {
 } from './sync-cursor.js';
 import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
 
+// One above the largest UID (RFC 3501 §2.3.1.1: a 32-bit value).
+const UID_CEILING = 2 ** 32;
 // Beyond this many UIDs between the floor and UIDNEXT, a date search from the watermark is cheaper (and
 // bounded by what the mailbox holds) than naming every UID.
 const MAX_UID_SPAN = 50_000;
@@ -89,15 +92,22 @@ export async function countIncrementally(
     if (outcome.kind === 'counted') {
       return {
         kind: 'counted',
-        // Mailbox names and warnings quote the server: a hostile one can echo the password.
-        counts: session.redacted({ ...outcome.counts, elapsedMs: Math.round(performance.now() - startedAt) }),
+        // Mailbox names and warnings quote the server: a hostile one can echo the password. (Only those:
+        // the buckets are the SDK's own, and redacting 100k of them would block the event loop.)
+        counts: {
+          ...outcome.counts,
+          mailboxes: session.redacted(outcome.counts.mailboxes),
+          warnings: session.redacted(outcome.counts.warnings),
+          elapsedMs: Math.round(performance.now() - startedAt),
+        },
       };
     }
     return outcome;
   } catch (error) {
     session.close();
-    if (error instanceof ImapConnectorError) throw error;
-    throw new ImapConnectorError({ code: 'UNKNOWN', message: 'Unexpected error while counting' });
+    // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
+    if (hostErrorOf(error)) throw error;
+    throw unexpectedFailure(error, session.secrets);
   }
 }
 
@@ -173,7 +183,8 @@ class IncrementalCounter {
       nextCursor.push(result.cursor);
       if (done === 0) newestSeenMs = result.newestMs;
       done += 1;
-      onProgress?.(
+      callHost(
+        onProgress,
         this.session.redacted({
           mailboxesDone: done,
           mailboxesTotal: countable.length,
@@ -229,10 +240,14 @@ class IncrementalCounter {
         : before.uidValidity !== examined.uidValidity
           ? 'uidvalidity_changed'
           : null;
+    // A server that gives no UIDNEXT (RFC 3501 requires it; some omit it) leaves nothing to resume
+    // from: every message from the watermark on is read now, and the cursor keeps no floor for it, so
+    // the next count reads it the same way.
+    const uidNext = examined.uidNext ?? UID_CEILING;
     const read =
-      rescanReason === null && before !== undefined && examined.uidNext - before.floorUid <= MAX_UID_SPAN
-        ? await this.#readFromFloor(before.floorUid, examined.uidNext)
-        : await this.#readFromWatermark(examined.uidNext);
+      rescanReason === null && before !== undefined && uidNext - before.floorUid <= MAX_UID_SPAN
+        ? await this.#readFromFloor(before.floorUid, uidNext)
+        : await this.#readFromWatermark(uidNext);
     const inRange = this.#tallyRows(read.rows, category);
     const newestMs = read.rows.reduce<number | undefined>(
       (newest, row) => Math.max(newest ?? row.internalDateMs, row.internalDateMs),
@@ -252,8 +267,8 @@ class IncrementalCounter {
       cursor: {
         path: mailbox.path,
         counts: code,
-        uidValidity: examined.uidValidity,
-        floorUid: read.floorUid,
+        uidValidity: examined.uidNext === null ? '' : examined.uidValidity,
+        floorUid: examined.uidNext === null ? 1 : read.floorUid,
       },
       newestMs,
     };

@@ -233,10 +233,18 @@ const catalogRows = {
   PROTOCOL_ERROR: {
     message: 'The server sent a response that could not be understood',
     httpStatus: 502,
+    retryable: true,
+    meaning:
+      'The server broke the IMAP protocol: a malformed, truncated or out-of-order answer, a completion with a tag never sent, or values that cannot be (a count above the mailbox size, a missing UIDVALIDITY). `detail.violation` says what. A glitch of the server or of a proxy in between is plausible, so the count is retried on a new connection.',
+    fix: 'Try again. If it happens every time, check that host and port point at the IMAP service; if they do, report the server software (from the greeting) to its vendor.',
+  },
+  COMMAND_REFUSED: {
+    message: 'The server refused a command: <body excerpt>',
+    httpStatus: 502,
     retryable: false,
     meaning:
-      'The server broke the IMAP protocol, or exceeded a size limit the SDK enforces against hostile servers.',
-    fix: 'Check that host and port point at the IMAP service; if they do, report the server software to its vendor.',
+      'After login the server answered a command the count needs (LIST, SEARCH, SORT, FETCH...) with NO or BAD. `detail.serverResponseCode` and `detail.serverResponse` hold its response code (e.g. NONEXISTENT, SERVERBUG, CANNOT) and words, secrets removed. Refusals that only mean "not now" (RFC 5530 UNAVAILABLE, INUSE, LIMIT) are ACCOUNT_UNAVAILABLE or TOO_MANY_CONNECTIONS instead.',
+    fix: "Read the server's words in the message: a missing mailbox means the role overrides name one that does not exist; an internal error (SERVERBUG) is for the mail provider's support, with the time of the failure.",
   },
   MAILBOX_UNAVAILABLE: {
     message: 'A mailbox could not be opened: <body excerpt>',

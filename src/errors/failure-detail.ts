@@ -42,4 +42,6 @@ export interface FailureDetail {
   readonly attempts?: number;
   /** For `RESPONSE_TOO_LARGE`: the limit that was exceeded; for `CONNECTION_SLOT_TIMEOUT`: `perServer` or `perAccount`. */
   readonly limit?: string;
+  /** For `PROTOCOL_ERROR`: what the server did that breaks the protocol, when the SDK noticed it itself. */
+  readonly violation?: string;
 }

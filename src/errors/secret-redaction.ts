@@ -237,3 +237,23 @@ export function sanitizeCause(error: unknown, secrets: readonly string[]): Error
   }
   return copy;
 }
+
+/**
+ * The secret forms known without connecting: those of a password given as text. A password function's
+ * result is known only to the session that called it, which redacts its own errors.
+ *
+ * @param credentials - The configuration's `username` and `password`.
+ * @returns From {@link secretFormsOf}, or none for a password function.
+ * @example
+ * ```ts
+ * throw unexpectedFailure(error, knownSecretsOf(config));
+ * ```
+ */
+export function knownSecretsOf(credentials: {
+  readonly username: string;
+  readonly password: unknown;
+}): readonly string[] {
+  return typeof credentials.password === 'string'
+    ? secretFormsOf(credentials.username, credentials.password)
+    : [];
+}

@@ -1,29 +1,34 @@
 /** The one place an unclassified failure becomes `UNKNOWN`, and how a host callback's own error passes through. */
+import { formatCatalogMessage } from './error-catalog.js';
 import { ImapConnectorError, isImapConnectorError } from './imap-connector-error.js';
-import { sanitizeCause } from './secret-redaction.js';
+import { sanitizeCause, serverResponseExcerpt } from './secret-redaction.js';
 
 /**
- * The SDK's error for a failure it has no code for: `UNKNOWN`, with the original as `cause` (a
- * redacted copy, so no password rides along), so a host can still see what happened. An error that
- * already is an {@link ImapConnectorError} is returned as it is.
+ * The one way an `UNKNOWN` error is built: for a failure the SDK did not foresee (a bug), with the
+ * original attached as `cause` and its message as the excerpt, both with every secret form removed, so
+ * that a report of it can be acted on.
  *
- * @param error - What was caught.
- * @param message - What the SDK was doing, e.g. `Unexpected error while counting`.
- * @param secrets - Secret forms to redact from the cause's message and stack (`secretFormsOf`).
- * @returns The error to throw or report.
- *
+ * @param error - What was thrown.
+ * @param secrets - Forms of the password to remove (from `secretFormsOf`); empty when none is known.
+ * @returns The `UNKNOWN` error; an {@link ImapConnectorError} is returned as it is.
  * @example
  * ```ts
- * throw unexpectedFailure(error, 'Unexpected error while counting', session.secrets);
+ * try {
+ *   return await work();
+ * } catch (error) {
+ *   throw unexpectedFailure(error, secrets);
+ * }
  * ```
  */
-export function unexpectedFailure(
-  error: unknown,
-  message: string,
-  secrets: readonly string[],
-): ImapConnectorError {
+export function unexpectedFailure(error: unknown, secrets: readonly string[]): ImapConnectorError {
+  // The guard, not instanceof: an error of the other build (ESM or CJS) is one of ours too.
   if (isImapConnectorError(error)) return error;
-  return new ImapConnectorError({ code: 'UNKNOWN', message, cause: sanitizeCause(error, secrets) });
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new ImapConnectorError({
+    code: 'UNKNOWN',
+    message: formatCatalogMessage('UNKNOWN', { bodyExcerpt: serverResponseExcerpt(text, secrets) }),
+    cause: sanitizeCause(error, secrets),
+  });
 }
 
 /**

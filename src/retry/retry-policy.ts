@@ -43,6 +43,8 @@ export const transientErrorCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'TOO_MANY_CONNECTIONS',
   'DNS_UNAVAILABLE',
   'MAILBOX_CHANGED',
+  // A garbled or out-of-order answer may be a one-off (a proxy, a server under strain); tries are few.
+  'PROTOCOL_ERROR',
 ]);
 
 /**

@@ -34,7 +34,7 @@ export async function withRetries<T>(
       const host = hostErrorOf(error);
       if (host) throw host.thrown;
       // Sessions redact at the source; an error that reaches here unclassified has no secrets to match.
-      const failure = unexpectedFailure(error, 'Unexpected error', []);
+      const failure = unexpectedFailure(error, []);
       const retry = attempt < context.policy.attempts && transientErrorCodes.has(failure.code);
       if (!retry || context.signal?.aborted) throw withAttempts(failure, attempt);
       const delayMs = backoffDelayMs(context.policy, attempt);

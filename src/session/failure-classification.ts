@@ -48,6 +48,25 @@ const SIZE_LIMIT_CODES: Readonly<Record<string, string>> = {
   TooManyTokens: 'values in one response',
   TooManyResponses: 'responses to one command',
 };
+// imapflow's codes for "the connection is gone": the socket closed (FIN or reset) with a command
+// pending, right after connecting, or while the session was in use. With a BYE reason the server said
+// goodbye; without one the connection was lost (RFC 3501 §7.1.5: a server closes after a BYE).
+const CONNECTION_GONE_CODES = new Set([
+  'NoConnection',
+  'EConnectionClosed',
+  'ClosedAfterConnectText',
+  'ClosedAfterConnectTLS',
+  'StateLogout',
+]);
+// Node's codes for writing to a socket the peer already closed (EPIPE by another name).
+const BROKEN_PIPE_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ERR_STREAM_WRITE_AFTER_END',
+  'ERR_STREAM_DESTROYED',
+  'ERR_SOCKET_CLOSED',
+]);
 const PROTOCOL_VIOLATION_CODES = new Set([
   'MAX_IMAP_NESTING_REACHED',
   'InvalidResponse',
@@ -125,6 +144,9 @@ export function classifyFailure(raw: unknown, context: FailureContext): ImapConn
     phase: phaseOf(code, context.phase),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(code === 'RESPONSE_TOO_LARGE' && limit !== undefined ? { limit } : {}),
+    ...(code === 'PROTOCOL_ERROR' && context.violation !== undefined
+      ? { violation: context.violation.description }
+      : {}),
     ...(fields.serverResponseCode === undefined ? {} : { serverResponseCode: fields.serverResponseCode }),
     ...(serverResponse === undefined ? {} : { serverResponse }),
     ...(fields.code === undefined ? {} : { underlyingCode: fields.code }),
@@ -218,10 +240,14 @@ function codeOf(fields: ErrorFields, context: FailureContext): { code: ErrorCode
   }
   if (fields.authenticationFailed) return { code: 'CREDENTIALS_REJECTED' };
   if (fields.reason !== undefined) return { code: 'SERVER_CLOSED_CONNECTION' };
+  if (code !== undefined && CONNECTION_GONE_CODES.has(code)) return { code: 'CONNECTION_RESET' };
+  // A tagged NO or BAD to anything but the login (RFC 3501 §7.1.2, §7.1.3): the server's own refusal.
+  if (fields.responseStatus === 'NO' || fields.responseStatus === 'BAD') return { code: 'COMMAND_REFUSED' };
   return { code: 'UNKNOWN' };
 }
 
 function codeOfNodeError(code: string, phase: ConnectionPhase): ErrorCode | undefined {
+  if (BROKEN_PIPE_CODES.has(code)) return 'CONNECTION_RESET';
   switch (code) {
     case 'ECONNREFUSED':
       return 'CONNECTION_REFUSED';
@@ -244,9 +270,6 @@ function codeOfNodeError(code: string, phase: ConnectionPhase): ErrorCode | unde
       return 'LOGIN_TIMEOUT';
     case 'ETIMEOUT':
       return phase === 'login' || phase === 'starttls' ? 'LOGIN_TIMEOUT' : 'COMMAND_TIMEOUT';
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'CONNECTION_RESET';
     case 'ETHROTTLE':
       return 'TOO_MANY_CONNECTIONS';
     case 'NoConnection':
@@ -259,7 +282,8 @@ function codeOfNodeError(code: string, phase: ConnectionPhase): ErrorCode | unde
   if (EXPIRED_CERTIFICATE_CODES.has(code)) return 'CERTIFICATE_EXPIRED';
   if (HOSTNAME_CERTIFICATE_CODES.has(code)) return 'CERTIFICATE_HOSTNAME_MISMATCH';
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO')
-    return 'TLS_HANDSHAKE_FAILED';
+    // Once logged in, the handshake is long done: a TLS error then is the connection breaking.
+    return phase === 'command' ? 'CONNECTION_RESET' : 'TLS_HANDSHAKE_FAILED';
   if (Object.hasOwn(SIZE_LIMIT_CODES, code)) return 'RESPONSE_TOO_LARGE';
   if (PROTOCOL_VIOLATION_CODES.has(code) || code.startsWith('ParserError')) return 'PROTOCOL_ERROR';
   return undefined;

@@ -34,7 +34,8 @@ export interface ExaminedMailbox {
   readonly path: string;
   /** UIDVALIDITY as a decimal string (it is a 32-bit unsigned number; a string keeps it JSON-safe). */
   readonly uidValidity: string;
-  readonly uidNext: number;
+  /** UIDNEXT, or `null` when the server did not say (RFC 3501 requires it; a few servers omit it). */
+  readonly uidNext: number | null;
   /** Messages in the mailbox (EXISTS). */
   readonly exists: number;
 }
@@ -223,13 +224,20 @@ export class ImapSession {
   async listMailboxes(): Promise<ListedMailbox[]> {
     return this.#guard(async () => {
       const entries = await this.#client.list();
-      return entries.map((entry) => ({
-        path: entry.path,
-        delimiter: entry.delimiter || undefined,
-        flags: [...entry.flags],
-        specialUse: entry.specialUse || undefined,
-        specialUseSource: entry.specialUseSource,
-      }));
+      // A server may repeat a LIST line (seen from proxies replaying a chunk): one mailbox is one
+      // mailbox, whatever the number of lines naming it (RFC 3501 §7.2.2 names each once).
+      const byPath = new Map<string, ListedMailbox>();
+      for (const entry of entries) {
+        if (typeof entry.path !== 'string' || byPath.has(entry.path)) continue;
+        byPath.set(entry.path, {
+          path: entry.path,
+          delimiter: entry.delimiter || undefined,
+          flags: [...entry.flags],
+          specialUse: entry.specialUse || undefined,
+          specialUseSource: entry.specialUseSource,
+        });
+      }
+      return [...byPath.values()];
     });
   }
 
@@ -245,13 +253,13 @@ export class ImapSession {
       try {
         this.#selected = undefined;
         const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
-        this.#selected = { path, uidValidity: mailbox.uidValidity.toString() };
-        return {
-          path,
-          uidValidity: mailbox.uidValidity.toString(),
-          uidNext: mailbox.uidNext,
-          exists: mailbox.exists,
-        };
+        const examined = examinedMailboxOf(path, mailbox);
+        if (typeof examined === 'string') {
+          this.#breakOff({ code: 'PROTOCOL_ERROR', description: examined });
+          throw new Error(examined);
+        }
+        this.#selected = { path, uidValidity: examined.uidValidity };
+        return examined;
       } catch (error) {
         // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
         if (isCommandRefusal(error) && !isTransientRefusal(error)) throw new MailboxRefusedError(path, error);
@@ -544,8 +552,14 @@ export class ImapSession {
   }
 
   // imapflow resolves a refused SEARCH as `false`, which must not read as "no messages".
+  // imapflow also resolves `false` when the connection went away mid-SEARCH (a BYE, a close): that is
+  // a lost connection, not a refusal.
   #searchRefusal(): unknown {
-    return this.#observer.lastRefusal ?? new Error('The server refused the SEARCH command');
+    if (this.#observer.lastRefusal !== undefined) return this.#observer.lastRefusal;
+    if (!this.#client.usable) {
+      return Object.assign(new Error('The connection closed during SEARCH'), { code: 'NoConnection' });
+    }
+    return Object.assign(new Error('The server refused the SEARCH command'), { responseStatus: 'NO' });
   }
 
   #checkResultCount(count: number, command: string): void {
@@ -648,6 +662,34 @@ export class ImapSession {
     this.#deadline = { code, timeoutMs };
     this.#closeClient();
   }
+}
+
+// RFC 3501 §6.3.1/§7.3.1: EXISTS and UIDVALIDITY are required in the answer to SELECT/EXAMINE, and
+// UIDVALIDITY and UIDNEXT are non-zero 32-bit numbers; a count cannot go on without them.
+const MAX_UINT32 = 4_294_967_295;
+
+/**
+ * What imapflow parsed from an EXAMINE answer, checked: the mailbox, or what is wrong with the answer.
+ */
+function examinedMailboxOf(
+  path: string,
+  mailbox: { uidValidity?: unknown; uidNext?: unknown; exists?: unknown },
+): ExaminedMailbox | string {
+  const { uidValidity, uidNext, exists } = mailbox;
+  if (typeof uidValidity !== 'bigint' || uidValidity < 1n || uidValidity > BigInt(MAX_UINT32))
+    return `EXAMINE ${path}: no valid UIDVALIDITY in the answer`;
+  if (typeof exists !== 'number' || !Number.isSafeInteger(exists) || exists < 0 || exists > MAX_UINT32)
+    return `EXAMINE ${path}: no valid EXISTS in the answer`;
+  // Some servers leave UIDNEXT out; the count does not need it, so only a wrong one is an error.
+  if (uidNext === undefined) return { path, uidValidity: uidValidity.toString(), uidNext: null, exists };
+  if (
+    typeof uidNext !== 'number' ||
+    !Number.isSafeInteger(uidNext) ||
+    uidNext < 1 ||
+    uidNext > MAX_UINT32 + 1
+  )
+    return `EXAMINE ${path}: the UIDNEXT in the answer is not a valid UID`;
+  return { path, uidValidity: uidValidity.toString(), uidNext, exists };
 }
 
 /** A NO/BAD answer to EXAMINE: the mailbox, not the connection, is the problem. */

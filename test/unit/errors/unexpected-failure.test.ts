@@ -10,9 +10,10 @@ const secrets = secretFormsOf('alice@example.test', password);
 describe('unexpectedFailure', () => {
   it('builds UNKNOWN with the original as a redacted cause', () => {
     const original = new TypeError(`boom near ${password}`);
-    const failure = unexpectedFailure(original, 'Unexpected error while counting', secrets);
+    const failure = unexpectedFailure(original, secrets);
     expect(failure.code).toBe('UNKNOWN');
-    expect(failure.message).toBe('Unexpected error while counting');
+    // The catalog's message, with the original's (redacted) as the excerpt.
+    expect(failure.message).toBe('Unexpected error: TypeError: boom near [REDACTED]');
     expect(failure.cause).toBeInstanceOf(Error);
     expect((failure.cause as Error).name).toBe('TypeError');
     expect((failure.cause as Error).message).toBe('boom near [REDACTED]');
@@ -21,13 +22,13 @@ describe('unexpectedFailure', () => {
   });
 
   it('keeps a thrown non-Error as text', () => {
-    const failure = unexpectedFailure('a string', 'Unexpected error', []);
+    const failure = unexpectedFailure('a string', []);
     expect((failure.cause as Error).message).toBe('a string');
   });
 
   it('returns an ImapConnectorError as it is', () => {
     const classified = new ImapConnectorError({ code: 'COMMAND_TIMEOUT' });
-    expect(unexpectedFailure(classified, 'Unexpected error', secrets)).toBe(classified);
+    expect(unexpectedFailure(classified, secrets)).toBe(classified);
   });
 });
 
