@@ -39,7 +39,7 @@ export type {
 } from './counting/count-range.js';
 export { granularities, rangeLimits } from './counting/count-range.js';
 export type { CountProgress, CountSignalsOptions } from './counting/count-signals.js';
-export type { SkipReason } from './counting/counting-plan.js';
+export type { RoleWarningCode, SkipReason } from './counting/counting-plan.js';
 export type {
   CountedMailbox,
   CountedRange,

@@ -170,7 +170,7 @@ const configFields = z.strictObject({
  * The shape of the input with blank fields removed first (see {@link ImapConnectorConfigInput}: blank =
  * not given). Internal: {@link imapConnectorConfigSchema} and `validateConfig` both start here.
  */
-export const configShape = z.preprocess(withoutBlankFields, configFields);
+export const configShape = z.preprocess((value) => withoutBlankFields(value), configFields);
 
 /** The input once its shape is checked. */
 export type ConfigShape = z.output<typeof configFields>;
@@ -383,8 +383,15 @@ function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude
  * "not given" (see {@link ImapConnectorConfigInput}). Nested settings objects are cleaned the same way;
  * anything that is not a plain object is left for the schema to judge.
  */
-function withoutBlankFields(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+function withoutBlankFields(value: unknown, depth = 0): unknown {
+  // The settings nest three levels at most (mailboxes.roles.sent); deeper (or cyclic) input is left
+  // for the schema to reject rather than walked.
+  if (
+    depth > MAX_SETTINGS_DEPTH ||
+    typeof value !== 'object' ||
+    value === null ||
+    Object.getPrototypeOf(value) !== Object.prototype
+  ) {
     return value;
   }
   const kept: Record<string, unknown> = {};
@@ -395,10 +402,12 @@ function withoutBlankFields(value: unknown): unknown {
       if (entries.length > 0) kept[key] = entries;
       continue;
     }
-    kept[key] = withoutBlankFields(field);
+    kept[key] = withoutBlankFields(field, depth + 1);
   }
   return kept;
 }
+
+const MAX_SETTINGS_DEPTH = 3;
 
 function isBlank(value: unknown): boolean {
   return value === null || (typeof value === 'string' && value.trim() === '');

@@ -2,7 +2,14 @@
 // (`2026-03-29`, `2026-W13`, `2026-03`), where they start and where the next one starts. A civil date is
 // held as the UTC midnight of that date; a zone turns it into an instant (zone-clock.ts).
 
-/** The calendar units a count can be split into, as a list for forms; the type derives from it. */
+/**
+ * The calendar units a count can be split into, as a list for forms; the type derives from it.
+ *
+ * @example
+ * ```ts
+ * const options = granularities.map((value) => `<option>${value}</option>`).join('');
+ * ```
+ */
 export const granularities = ['day', 'week', 'month'] as const;
 
 /** How to split a range: calendar days, ISO weeks (Monday to Monday) or months of the time zone. */

@@ -81,7 +81,14 @@ export const rangeLimits = {
 const EARLIEST_SINCE_MS = Date.parse(rangeLimits.earliestSince);
 const LATEST_UNTIL_MS = Date.parse(rangeLimits.latestUntil);
 
-/** Codes of the remarks a range itself can cause. */
+/**
+ * Codes of the remarks a range itself can cause.
+ *
+ * @example
+ * ```ts
+ * if (result.warnings.some((w) => w.code === 'range_end_not_on_boundary')) console.warn('last bucket is partial');
+ * ```
+ */
 export type RangeWarningCode = 'range_start_not_on_boundary' | 'range_end_not_on_boundary';
 
 /** A remark on the range (it does not fail the count). */

@@ -32,6 +32,7 @@ import {
   fullCountFloor,
   type MailboxFloor,
   nextWatermark,
+  ServerTimeReached,
 } from './sync-cursor.js';
 import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
 
@@ -143,6 +144,7 @@ class SignalCounter {
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   #deduplication: Deduplication = 'none';
   readonly #floors = new Map<string, MailboxFloor>();
+  readonly #serverTime = new ServerTimeReached();
   readonly #startedAtMs = Date.now();
 
   constructor(
@@ -195,6 +197,7 @@ class SignalCounter {
             ? { floorUid: result.uidNext, newestMs: undefined }
             : await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
         this.#floors.set(mailbox.path, floor);
+        this.#serverTime.observe(floor.newestMs);
       }
       done += 1;
       callHost(
@@ -439,20 +442,22 @@ class SignalCounter {
     if (warning !== undefined) this.#warnings.push(warning);
   }
 
-  // A fresh cursor: the watermark from the range (or the newest date the first mailbox showed), each
+  // A fresh cursor: the watermark from the range (or a time the server had surely reached), each
   // counted mailbox's floor; a mailbox that could not be opened starts from its first UID next time.
   #cursor(counted: readonly MailboxCount[]): string {
-    const first = counted.find((mailbox) => this.#floors.has(mailbox.path));
-    const newestSeenMs = first === undefined ? undefined : this.#floors.get(first.path)?.newestMs;
     return encodeCursor({
       account: this.account,
-      watermarkMs: nextWatermark(undefined, this.range, newestSeenMs, this.#startedAtMs),
-      mailboxes: counted.map((mailbox) => ({
-        path: mailbox.path,
-        counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
-        uidValidity: mailbox.uidValidity ?? '',
-        floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
-      })),
+      watermarkMs: nextWatermark(undefined, this.range, this.#serverTime.valueMs, this.#startedAtMs),
+      // A mailbox named after the password stays out of the cursor the host stores (its path cannot be
+      // redacted there): the next incremental count reads it as a new mailbox.
+      mailboxes: counted
+        .filter((mailbox) => !this.session.containsSecret(mailbox.path))
+        .map((mailbox) => ({
+          path: mailbox.path,
+          counts: mailbox.counts === 'sent' ? 's' : mailbox.counts === 'received' ? 'r' : '-',
+          uidValidity: mailbox.uidValidity ?? '',
+          floorUid: this.#floors.get(mailbox.path)?.floorUid ?? 1,
+        })),
     });
   }
 }

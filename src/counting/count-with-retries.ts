@@ -66,7 +66,7 @@ export async function countSignalsWithRetries(
         } catch {
           // A failing host logger must not stop the count it reports on.
         }
-        fallbackReason = 'selection_changed';
+        fallbackReason = outcome.reason;
       }
       const full = await countSignals(config, context, parsed, buckets, options);
       return { ...full, fallbackReason };

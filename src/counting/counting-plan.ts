@@ -96,7 +96,14 @@ function isNotSelectable(mailbox: ListedMailbox): boolean {
   return mailbox.flags.some((flag) => ['\\NOSELECT', '\\NONEXISTENT'].includes(flag.toUpperCase()));
 }
 
-/** Codes of the remarks the mailbox plan itself can cause. */
+/**
+ * Codes of the remarks the mailbox plan itself can cause.
+ *
+ * @example
+ * ```ts
+ * const guessed = result.warnings.filter((w) => w.code === 'role_guessed_by_name').map((w) => w.mailbox);
+ * ```
+ */
 export type RoleWarningCode = 'role_guessed_by_name' | 'role_from_unadvertised_attribute' | 'no_sent_mailbox';
 
 /** A remark on the plan (roles guessed, no Sent mailbox); it does not fail the count. */

@@ -20,16 +20,16 @@ import {
 } from './signal-counts.js';
 import {
   accountIdentityOf,
+  type CursorFallbackReason,
   type CursorMailbox,
   type CursorState,
   encodeCursor,
   nextWatermark,
   type RescanReason,
+  ServerTimeReached,
 } from './sync-cursor.js';
 import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
 
-// One above the largest UID (RFC 3501 §2.3.1.1: a 32-bit value).
-const UID_CEILING = 2 ** 32;
 // Beyond this many UIDs between the floor and UIDNEXT, a date search from the watermark is cheaper (and
 // bounded by what the mailbox holds) than naming every UID.
 const MAX_UID_SPAN = 50_000;
@@ -38,7 +38,18 @@ const LAST_IMAP_DAY_MS = Date.UTC(9999, 11, 31);
 /** What an incremental try gives: the counts, or that the cursor no longer fits the mailboxes. */
 export type IncrementalOutcome =
   | { readonly kind: 'counted'; readonly counts: Omit<SignalCounts, 'attempts'> }
-  | { readonly kind: 'selection_changed'; readonly message: string };
+  | {
+      readonly kind: 'fallback';
+      readonly reason: Extract<CursorFallbackReason, 'selection_changed' | 'uidnext_missing'>;
+      readonly message: string;
+    };
+
+/** Thrown inside a count when the cursor turns out not to be usable with this server. */
+class CursorUnusable extends Error {
+  constructor(readonly reason: 'uidnext_missing') {
+    super(reason);
+  }
+}
 
 /**
  * Counts what arrived since a cursor's count: for each counted mailbox, the messages whose UID the
@@ -53,7 +64,7 @@ export type IncrementalOutcome =
  * @param buckets - Its buckets.
  * @param state - The decoded cursor (of this account).
  * @param options - Signal, progress.
- * @returns The counts of what changed, or `selection_changed` when a mailbox changed between sent,
+ * @returns The counts of what changed, or a fallback: `selection_changed` when a mailbox changed between sent,
  *   received and not counted (the caller then counts in full).
  * @throws {@link ImapConnectorError} the code of the connection failure.
  *
@@ -102,7 +113,7 @@ export async function countIncrementally(
         },
       };
     }
-    return outcome;
+    return session.redacted(outcome);
   } catch (error) {
     session.close();
     // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
@@ -125,6 +136,7 @@ class IncrementalCounter {
   readonly #warnings: CountWarning[];
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   readonly #startedAtMs = Date.now();
+  readonly #serverTime = new ServerTimeReached();
   readonly #previous: ReadonlyMap<string, CursorMailbox>;
   #identity = false;
 
@@ -155,8 +167,12 @@ class IncrementalCounter {
     });
     if (changed !== undefined) {
       return {
-        kind: 'selection_changed',
-        message: `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
+        kind: 'fallback',
+        reason: 'selection_changed',
+        // Logged for the host: the path is the server's word.
+        message: this.session.redacted(
+          `"${changed.path}" counted as ${this.#previous.get(changed.path)?.counts} in the cursor and as ${changed.counts} now.`,
+        ),
       };
     }
     const deduplication = deduplicationOf(this.context.selection.deduplicate, roles, capabilities);
@@ -168,7 +184,6 @@ class IncrementalCounter {
     const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
     const counted: CountedMailbox[] = [];
     const nextCursor: CursorMailbox[] = [];
-    let newestSeenMs: number | undefined;
     let done = 0;
     for (const mailbox of plan) {
       if (mailbox.counts === 'skipped') {
@@ -176,12 +191,23 @@ class IncrementalCounter {
         nextCursor.push({ path: mailbox.path, counts: '-', uidValidity: '', floorUid: 1 });
         continue;
       }
-      const result = await this.#countMailbox(mailbox, mailbox.counts);
+      let result: Awaited<ReturnType<IncrementalCounter['countMailbox']>>;
+      try {
+        result = await this.countMailbox(mailbox, mailbox.counts);
+      } catch (error) {
+        if (!(error instanceof CursorUnusable)) throw error;
+        // RFC 3501 §6.3.1 requires UIDNEXT; without it no UID range can be bounded.
+        return {
+          kind: 'fallback',
+          reason: error.reason,
+          message: `"${mailbox.path}" was opened without a UIDNEXT.`,
+        };
+      }
       counted.push(result.counted);
       const malformed = malformedDatesWarning(mailbox.path, this.session.takeMalformedDates());
       if (malformed !== undefined) this.#warnings.push(malformed);
       nextCursor.push(result.cursor);
-      if (done === 0) newestSeenMs = result.newestMs;
+      this.#serverTime.observe(result.newestMs);
       done += 1;
       callHost(
         onProgress,
@@ -193,7 +219,12 @@ class IncrementalCounter {
       );
     }
     const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
-    const watermarkMs = nextWatermark(this.state.watermarkMs, this.range, newestSeenMs, this.#startedAtMs);
+    const watermarkMs = nextWatermark(
+      this.state.watermarkMs,
+      this.range,
+      this.#serverTime.valueMs,
+      this.#startedAtMs,
+    );
     return {
       kind: 'counted',
       counts: {
@@ -209,7 +240,12 @@ class IncrementalCounter {
         mailboxes: counted,
         mode: 'incremental',
         fallbackReason: null,
-        cursor: encodeCursor({ account: this.account, watermarkMs, mailboxes: nextCursor }),
+        // A mailbox named after the password stays out of the stored cursor (see count-signals.ts).
+        cursor: encodeCursor({
+          account: this.account,
+          watermarkMs,
+          mailboxes: nextCursor.filter((mailbox) => !this.session.containsSecret(mailbox.path)),
+        }),
         strategies: counted.some((mailbox) => mailbox.strategy === 'new-messages') ? ['new-messages'] : [],
         deduplication,
         warnings: this.#warnings,
@@ -218,7 +254,7 @@ class IncrementalCounter {
     };
   }
 
-  async #countMailbox(
+  private async countMailbox(
     mailbox: PlannedMailbox,
     category: Category,
   ): Promise<{ counted: CountedMailbox; cursor: CursorMailbox; newestMs: number | undefined }> {
@@ -234,16 +270,16 @@ class IncrementalCounter {
       const kept = before ?? { path: mailbox.path, counts: code, uidValidity: '', floorUid: 1 };
       return { counted: notOpened(mailbox), cursor: kept, newestMs: undefined };
     }
+    const uidNext = examined.uidNext;
+    if (uidNext === null || !Number.isSafeInteger(uidNext) || uidNext < 1) {
+      throw new CursorUnusable('uidnext_missing');
+    }
     const rescanReason: RescanReason | null =
       before === undefined || before.uidValidity === ''
         ? 'mailbox_new'
         : before.uidValidity !== examined.uidValidity
           ? 'uidvalidity_changed'
           : null;
-    // A server that gives no UIDNEXT (RFC 3501 requires it; some omit it) leaves nothing to resume
-    // from: every message from the watermark on is read now, and the cursor keeps no floor for it, so
-    // the next count reads it the same way.
-    const uidNext = examined.uidNext ?? UID_CEILING;
     const read =
       rescanReason === null && before !== undefined && uidNext - before.floorUid <= MAX_UID_SPAN
         ? await this.#readFromFloor(before.floorUid, uidNext)
@@ -267,8 +303,8 @@ class IncrementalCounter {
       cursor: {
         path: mailbox.path,
         counts: code,
-        uidValidity: examined.uidNext === null ? '' : examined.uidValidity,
-        floorUid: examined.uidNext === null ? 1 : read.floorUid,
+        uidValidity: examined.uidValidity,
+        floorUid: read.floorUid,
       },
       newestMs,
     };

@@ -102,9 +102,11 @@ export interface CountedMailbox {
 }
 
 /**
- * The stable codes of {@link CountWarning}:
+ * The stable codes of {@link CountWarning} (switch on them; the messages may change):
  * - `role_guessed_by_name`, `role_from_unadvertised_attribute`, `no_sent_mailbox`: mailbox roles;
  * - `mailbox_unavailable`: a mailbox could not be opened and was left out;
+ * - `mailbox_name_unusable`: a mailbox name holds a control character; that mailbox was skipped;
+ * - `internal_date_malformed`: messages whose INTERNALDATE cannot be read were not counted;
  * - `esearch_mismatch`, `arrival_order_unusable`: a server answer failed a cross-check, counted another way;
  * - `range_start_not_on_boundary`, `range_end_not_on_boundary`: an instant range cuts its first or last
  *   bucket (e.g. a fixed `+01:00` offset across a DST change); the bucket is `partial`;
@@ -112,12 +114,17 @@ export interface CountedMailbox {
  *   counted before and stays counted;
  * - `cursor_gap`: an incremental range starts after the cursor's watermark: mail between the two is
  *   never counted.
- * - `mailbox_name_unusable`: the server listed a mailbox name with a control character; it is skipped.
- * - `internal_date_malformed`: messages whose INTERNALDATE cannot be read; they are not counted.
+ *
+ * @example
+ * ```ts
+ * for (const warning of result.warnings) if (warning.code === 'mailbox_unavailable') alert(warning.message);
+ * ```
  */
 export type CountWarningCode =
   | RoleWarningCode
   | 'mailbox_unavailable'
+  | 'mailbox_name_unusable'
+  | 'internal_date_malformed'
   | 'mailbox_gone'
   | 'cursor_gap'
   | 'esearch_mismatch'
@@ -170,7 +177,7 @@ export interface SignalCounts {
    * cursor's count; add them to what is stored for the same labels.
    */
   readonly mode: 'incremental' | 'full';
-  /** Why a cursor given could not be used: `cursor_invalid`, `cursor_version`, `cursor_account`, `selection_changed`; null otherwise. */
+  /** Why a cursor given could not be used: `cursor_invalid`, `cursor_version`, `cursor_account`, `selection_changed`, `uidnext_missing`; null otherwise. */
   readonly fallbackReason: CursorFallbackReason | null;
   /**
    * Opaque, versioned string to pass as `cursor` to the next count of this account: per-mailbox

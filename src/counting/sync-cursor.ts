@@ -14,19 +14,45 @@ const LAST_IMAP_DAY_MS = Date.UTC(9999, 11, 31);
 // A range that ended this long ago by the client's clock has surely ended by the server's too: no
 // server with a working clock is a day off.
 const CLOCK_MARGIN_MS = DAY_MS;
+// Up to this many messages in the day and a half before a range's end, their dates are read to put the
+// floor exactly at the first message dated at or after it (the daily sync: a few hundred rows), so the
+// next incremental count reads only new mail.
+const EXACT_FLOOR_MAX_UIDS = 5_000;
 
-/** How one mailbox was counted with respect to the cursor. */
+/**
+ * How one mailbox was counted with respect to the cursor.
+ *
+ * @example
+ * ```ts
+ * const rescanned = result.mailboxes.filter((m) => m.sync === 'rescan').map((m) => m.path);
+ * ```
+ */
 export type MailboxSync = 'full' | 'incremental' | 'rescan';
 
-/** Why a mailbox was rescanned (its messages after the watermark counted) instead of read from its UID floor. */
+/**
+ * Why a mailbox was rescanned (its messages after the watermark counted) instead of read from its UID floor.
+ *
+ * @example
+ * ```ts
+ * if (mailbox.rescanReason === 'uidvalidity_changed') log(`${mailbox.path} was recreated`);
+ * ```
+ */
 export type RescanReason = 'uidvalidity_changed' | 'mailbox_new';
 
-/** Why a count given a cursor counted the whole range instead (`mode: 'full'`). */
+/**
+ * Why a count given a cursor counted the whole range instead (`mode: 'full'`).
+ *
+ * @example
+ * ```ts
+ * if (result.fallbackReason === 'cursor_account') throw new Error('stored cursor belongs to another account');
+ * ```
+ */
 export type CursorFallbackReason =
   | 'cursor_invalid'
   | 'cursor_version'
   | 'cursor_account'
-  | 'selection_changed';
+  | 'selection_changed'
+  | 'uidnext_missing';
 
 /** One mailbox in a cursor. */
 export interface CursorMailbox {
@@ -72,7 +98,7 @@ export function encodeCursor(state: CursorState): string {
   const json = JSON.stringify({
     v: VERSION,
     a: state.account,
-    w: state.watermarkMs,
+    w: Math.floor(state.watermarkMs),
     m: state.mailboxes.map((mailbox) => [
       mailbox.path,
       mailbox.counts,
@@ -162,8 +188,8 @@ export function surelyPast(instantMs: number, nowMs: number): boolean {
  * The next watermark. Mail delivered after this count gets an INTERNALDATE at or after the server's
  * time now, so the watermark may be any time the server has reached, and never past the range's end
  * (mail of `[watermark, until)` not yet delivered must still count next time): the range's end when it
- * is surely past, else the newest INTERNALDATE the count saw in the first mailbox it opened (a time the
- * server had reached before any other mailbox was opened). It never moves back, and never before
+ * is surely past, else a time the server had reached when the count opened its first mailbox
+ * ({@link ServerTimeReached}). It never moves back, and never before
  * `since` (mail before the range that arrives later is history the host chose not to count).
  *
  * @param previousMs - The watermark of the cursor given, if any.
@@ -184,6 +210,37 @@ export function nextWatermark(
   return Math.max(previousMs ?? Number.NEGATIVE_INFINITY, range.sinceMs, reached);
 }
 
+/**
+ * A time the server's clock had surely reached when a count opened its first mailbox, from the
+ * INTERNALDATEs it reads: a message read at client time t is dated at most the server's time then,
+ * and clocks run at the same rate, so its date minus the time elapsed since the count started is at
+ * most the server's time at the start; a second less covers INTERNALDATE's whole seconds. Mail
+ * delivered after the first EXAMINE is therefore dated at or after it, whichever mailbox it lands in.
+ *
+ * @example
+ * ```ts
+ * const reached = new ServerTimeReached();
+ * reached.observe(newestDateReadMs);
+ * nextWatermark(previous, range, reached.valueMs, Date.now());
+ * ```
+ */
+export class ServerTimeReached {
+  readonly #startedAt = performance.now();
+  #valueMs: number | undefined;
+
+  /** @param newestMs - The newest INTERNALDATE just read, if any. */
+  observe(newestMs: number | undefined): void {
+    if (newestMs === undefined) return;
+    const reachedMs = Math.floor(newestMs - (performance.now() - this.#startedAt) - 1000);
+    this.#valueMs = Math.max(this.#valueMs ?? reachedMs, reachedMs);
+  }
+
+  /** The bound, or undefined when no date was read. */
+  get valueMs(): number | undefined {
+    return this.#valueMs;
+  }
+}
+
 /** The UID floor of one mailbox after a full count, and the newest INTERNALDATE seen on the way. */
 export interface MailboxFloor {
   readonly floorUid: number;
@@ -195,7 +252,8 @@ export interface MailboxFloor {
  * or lower when messages dated at or after the range's end (not counted now) are already there, e.g.
  * mail of this morning when yesterday was counted. Found by a date-only search from a day and a half
  * before `until` (RFC 3501 SINCE is server-local: the superset window covers every server zone); their
- * exact dates are read only when the watermark may fall before `until` (a range that has not ended).
+ * exact dates are read when there are at most 5,000 of them, or when the watermark may fall before
+ * `until` (a range that has not ended).
  *
  * @param session - The session, with the mailbox open.
  * @param uidNext - UIDNEXT at EXAMINE.
@@ -209,14 +267,17 @@ export async function fullCountFloor(
   range: { readonly sinceMs: number; readonly untilMs: number },
   nowMs: number,
 ): Promise<MailboxFloor> {
+  // RFC 3501 §6.3.1 requires UIDNEXT; a server without it gets floor 1, and a full count next time.
+  if (!Number.isSafeInteger(uidNext) || uidNext < 1) return { floorUid: 1, newestMs: undefined };
   const window = {
     sinceDayMs: supersetWindowOf(range.untilMs, range.untilMs + 1).sinceDayMs,
     beforeDayMs: LAST_IMAP_DAY_MS,
   };
   const uids = await session.searchByDate(window);
-  if (surelyPast(range.untilMs, nowMs)) {
+  if (surelyPast(range.untilMs, nowMs) && uids.length > EXACT_FLOOR_MAX_UIDS) {
     // The watermark is `until`: a message of the window counted now is before it and never counted
-    // again, so the window's lowest UID is a safe floor without reading dates.
+    // again, so the window's lowest UID is a safe floor without reading dates (an old range's end:
+    // reading every date since would cost more than re-reading them once, next time).
     return { floorUid: Math.min(uidNext, uids[0] ?? uidNext), newestMs: undefined };
   }
   let floorUid = uidNext;
@@ -225,5 +286,7 @@ export async function fullCountFloor(
     newestMs = Math.max(newestMs ?? message.internalDateMs, message.internalDateMs);
     if (message.internalDateMs >= range.untilMs) floorUid = Math.min(floorUid, message.uid);
   });
+  // A date that cannot be read might be after `until`: read that message again next time.
+  for (const malformed of session.takeMalformedDates()) floorUid = Math.min(floorUid, malformed.uid);
   return { floorUid, newestMs };
 }

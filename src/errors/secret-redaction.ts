@@ -139,6 +139,28 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 }
 
 /**
+ * Whether `text` holds any form of the secret, for what cannot be redacted without breaking it (a
+ * mailbox path inside an opaque cursor).
+ *
+ * @param text - Any text.
+ * @param secrets - From {@link secretFormsOf}.
+ * @returns `true` when {@link redactSecrets} would change it.
+ *
+ * @example
+ * ```ts
+ * if (containsSecret(path, secrets)) continue; // not written into the cursor
+ * ```
+ */
+export function containsSecret(text: string, secrets: readonly string[]): boolean {
+  const pattern = patternOf(secrets);
+  if (pattern === undefined) return false;
+  pattern.lastIndex = 0;
+  const found = pattern.test(text);
+  pattern.lastIndex = 0;
+  return found;
+}
+
+/**
  * Redacts every string inside plain data (arrays and plain objects, keys included), returning a copy;
  * for results built from what a server sent (mailbox names, warnings quoting its words).
  *

@@ -3,7 +3,7 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js';
 import type { ConnectionPhase, DetectedProtocol } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
+import { containsSecret, redactDeep, redactSecrets, secretFormsOf } from '../errors/secret-redaction.js';
 import type { ConnectionLimiter, ConnectionPermit } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
@@ -208,6 +208,17 @@ export class ImapSession {
    */
   redacted<T>(value: T): T {
     return redactDeep(value, this.#secrets);
+  }
+
+  /**
+   * Whether a text from the server (a mailbox path) holds any form of the password, for what cannot be
+   * redacted without breaking it.
+   *
+   * @param text - The text.
+   * @returns `true` when it does.
+   */
+  containsSecret(text: string): boolean {
+    return containsSecret(text, this.#secrets);
   }
 
   /** The IMAP commands sent so far, by name, in order. */

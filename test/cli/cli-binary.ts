@@ -5,7 +5,7 @@
  * imports (imapflow, zod, luxon) resolve from node_modules exactly as they do from `dist/`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'tsup';
 import { cli } from '../../tsup.config.js';
@@ -26,6 +26,8 @@ export interface BuiltCli {
  */
 export async function buildCli(): Promise<BuiltCli> {
   const parent = path.join(repositoryRoot, '.tmp');
+  // `.tmp/` is git-ignored: a fresh clone does not have it.
+  mkdirSync(parent, { recursive: true });
   const outDir = mkdtempSync(path.join(parent, 'cli-build-'));
   await build({ ...cli, outDir, silent: true, sourcemap: false });
   return {

@@ -67,6 +67,21 @@ describeWithDovecot('countSignals: range validation, progress, abort and plain r
     ['a missing end', { since: new Date() } as unknown as CountRangeInput, {}, ['until']],
     ['an unknown zone', RANGE, { granularity: 'day', timeZone: 'Mars/Olympus_Mons' }, ['timeZone']],
     ['an unknown granularity', RANGE, { granularity: 'hour' as 'day' }, ['granularity']],
+    ['a calendar date that does not exist', { from: '2026-02-30', to: '2026-03-01' }, {}, ['from']],
+    ['calendar ends the wrong way round', { from: '2026-W10', to: '2026-02' }, {}, ['to']],
+    [
+      'an end after 9999-12-30',
+      { since: '2026-01-01T00:00:00Z', until: '9999-12-31T00:00:00Z' },
+      {},
+      ['until'],
+    ],
+    [
+      'more than 100,000 buckets',
+      { from: '1970-01', to: '9999-11' },
+      { granularity: 'day' },
+      ['granularity'],
+    ],
+    ['a cursor that is not a string', RANGE, { cursor: 7 as unknown as string }, ['cursor']],
   ];
   for (const [name, range, options, fields] of invalid) {
     it(`rejects ${name} with CONFIG_INVALID and field issues, before connecting`, async () => {

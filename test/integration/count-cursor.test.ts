@@ -325,6 +325,54 @@ describeWithDovecot('incremental counts with a cursor, on real Dovecot', () => {
     expect(calendarKey(MIDNIGHT.mar28 + 12 * HOUR, ZONE, 'day')).toBe('2026-03-28');
   });
 
+  it('a range that has not ended (today so far): the watermark is the newest mail seen, and the sums still match', async () => {
+    const user = createMailUser(endpoint, 'cursor-today');
+    const room = new Mailroom(endpoint, user);
+    const connector = connectorFor(user);
+    const now = Date.now();
+    const utcDay = (instantMs: number) => new Date(instantMs).toISOString().slice(0, 10);
+    // Yesterday and today in UTC: the range ends at tomorrow's midnight, in the future.
+    const range = { from: utcDay(now - 86_400_000), to: utcDay(now) };
+    const facts: SeededFact[] = [];
+    const deliver = async (seeds: SeedMessage[]) => {
+      facts.push(...seeds);
+      await seedMailboxes(endpoint, user, seeds);
+    };
+    const id = (name: string) => `<${name}-${user.username}>`;
+    await deliver([
+      { mailbox: 'INBOX', atMs: now - 3 * HOUR, messageId: id('first') },
+      { mailbox: 'INBOX', atMs: now - 2 * HOUR, messageId: id('second') },
+      { mailbox: 'Sent', atMs: now - HOUR, messageId: id('third') },
+    ]);
+    const first = await connector.countSignals(range, { granularity: 'day', timeZone: 'UTC' });
+    // Delivered after the first count: dated now. Moved after it: counted already, old date.
+    await deliver([
+      { mailbox: 'INBOX', atMs: now - SECOND, messageId: id('fourth') },
+      { mailbox: 'Archive', atMs: now - 2 * SECOND, messageId: id('fifth') },
+      { mailbox: 'Sent', atMs: now - 3 * SECOND, messageId: id('sixth') },
+    ]);
+    await room.move('INBOX', id('first'), 'Archive');
+    const second = await connector.countSignals(range, {
+      granularity: 'day',
+      timeZone: 'UTC',
+      cursor: first.cursor,
+    });
+    expect(second.mode).toBe('incremental');
+    expect({ sent: second.sent, received: second.received }).toEqual({ sent: 1, received: 2 });
+    const full = await connector.countSignals(range, { granularity: 'day', timeZone: 'UTC' });
+    const fullByLabel = new Map(
+      full.buckets.map((bucket) => [bucket.label ?? '', { sent: bucket.sent, received: bucket.received }]),
+    );
+    expect(nonZero(sumByLabel([first, second]))).toEqual(nonZero(fullByLabel));
+    const whole = {
+      sinceMs: Date.parse(`${range.from}T00:00:00Z`),
+      untilMs: Date.parse(`${range.to}T00:00:00Z`) + 86_400_000,
+      granularity: 'day' as const,
+      timeZone: 'UTC',
+    };
+    expect(nonZero(fullByLabel)).toEqual(nonZero(expectedCounts(facts, whole, classOf).byKey));
+  });
+
   it('falls back to a full count, saying why, for a cursor of another account, version, a damaged one, or changed roles', async () => {
     const user = createMailUser(endpoint, 'cursor-fallback');
     const other = createMailUser(endpoint, 'cursor-other');

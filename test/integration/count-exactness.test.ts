@@ -214,6 +214,15 @@ const CASES: readonly CountCase[] = [
     bucketStarts: ['2026-10-24T22:00:00.000Z'],
   },
   {
+    name: 'calendar: New York days around the start of DST (a 23-hour day)',
+    calendar: { from: '2026-03-07', to: '2026-03-09' },
+    since: '2026-03-07T05:00:00Z',
+    until: '2026-03-10T04:00:00Z',
+    granularity: 'day',
+    timeZone: 'America/New_York',
+    bucketStarts: ['2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z'],
+  },
+  {
     name: 'calendar: New York days around the end of DST',
     calendar: { from: '2026-10-31', to: '2026-11-02' },
     since: '2026-10-31T04:00:00Z',

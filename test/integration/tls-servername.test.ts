@@ -55,6 +55,18 @@ describeWithDovecot(
         tls: { ca: server.caPem, servername: '127.0.0.1' },
       });
       expect(sameAsHost).toMatchObject({ ok: true });
+      // The same through STARTTLS (another code path in imapflow), with and without a certificate name.
+      for (const tls of [{ ca: server.caPem, servername: '127.0.0.1' }, { ca: server.caPem }]) {
+        const upgraded = await test({ host: '127.0.0.1', port: server.plainPort, security: 'starttls', tls });
+        expect(upgraded).toMatchObject({ ok: true, server: { security: 'starttls' } });
+      }
+      const upgradedOther = await test({
+        host: '127.0.0.1',
+        port: server.plainPort,
+        security: 'starttls',
+        tls: { ca: server.caPem, servername: '192.0.2.1' },
+      });
+      expect(upgradedOther).toMatchObject({ ok: false, code: 'CERTIFICATE_HOSTNAME_MISMATCH' });
       // Warnings are emitted on the next tick.
       await new Promise((resolve) => setImmediate(resolve));
       expect(warnings.filter((warning) => /RFC 6066|ServerName/i.test(warning))).toEqual([]);

@@ -262,6 +262,15 @@ describe('validateConfig: shape', () => {
     },
   );
 
+  it('never throws on a cyclic input', () => {
+    const cyclic: Record<string, unknown> = { ...base };
+    cyclic['tls'] = { servername: 'imap.fastmail.com', nested: cyclic };
+    const mailboxes: Record<string, unknown> = { roles: {} };
+    (mailboxes['roles'] as Record<string, unknown>)['sent'] = mailboxes;
+    expect(validateConfig(cyclic).ok).toBe(false);
+    expect(validateConfig({ ...base, mailboxes }).ok).toBe(false);
+  });
+
   it('never throws, whatever the input', () => {
     const field = fc.oneof(
       fc.string(),
