@@ -39,7 +39,11 @@ export interface CaseOutcome {
 }
 
 /** The SDK: `countSignals`. */
-export async function countWithSdk(target: CaseTarget, spec: CountSpec): Promise<CaseOutcome> {
+export async function countWithSdk(
+  target: CaseTarget,
+  spec: CountSpec,
+  transfer: 'auto' | 'fewest-round-trips' | 'fewest-bytes' = 'auto',
+): Promise<CaseOutcome> {
   const connector = new ImapConnector({
     host: target.host,
     port: target.plainPort,
@@ -52,7 +56,7 @@ export async function countWithSdk(target: CaseTarget, spec: CountSpec): Promise
   const started = performance.now();
   const result = await connector.countSignals(
     { since: new Date(since), until: new Date(until) },
-    { ...(spec.granularity ? { granularity: spec.granularity } : {}), timeZone: spec.timeZone },
+    { ...(spec.granularity ? { granularity: spec.granularity } : {}), timeZone: spec.timeZone, transfer },
   );
   const wallMs = performance.now() - started;
   const counts = { sent: [] as number[], received: [] as number[] };

@@ -8,12 +8,22 @@ import {
   testWithRawMinimum,
   testWithSdk,
 } from './bench-cases.js';
+import { countWithFloor } from './raw-floor.js';
 
 /** The message the orchestrator sends. */
 export interface CaseRequest {
-  readonly implementation: 'sdk-count' | 'baseline-count' | 'sdk-test' | 'raw-minimum';
+  readonly implementation:
+    | 'sdk-count'
+    | 'sdk-count-pipelined'
+    | 'sdk-count-fewest-bytes'
+    | 'floor-count'
+    | 'baseline-count'
+    | 'sdk-test'
+    | 'raw-minimum';
   readonly target: CaseTarget;
   readonly spec?: CountSpec;
+  /** Measure the first call of a fresh process (imports, JIT, TLS context) instead of a warm one. */
+  readonly cold?: boolean;
 }
 
 /** The answer. */
@@ -27,7 +37,8 @@ export type CaseReply =
 async function runWarm(request: CaseRequest): Promise<CaseOutcome> {
   const connectionTest = request.implementation === 'sdk-test' || request.implementation === 'raw-minimum';
   // A ~50 ms connection test is still compiling its code paths over the first few calls.
-  for (let call = 0; call < (connectionTest ? CONNECTION_TEST_WARM_UPS : 1); call += 1) await run(request);
+  const warmUps = request.cold ? 0 : connectionTest ? CONNECTION_TEST_WARM_UPS : 1;
+  for (let call = 0; call < warmUps; call += 1) await run(request);
   await new Promise<void>((resolve) => {
     process.once('message', () => resolve());
     process.send?.({ warmed: true });
@@ -52,9 +63,18 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
     case 'sdk-count':
       if (!spec) throw new Error('count without spec');
       return countWithSdk(request.target, spec);
+    case 'sdk-count-pipelined':
+      if (!spec) throw new Error('count without spec');
+      return countWithSdk(request.target, spec, 'fewest-round-trips');
+    case 'sdk-count-fewest-bytes':
+      if (!spec) throw new Error('count without spec');
+      return countWithSdk(request.target, spec, 'fewest-bytes');
     case 'baseline-count':
       if (!spec) throw new Error('count without spec');
       return countWithBaseline(request.target, spec);
+    case 'floor-count':
+      if (!spec) throw new Error('count without spec');
+      return countWithFloor(request.target, spec);
     case 'sdk-test':
       return testWithSdk(request.target);
     case 'raw-minimum':

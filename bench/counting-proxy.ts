@@ -16,6 +16,12 @@ export interface ProxyCounters {
  */
 export class CountingProxy {
   readonly counters: ProxyCounters = { bytesReceived: 0, bytesSent: 0, commands: 0 };
+  /**
+   * Delay added to each direction, in ms (a round trip gains twice this): a link to a distant server.
+   * Chunks keep their order (timers of one delay fire in order); both sockets have TCP_NODELAY, so
+   * Nagle and delayed ACKs add nothing on top.
+   */
+  oneWayDelayMs = 0;
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
 
@@ -52,6 +58,16 @@ export class CountingProxy {
     await new Promise((resolve) => this.#server.close(resolve));
   }
 
+  #forward(to: net.Socket, chunk: Buffer): void {
+    if (this.oneWayDelayMs <= 0) {
+      to.write(chunk);
+      return;
+    }
+    setTimeout(() => {
+      if (!to.destroyed) to.write(chunk);
+    }, this.oneWayDelayMs);
+  }
+
   relay(client: net.Socket, targetPort: number): void {
     const upstream = net.connect(targetPort, '127.0.0.1');
     client.setNoDelay(true);
@@ -66,11 +82,11 @@ export class CountingProxy {
       pending = lines.pop() ?? '';
       for (const line of lines) if (/^[A-Za-z0-9.]+ [A-Za-z]+( |$)/.test(line)) this.counters.commands += 1;
       if (pending.length > 65_536) pending = '';
-      upstream.write(chunk);
+      this.#forward(upstream, chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
       this.counters.bytesReceived += chunk.length;
-      client.write(chunk);
+      this.#forward(client, chunk);
     });
     const close = () => {
       client.destroy();
@@ -78,8 +94,10 @@ export class CountingProxy {
       this.#sockets.delete(client);
       this.#sockets.delete(upstream);
     };
-    client.on('close', close);
-    upstream.on('close', close);
+    // A close travels the link like data: after the chunks still delayed in flight (a LOGOUT's answer).
+    const closeLater = () => (this.oneWayDelayMs > 0 ? setTimeout(close, this.oneWayDelayMs) : close());
+    client.on('close', closeLater);
+    upstream.on('close', closeLater);
     client.on('error', close);
     upstream.on('error', close);
   }

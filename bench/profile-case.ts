@@ -28,7 +28,9 @@ for (let run = 0; run < 4; run += 1) {
   for (const name of run % 2 ? [...implementations].reverse() : implementations) {
     server.plainProxy.reset();
     const outcome =
-      name === 'baseline-count' ? await countWithBaseline(target, spec) : await countWithSdk(target, spec);
+      name === 'baseline-count'
+        ? await countWithBaseline(target, spec)
+        : await countWithSdk(target, spec, name === 'sdk-count-pipelined' ? 'fewest-round-trips' : 'auto');
     console.log(name, Math.round(outcome.wallMs), server.plainProxy.counters, outcome.strategies);
   }
 }

@@ -1,5 +1,7 @@
-// npm run bench [-- --size 100k --runs 5]
-// Counting and connecting on a big seeded mailbox, the SDK side by side with hand-written imapflow code.
+// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily --standard-only --variants --sdk-only]
+// Counting and connecting on a big seeded mailbox: the SDK side by side with a raw pipelined floor
+// client (bench/raw-floor.ts) and hand-written imapflow code, in alternating fresh processes, through a
+// counting proxy that can add a round-trip delay. Writes results JSON and a markdown table.
 import { execFileSync, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,16 @@ const SERVER_TIME_ZONE = 'Pacific/Auckland';
 
 interface Options {
   size: number;
+  /** Round-trip time the proxy adds, ms (half each way). */
+  rttMs: number;
+  /** Measure the first call of fresh processes. */
+  cold: boolean;
+  /** Only the cases whose name contains this. */
+  cases: string | undefined;
+  /** Only the standard (full-capability) server. */
+  standardOnly: boolean;
+  /** Also the SDK with each `transfer` preference forced. */
+  variants: boolean;
   /** Measure the SDK side only (for sizes where the baseline would take minutes a run). */
   sdkOnly: boolean;
   runs: number;
@@ -33,6 +45,11 @@ function parseOptions(argv: readonly string[]): Options {
     size,
     runs: Number(value('--runs') ?? 5),
     sdkOnly: argv.includes('--sdk-only'),
+    rttMs: Number(value('--rtt') ?? 0),
+    cold: argv.includes('--cold'),
+    cases: value('--cases'),
+    standardOnly: argv.includes('--standard-only'),
+    variants: argv.includes('--variants'),
     output: value('--output') ?? fileURLToPath(new URL('results.json', import.meta.url)),
   };
 }
@@ -200,8 +217,8 @@ function targetOf(server: BenchServer): CaseTarget {
 interface Pair {
   readonly name: string;
   readonly server: BenchServer;
-  readonly a: CaseRequest;
-  readonly b: CaseRequest;
+  /** The SDK first; the others are compared with it. */
+  readonly contenders: readonly CaseRequest[];
   readonly expected?: { sent: number[]; received: number[] };
 }
 
@@ -233,50 +250,75 @@ async function main(): Promise<void> {
     process.stdout.write(
       `verified INTERNALDATEs and UID order through IMAP in ${Math.round(performance.now() - time)} ms\n`,
     );
-    const pairs: Pair[] = [];
     for (const server of [standard, reduced]) {
+      server.plainProxy.oneWayDelayMs = options.rttMs / 2;
+      server.tlsProxy.oneWayDelayMs = options.rttMs / 2;
+    }
+    const pairs: Pair[] = [];
+    for (const server of options.standardOnly ? [standard] : [standard, reduced]) {
       for (const countCase of countCases()) {
+        if (options.cases !== undefined && !countCase.name.includes(options.cases)) continue;
         const boundaries = countCase.spec.boundariesMs;
+        const request = (implementation: CaseRequest['implementation']): CaseRequest => ({
+          implementation,
+          target: targetOf(server),
+          spec: countCase.spec,
+          cold: options.cold,
+        });
         pairs.push({
           name: `${countCase.name} [${server.variant}]`,
           server,
-          a: { implementation: 'sdk-count', target: targetOf(server), spec: countCase.spec },
-          b: { implementation: 'baseline-count', target: targetOf(server), spec: countCase.spec },
+          contenders: [
+            request('sdk-count'),
+            ...(options.variants ? [request('sdk-count-pipelined'), request('sdk-count-fewest-bytes')] : []),
+            ...(options.sdkOnly ? [] : [request('floor-count'), request('baseline-count')]),
+          ],
           expected: expectedCounts(seed, boundaries),
         });
       }
     }
-    pairs.push({
-      name: 'testConnection vs raw TLS+LOGIN+LOGOUT [standard]',
-      server: standard,
-      a: { implementation: 'sdk-test', target: targetOf(standard) },
-      b: { implementation: 'raw-minimum', target: targetOf(standard) },
-    });
-    const samples = new Map<string, { a: Sample[]; b: Sample[] }>();
-    // Run 0 warms Dovecot's indexes and caches and the page cache; it is not counted.
+    if (options.cases === undefined)
+      pairs.push({
+        name: 'testConnection vs raw TLS+LOGIN+LOGOUT [standard]',
+        server: standard,
+        contenders: [
+          { implementation: 'sdk-test', target: targetOf(standard), cold: options.cold },
+          ...(options.sdkOnly
+            ? []
+            : [{ implementation: 'raw-minimum', target: targetOf(standard), cold: options.cold } as const]),
+        ],
+      });
+    const samples = new Map<string, Sample[][]>();
+    // Run 0 warms Dovecot's indexes and caches and the page cache; it is not counted. Contenders
+    // alternate in order from run to run, each in a fresh process.
     for (let run = 0; run <= options.runs; run += 1) {
       for (const pair of pairs) {
-        const entry = samples.get(pair.name) ?? { a: [], b: [] };
+        const entry = samples.get(pair.name) ?? pair.contenders.map(() => []);
         samples.set(pair.name, entry);
-        const order = run % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-        for (const side of order) {
-          if (options.sdkOnly && side === 'b') continue;
-          const sample = await measure(pair.server, pair[side], pair.expected);
-          if (run > 0) entry[side].push(sample);
+        const order = pair.contenders.map((_, index) => index);
+        if (run % 2 === 1) order.reverse();
+        for (const index of order) {
+          const contender = pair.contenders[index];
+          if (!contender) continue;
+          const sample = await measure(pair.server, contender, pair.expected);
+          if (run > 0) entry[index]?.push(sample);
         }
       }
       process.stdout.write(`run ${run}${run === 0 ? ' (warm-up)' : ''} done\n`);
     }
     const results = pairs.map((pair) => {
-      const entry = samples.get(pair.name) ?? { a: [], b: [] };
-      const ours = summarize(entry.a);
-      const theirs = summarize(entry.b);
+      const entry = samples.get(pair.name) ?? [];
+      const summaries = pair.contenders.map((contender, index) => ({
+        implementation: contender.implementation,
+        ...summarize(entry[index] ?? []),
+      }));
+      const sdk = summaries[0];
       return {
         case: pair.name,
-        sdk: { implementation: pair.a.implementation, ...ours },
-        reference: { implementation: pair.b.implementation, ...theirs },
-        speedup: Math.round((theirs.wallMs / ours.wallMs) * 100) / 100,
-        bytesRatio: Math.round((theirs.bytesReceived / Math.max(1, ours.bytesReceived)) * 10) / 10,
+        contenders: summaries.map((summary) => ({
+          ...summary,
+          timesSdk: sdk ? Math.round((summary.wallMs / sdk.wallMs) * 100) / 100 : null,
+        })),
       };
     });
     const report = {
@@ -285,6 +327,10 @@ async function main(): Promise<void> {
       sdkOnly: options.sdkOnly,
       seed: SEED,
       runsPerCase: options.runs,
+      rttMs: options.rttMs,
+      process: options.cold
+        ? 'cold (first call of a fresh process)'
+        : 'warm (second call of a fresh process)',
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -293,51 +339,59 @@ async function main(): Promise<void> {
         platform: `${os.type()} ${os.release()}`,
         dovecot: execFileSync('/usr/sbin/dovecot', ['--version']).toString().trim(),
         serverTimeZone: SERVER_TIME_ZONE,
-        transport:
-          'loopback through a counting TCP proxy; plaintext for counts, implicit TLS for tests; no COMPRESS offered',
+        transport: `loopback through a counting TCP proxy${options.rttMs > 0 ? ` adding ${options.rttMs} ms a round trip (TCP_NODELAY)` : ''}; plaintext for counts, implicit TLS for tests; no COMPRESS offered`,
+        loadAverage: os.loadavg().map((value) => Math.round(value * 10) / 10),
       },
       mailboxes: Object.fromEntries(seed.map((mailbox) => [mailbox.path, mailbox.datesMs.length])),
       results,
     };
     writeFileSync(options.output, `${JSON.stringify(report, null, 2)}\n`);
-    printTable(results);
+    const markdown = markdownOf(report.size, options, report.machine.loadAverage, results);
+    writeFileSync(options.output.replace(/\.json$/, '.md'), markdown);
+    process.stdout.write(markdown);
   } finally {
     await standard.stop();
     await reduced.stop();
   }
 }
 
-function printTable(
-  results: readonly {
-    case: string;
-    sdk: ReturnType<typeof summarize>;
-    reference: ReturnType<typeof summarize>;
-    speedup: number;
-    bytesRatio: number;
-  }[],
-): void {
-  const rows = [['case', 'side', 'ms (min–max)', 'bytes rx', 'cmds', 'peak RSS MB', 'exact', 'strategies']];
+type Result = {
+  case: string;
+  contenders: (ReturnType<typeof summarize> & { implementation: string; timesSdk: number | null })[];
+};
+
+const LABELS: Readonly<Record<string, string>> = {
+  'sdk-count': 'SDK (auto)',
+  'sdk-count-pipelined': "SDK, transfer 'fewest-round-trips'",
+  'sdk-count-fewest-bytes': "SDK, transfer 'fewest-bytes'",
+  'floor-count': 'raw floor',
+  'baseline-count': 'hand-written imapflow',
+  'sdk-test': 'SDK testConnection',
+  'raw-minimum': 'raw TLS+LOGIN+LOGOUT',
+};
+
+function markdownOf(
+  size: number,
+  options: Options,
+  load: readonly number[],
+  results: readonly Result[],
+): string {
+  const lines = [
+    `### ${size.toLocaleString('en')} messages, ${options.rttMs > 0 ? `${options.rttMs} ms RTT` : 'loopback'}, ${options.cold ? 'cold' : 'warm'} process — median of ${options.runs}`,
+    '',
+    `Load average at the end: ${load.join(' / ')} (2 cores shared with other work: compare within a table).`,
+    '',
+    '| case | contender | ms (min–max) | ÷ SDK | bytes rx | commands | peak RSS MB | exact | strategies |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const result of results) {
-    for (const [side, summary] of [
-      ['sdk', result.sdk],
-      ['reference', result.reference],
-    ] as const) {
-      rows.push([
-        side === 'sdk' ? result.case : `  ×${result.speedup} faster, ×${result.bytesRatio} fewer bytes`,
-        side,
-        `${summary.wallMs} (${summary.wallMsMin}–${summary.wallMsMax})`,
-        String(summary.bytesReceived),
-        String(summary.commands),
-        String(summary.peakRssMB),
-        String(summary.exact ?? '—'),
-        summary.strategies?.join(',') ?? '',
-      ]);
+    for (const contender of result.contenders) {
+      lines.push(
+        `| ${result.case} | ${LABELS[contender.implementation] ?? contender.implementation} | ${contender.wallMs} (${contender.wallMsMin}–${contender.wallMsMax}) | ${contender.timesSdk ?? '—'} | ${Math.round(contender.bytesReceived).toLocaleString('en')} | ${contender.commands} | ${contender.peakRssMB} | ${contender.exact ?? '—'} | ${contender.strategies?.join(', ') ?? ''} |`,
+      );
     }
   }
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  for (const row of rows)
-    process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}\n`);
+  return `${lines.join('\n')}\n`;
 }
 
 await main();

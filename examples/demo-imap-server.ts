@@ -50,6 +50,8 @@ export interface EmbeddedImapServer {
   readonly port: number;
   /** The CA that signed the server's certificate: what a client passes as `tls.ca`. */
   readonly caPem: string;
+  /** Delivers a message into a mailbox, with the next UID (as a delivery agent would, not a client). */
+  deliver(path: string, message: EmbeddedMessage): void;
   stop(): Promise<void>;
 }
 
@@ -65,11 +67,24 @@ export const EMBEDDED_CAPABILITIES = 'IMAP4rev1 ID NAMESPACE SPECIAL-USE AUTH=PL
  */
 export async function startEmbeddedImapServer(account: EmbeddedAccount): Promise<EmbeddedImapServer> {
   const { caPem, key, cert } = await createCertificates();
+  // The server's own copy, which deliveries add to; clients only ever read it.
+  const store = account.mailboxes.map((mailbox) => ({ ...mailbox, messages: [...mailbox.messages] }));
+  const served: EmbeddedAccount = { ...account, mailboxes: store };
   const server = await startFaultServer(
-    { kind: 'script', run: (conn) => serveAccount(conn, account) },
+    { kind: 'script', run: (conn) => serveAccount(conn, served) },
     { tls: { key, cert } },
   );
-  return { host: '127.0.0.1', port: server.port, caPem, stop: () => server.close() };
+  return {
+    host: '127.0.0.1',
+    port: server.port,
+    caPem,
+    deliver: (path, message) => {
+      const mailbox = store.find((candidate) => candidate.path === path);
+      if (!mailbox) throw new Error(`no mailbox ${path} on the embedded server`);
+      mailbox.messages.push(message);
+    },
+    stop: () => server.close(),
+  };
 }
 
 async function createCertificates(): Promise<{ caPem: string; key: string; cert: string }> {

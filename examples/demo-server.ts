@@ -77,28 +77,21 @@ export async function startDemoServer(options: { kind?: DemoServerKind } = {}): 
 async function startEmbedded(seeded: readonly SeedMessage[]): Promise<DemoServer> {
   const username = 'your.name@example.test';
   const password = `demo-${Math.random().toString(36).slice(2)}`;
-  // The embedded server reads these arrays on every command, so a delivery is a push (UIDs follow).
-  const stored = new Map<string, EmbeddedMessage[]>(DEMO_FOLDERS.map((folder) => [folder.path, []]));
-  let delivered = 0;
-  const deliver = async (messages: readonly SeedMessage[]): Promise<void> => {
-    for (const message of messages) {
-      const folder = stored.get(message.mailbox);
-      if (folder === undefined) throw new Error(`The demo account has no mailbox "${message.mailbox}"`);
-      folder.push({
-        atMs: message.atMs,
-        offsetMinutes: message.offsetMinutes ?? 0,
-        flags: message.flags ?? [],
-        messageId: message.messageId ?? `<demo-${delivered}@example.test>`,
-      });
-      delivered += 1;
-    }
-  };
-  await deliver(seeded);
   const mailboxes: EmbeddedMailbox[] = DEMO_FOLDERS.map((folder) => ({
     ...folder,
-    messages: stored.get(folder.path) ?? [],
+    messages: seeded
+      .map((message, index) => ({ message, index }))
+      .filter(({ message }) => message.mailbox === folder.path)
+      .map(({ message, index }) => embeddedMessage(message, index)),
   }));
   const server = await startEmbeddedImapServer({ username, password, mailboxes });
+  let delivered = seeded.length;
+  const deliver = async (messages: readonly SeedMessage[]) => {
+    for (const message of messages) {
+      delivered += 1;
+      server.deliver(message.mailbox, embeddedMessage(message, delivered));
+    }
+  };
   return {
     kind: 'embedded',
     description: `the embedded IMAP server in this Node process (no Dovecot found) on ${server.host}:${server.port}, TLS`,
@@ -106,6 +99,15 @@ async function startEmbedded(seeded: readonly SeedMessage[]): Promise<DemoServer
     seeded,
     deliver,
     stop: server.stop,
+  };
+}
+
+function embeddedMessage(message: SeedMessage, index: number): EmbeddedMessage {
+  return {
+    atMs: message.atMs,
+    offsetMinutes: message.offsetMinutes ?? 0,
+    flags: message.flags ?? [],
+    messageId: message.messageId ?? `<demo-${index}@example.test>`,
   };
 }
 

@@ -39,6 +39,7 @@ export type {
 } from './counting/count-range.js';
 export { granularities, rangeLimits } from './counting/count-range.js';
 export type { CountProgress, CountSignalsOptions } from './counting/count-signals.js';
+export type { TransferPreference } from './counting/counting-cost.js';
 export type { RoleWarningCode, SkipReason } from './counting/counting-plan.js';
 export type {
   CountedMailbox,

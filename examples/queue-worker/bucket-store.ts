@@ -1,7 +1,7 @@
 /**
  * Where the worker keeps its results: one SQLite row per (account, calendar label), written with
- * `INSERT … ON CONFLICT`, so a job that runs twice (a retry, a re-run of the day) overwrites its own
- * rows instead of adding to them.
+ * `INSERT … ON CONFLICT` (a full count replaces the row, an incremental one adds to it), and per
+ * account the SDK's cursor with the day it has counted up to, in the same transaction.
  */
 import Database from 'better-sqlite3';
 
@@ -31,8 +31,15 @@ export interface CountToStore {
    * `add`: they are what arrived since the last count (an incremental count), added to what is stored.
    */
   readonly merge: 'replace' | 'add';
-  /** The SDK's cursor for the next count of this account, kept in the same transaction; null for none. */
-  readonly cursor: string | null;
+  /** The SDK's cursor for the next count of this account and the day it counted, kept in the same transaction. */
+  readonly cursor: StoredCursor | null;
+}
+
+/** An account's cursor and the last day counted with it. */
+export interface StoredCursor {
+  readonly cursor: string;
+  /** `YYYY-MM-DD`: the count that returned the cursor covered this day. */
+  readonly day: string;
 }
 
 const schema = `
@@ -50,6 +57,7 @@ CREATE TABLE IF NOT EXISTS signal_buckets (
 CREATE TABLE IF NOT EXISTS account_cursors (
   account_id TEXT NOT NULL PRIMARY KEY,
   cursor     TEXT NOT NULL,
+  day        TEXT NOT NULL,
   counted_at TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
@@ -60,7 +68,7 @@ export class BucketStore {
   readonly #replace: Database.Statement;
   readonly #add: Database.Statement;
   readonly #saveCursor: Database.Statement;
-  readonly #readCursor: Database.Statement<[string], { cursor: string }>;
+  readonly #readCursor: Database.Statement<[string], StoredCursor>;
 
   /** @param file - A path, or `:memory:`. */
   constructor(file: string) {
@@ -81,11 +89,13 @@ export class BucketStore {
     this.#add = this.#db.prepare(
       `${insert} sent = signal_buckets.sent + excluded.sent, received = signal_buckets.received + excluded.received`,
     );
+    // A retried job for an older day finishing last must not move the cursor back.
     this.#saveCursor = this.#db.prepare(`
-      INSERT INTO account_cursors (account_id, cursor, counted_at) VALUES (@accountId, @cursor, @countedAt)
-      ON CONFLICT (account_id) DO UPDATE SET cursor = excluded.cursor, counted_at = excluded.counted_at
+      INSERT INTO account_cursors (account_id, cursor, day, counted_at) VALUES (@accountId, @cursor, @day, @countedAt)
+      ON CONFLICT (account_id) DO UPDATE SET cursor = excluded.cursor, day = excluded.day, counted_at = excluded.counted_at
+        WHERE excluded.day >= account_cursors.day
     `);
-    this.#readCursor = this.#db.prepare('SELECT cursor FROM account_cursors WHERE account_id = ?');
+    this.#readCursor = this.#db.prepare('SELECT cursor, day FROM account_cursors WHERE account_id = ?');
   }
 
   /**
@@ -101,7 +111,7 @@ export class BucketStore {
     const statement = count.merge === 'add' ? this.#add : this.#replace;
     this.#db.transaction(() => {
       for (const row of count.rows) statement.run({ ...row, accountId, countedAt: at });
-      if (count.cursor !== null) this.#saveCursor.run({ accountId, cursor: count.cursor, countedAt: at });
+      if (count.cursor !== null) this.#saveCursor.run({ accountId, ...count.cursor, countedAt: at });
     })();
   }
 
@@ -109,10 +119,10 @@ export class BucketStore {
    * The cursor the last count of an account left.
    *
    * @param accountId - The host's id of the account.
-   * @returns The cursor, or undefined before the first count.
+   * @returns The cursor and its day, or undefined before the first count.
    */
-  cursorOf(accountId: string): string | undefined {
-    return this.#readCursor.get(accountId)?.cursor;
+  cursorOf(accountId: string): StoredCursor | undefined {
+    return this.#readCursor.get(accountId);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Daily counts on a BullMQ queue: a scheduler puts one job per account and day on the queue, and
- * workers count that day with the SDK and store its labelled buckets in SQLite. The job carries only
- * the account's id and the day: the password stays in the host's own store, never in Redis.
+ * workers count that day with the SDK, incrementally from the account's stored cursor, and store its
+ * labelled buckets in SQLite. The job carries only the account's id and the day: the password stays in
+ * the host's own store, never in Redis.
  */
 import { type JobsOptions, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import { DateTime } from 'luxon';
@@ -9,7 +10,7 @@ import {
   type ConnectionLimiter,
   ImapConnector,
   type ImapConnectorConfigInput,
-  ImapConnectorError,
+  isImapConnectorError,
   type RetryOptions,
   type SignalBucket,
 } from '../../src/index.js';
@@ -33,6 +34,10 @@ export interface DailyCountOutcome {
   /** Connections the SDK used (its own retries included). */
   readonly sdkAttempts: number;
   readonly elapsedMs: number;
+  /** `incremental` when the stored cursor was used; `full` otherwise. */
+  readonly mode: 'incremental' | 'full';
+  /** Why a cursor given could not be used, if it could not. */
+  readonly fallbackReason: string | null;
 }
 
 /** An account as the host keeps it: connection settings (with the secret) and its time zone. */
@@ -136,18 +141,26 @@ export function startCountWorker(options: CountWorkerOptions): Worker<DailyCount
           limiter: options.limiter,
           ...(options.retry === undefined ? {} : { retry: options.retry }),
         });
-        // The day's instants in the account's zone (a DST day is 23 or 25 hours long).
-        const dayStart = DateTime.fromISO(day, { zone: account.timeZone }).startOf('day');
+        // The cursor counts only what arrived since; it serves only a day after the one it counted: a
+        // re-run or a late retry of a day already counted recounts that day in full and replaces it.
+        const stored = options.store.cursorOf(accountId);
+        const cursor = stored !== undefined && stored.day < day ? stored.cursor : undefined;
         const counts = await connector.countSignals(
-          { since: dayStart.toISO() ?? '', until: dayStart.plus({ days: 1 }).toISO() ?? '' },
-          { granularity: 'day', timeZone: account.timeZone, signal },
+          { from: day, to: day },
+          {
+            granularity: 'day',
+            timeZone: account.timeZone,
+            signal,
+            ...(cursor === undefined ? {} : { cursor }),
+          },
         );
         options.store.write(
           accountId,
           {
             rows: counts.buckets.map((bucket) => rowOf(bucket, account.timeZone)),
-            merge: 'replace',
-            cursor: null,
+            // Incremental buckets hold what arrived since the cursor's count: added to the stored rows.
+            merge: counts.mode === 'incremental' ? 'add' : 'replace',
+            cursor: { cursor: counts.cursor, day },
           },
           countedAt,
         );
@@ -156,9 +169,11 @@ export function startCountWorker(options: CountWorkerOptions): Worker<DailyCount
           received: counts.received,
           sdkAttempts: counts.attempts,
           elapsedMs: counts.elapsedMs,
+          mode: counts.mode,
+          fallbackReason: counts.fallbackReason,
         };
       } catch (error) {
-        if (error instanceof ImapConnectorError && !error.retryable) {
+        if (isImapConnectorError(error) && !error.retryable) {
           throw new UnrecoverableError(`${error.code}: ${error.message}`);
         }
         throw error;
@@ -168,10 +183,10 @@ export function startCountWorker(options: CountWorkerOptions): Worker<DailyCount
   );
 }
 
-/** A bucket as a row, labelled with its calendar day in the account's zone (buckets carry UTC instants). */
+/** A bucket as a row: the SDK labels it with its calendar day in the account's zone. */
 function rowOf(bucket: SignalBucket, timeZone: string): BucketRow {
   return {
-    label: DateTime.fromISO(bucket.start, { zone: timeZone }).toISODate() ?? bucket.start,
+    label: bucket.label ?? bucket.start,
     timeZone,
     startUtc: bucket.start,
     endUtc: bucket.end,

@@ -1,8 +1,9 @@
 /**
  * `npm run example:queue-worker`: the hosting pattern end to end on this machine. Starts its own
  * redis-server (free loopback port, temporary directory) and an embedded Dovecot with many seeded
- * accounts, queues one job per account for yesterday, runs workers that count and upsert labelled
- * buckets into SQLite, then prints what was stored and how fast and big it was.
+ * accounts, then runs two mornings' jobs: one per account for the day before yesterday (counted in
+ * full), then for yesterday (counted from each account's stored cursor). Workers count and upsert
+ * labelled buckets into SQLite; it prints how fast and big each run was, and what was stored.
  *
  *   npm run example:queue-worker -- --accounts 200 --workers 2 --concurrency 16 --per-server 8 --messages 40
  */
@@ -19,6 +20,7 @@ import { BucketStore } from './bucket-store.js';
 import {
   type DailyCountJob,
   type DailyCountOutcome,
+  dailyCountJobId,
   dailyCountQueue,
   enqueueDailyCounts,
   type HostedAccount,
@@ -83,81 +85,94 @@ try {
     });
   }
 
-  const jobs = [...accounts].map(([accountId, account]) => ({
-    accountId,
-    day: yesterdayIn(account.timeZone),
-  }));
-  const baselineRss = process.memoryUsage().rss;
-  let peakRss = baselineRss;
-  let peakConnections = 0;
+  // Two daily runs, as on two mornings: the day before yesterday in full (no cursor yet), then
+  // yesterday from each account's stored cursor.
   const limiters = Array.from(
     { length: workerCount },
     () => new ConnectionLimiter({ perServer, perAccount: 2 }),
   );
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    peakConnections = Math.max(
-      peakConnections,
-      limiters.reduce((sum, limiter) => sum + limiter.stats().active, 0),
-    );
-  }, 20);
+  const settled = new Map<string, 'completed' | 'failed'>();
+  let onSettled = () => {};
+  for (const limiter of limiters) {
+    const worker = startCountWorker({
+      connection,
+      accounts: async (id) => accounts.get(id),
+      store,
+      limiter,
+      concurrency,
+    });
+    worker.on('completed', (job) => {
+      settled.set(job.id ?? '', 'completed');
+      onSettled();
+    });
+    worker.on('failed', (job, error) => {
+      if (error.name === 'UnrecoverableError' || (job?.attemptsMade ?? 0) >= (job?.opts.attempts ?? 1)) {
+        settled.set(job?.id ?? '', 'failed');
+        console.error(`   ❌ ${job?.id}: ${error.message}`);
+        onSettled();
+      }
+    });
+    workersToClose.push(worker);
+  }
 
-  const startedAt = performance.now();
-  let completed = 0;
-  let failed = 0;
-  const done = new Promise<void>((resolve) => {
-    const settle = () => {
-      if (completed + failed === jobs.length) resolve();
-    };
-    for (const limiter of limiters) {
-      const worker = startCountWorker({
-        connection,
-        accounts: async (id) => accounts.get(id),
-        store,
-        limiter,
-        concurrency,
-      });
-      worker.on('completed', () => {
-        completed += 1;
-        settle();
-      });
-      worker.on('failed', (job, error) => {
-        if (error.name === 'UnrecoverableError' || (job?.attemptsMade ?? 0) >= (job?.opts.attempts ?? 1)) {
-          failed += 1;
-          console.error(`   ❌ ${job?.id}: ${error.message}`);
-          settle();
-        }
-      });
-      workersToClose.push(worker);
-    }
-  });
-  await enqueueDailyCounts(queue, jobs);
-  await done;
-  const elapsedMs = performance.now() - startedAt;
-  clearInterval(sampler);
+  let failedJobs = 0;
+  for (const [round, daysBack] of [2, 1].entries()) {
+    const jobs = [...accounts].map(([accountId, account]) => ({
+      accountId,
+      day: yesterdayIn(account.timeZone, new Date(Date.now() - (daysBack - 1) * DAY_MS)),
+    }));
+    const ids = jobs.map(dailyCountJobId);
+    const baselineRss = process.memoryUsage().rss;
+    let peakRss = baselineRss;
+    let peakConnections = 0;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      peakConnections = Math.max(
+        peakConnections,
+        limiters.reduce((sum, limiter) => sum + limiter.stats().active, 0),
+      );
+    }, 20);
+    const startedAt = performance.now();
+    const done = new Promise<void>((resolve) => {
+      onSettled = () => {
+        if (ids.every((id) => settled.has(id))) resolve();
+      };
+    });
+    await enqueueDailyCounts(queue, jobs);
+    await done;
+    const elapsedMs = performance.now() - startedAt;
+    clearInterval(sampler);
+
+    const finished = await Promise.all(ids.map((id) => queue.getJob(id)));
+    const completed = ids.filter((id) => settled.get(id) === 'completed').length;
+    failedJobs += ids.length - completed;
+    const modes = new Set(finished.map((job) => job?.returnvalue?.mode).filter(Boolean));
+    console.log(
+      `\nRun ${round + 1}: ${jobs[0]?.day ?? ''} (per account zone), counted ${[...modes].join(' and ')}`,
+    );
+    console.log(
+      `   jobs: ${completed} completed, ${ids.length - completed} failed in ${(elapsedMs / 1000).toFixed(1)} s`,
+    );
+    console.log(`   counts per minute: ${Math.round((completed / elapsedMs) * 60_000)}`);
+    console.log(
+      `   connections open at once, at most: ${peakConnections} (${workerCount} workers × perServer ${perServer})`,
+    );
+    console.log(
+      `   RSS: ${(baselineRss / 2 ** 20).toFixed(0)} MiB before, ${(peakRss / 2 ** 20).toFixed(0)} MiB at most` +
+        (peakConnections > 0
+          ? `: about ${((peakRss - baselineRss) / peakConnections / 2 ** 20).toFixed(1)} MiB per open count`
+          : ''),
+    );
+  }
 
   const rows = store.all();
-  console.log(`\nStored ${rows.length} rows in ${path.join(directory, 'signals.sqlite')}; the first three:`);
-  for (const row of rows.slice(0, 3)) {
+  console.log(`\nStored ${rows.length} rows in ${path.join(directory, 'signals.sqlite')}; the first four:`);
+  for (const row of rows.slice(0, 4)) {
     console.log(
       `   ${row.accountId} ${row.label} (${row.timeZone}): sent ${row.sent}, received ${row.received}`,
     );
   }
-  console.log('\nMeasured on this machine:');
-  console.log(`   jobs: ${completed} completed, ${failed} failed in ${(elapsedMs / 1000).toFixed(1)} s`);
-  console.log(`   counts per minute: ${Math.round((completed / elapsedMs) * 60_000)}`);
-  console.log(
-    `   connections open at once, at most: ${peakConnections} (${workerCount} workers × perServer ${perServer})`,
-  );
-  console.log(
-    `   RSS: ${(baselineRss / 2 ** 20).toFixed(0)} MiB before the workers, ${(peakRss / 2 ** 20).toFixed(0)} MiB at most`,
-  );
-  if (peakConnections > 0) {
-    console.log(
-      `   memory per count in flight: about ${((peakRss - baselineRss) / peakConnections / 2 ** 20).toFixed(1)} MiB`,
-    );
-  }
-  if (failed > 0) process.exitCode = 1;
+  if (failedJobs > 0) process.exitCode = 1;
 } finally {
   await Promise.all(workersToClose.map((worker) => worker.close()));
   await queue.close();

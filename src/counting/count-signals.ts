@@ -7,17 +7,19 @@ import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
-import {
-  type DateWindow,
-  type ExaminedMailbox,
-  type FetchedDate,
-  ImapSession,
-} from '../session/imap-session.js';
-import { ArrivalOrderBroken, arrivalPositionsOf } from './arrival-positions.js';
+import { type ExaminedMailbox, ImapSession } from '../session/imap-session.js';
 import type { BucketGranularity } from './calendar-periods.js';
 import type { CountRange } from './count-range.js';
+import { type CountingPath, choosePath, type TransferPreference } from './counting-cost.js';
 import { deduplicationOf, type PlannedMailbox, planMailboxes, roleWarningsOf } from './counting-plan.js';
-import { interiorWindowOf, supersetWindowOf } from './date-windows.js';
+import { supersetWindowOf } from './date-windows.js';
+import {
+  arrivalOrderStrategy,
+  bucketTally,
+  fetchDatesStrategy,
+  interiorCountStrategy,
+  type NamedStrategy,
+} from './mailbox-strategies.js';
 import type {
   CountedMailbox,
   CountingStrategy,
@@ -29,12 +31,14 @@ import { malformedDatesWarning, signalBucketsOf } from './signal-counts.js';
 import {
   accountIdentityOf,
   encodeCursor,
+  floorWindowOf,
   fullCountFloor,
   type MailboxFloor,
   nextWatermark,
   ServerTimeReached,
+  surelyPast,
 } from './sync-cursor.js';
-import { bucketIndexOf, type TimeBucket } from './time-buckets.js';
+import type { TimeBucket } from './time-buckets.js';
 
 /** Progress of a count, reported after each mailbox. */
 export interface CountProgress {
@@ -62,6 +66,14 @@ export interface CountSignalsOptions {
   /** Called after each counted mailbox (from the first mailbox again when a try is retried). */
   readonly onProgress?: ((progress: CountProgress) => void) | undefined;
   /**
+   * What to spare most: `auto` (default) lets a cost model decide from the server's capabilities and
+   * the round-trip time measured after login; `fewest-round-trips` reads every mailbox's dates in one
+   * or two pipelined round trips (best on slow links: ≤ 4 awaited round trips after login);
+   * `fewest-bytes` counts mailbox by mailbox with arrival order or counting searches (best on metered
+   * links and million-message mailboxes). Counts are exact either way (docs/counting.md).
+   */
+  readonly transfer?: TransferPreference | undefined;
+  /**
    * Overrides the connector's `retry` policy for this call, field by field; e.g. `{ attempts: 1 }` when
    * a person is waiting for the answer.
    */
@@ -77,15 +89,21 @@ export interface CountContext {
 }
 
 type Tally = { sent: number[]; received: number[] };
+
+/** What counting one mailbox gave, before it is added up. */
 /** A mailbox's entry before the cursor fields are added in one place, at the end. */
 type MailboxCount = Omit<CountedMailbox, 'sync' | 'rescanReason'>;
 
-// Only long ranges (all-time counts) are likely to hold a mailbox's whole date window; for shorter ones
-// asking first would cost a server sort for nothing.
-const LONG_RANGE_MS = 366 * 86_400_000;
-// Without ESEARCH, the interior's UID list costs a scan per edge more than fetching every date of the
-// window; on the benchmark (Dovecot, 100k messages) that pays off from about three months of mail.
-const PLAIN_INTERIOR_MIN_RANGE_MS = 90 * 86_400_000;
+type MailboxOutcome =
+  | {
+      readonly examined: ExaminedMailbox;
+      readonly counts: number[];
+      readonly strategy: CountingStrategy;
+      readonly duplicates: number;
+    }
+  | { readonly unavailable: ImapConnectorError };
+
+const INBOX = 'INBOX';
 
 /**
  * Counts the messages sent and received in `[since, until)`, by INTERNALDATE, exactly to the second,
@@ -96,7 +114,7 @@ const PLAIN_INTERIOR_MIN_RANGE_MS = 90 * 86_400_000;
  * @param context - Logger and mailbox selection.
  * @param range - `[since, until)`, parsed once by the caller (`parseCountRange`).
  * @param buckets - The range's buckets (`bucketsOf`).
- * @param options - Signal, progress.
+ * @param options - Signal, progress, transfer preference.
  * @returns Plain, serializable counts (of this one try: {@link countSignalsWithRetries} adds `attempts`).
  * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the code of
  *   the connection failure.
@@ -117,7 +135,14 @@ export async function countSignals(
     limiter: context.limiter,
   });
   try {
-    const counter = new SignalCounter(session, range, buckets, context.selection, accountIdentityOf(config));
+    const counter = new SignalCounter(
+      session,
+      range,
+      buckets,
+      context.selection,
+      options.transfer,
+      accountIdentityOf(config),
+    );
     const result = await counter.run(options.onProgress);
     await session.logout();
     // Mailbox names and warnings quote the server: a hostile one can echo the password. (Only those:
@@ -140,18 +165,19 @@ export async function countSignals(
 class SignalCounter {
   readonly #tally: Tally;
   readonly #warnings: CountWarning[];
+  readonly #floors = new Map<string, MailboxFloor>();
+  readonly #startedAtMs = Date.now();
   readonly #strategies = new Set<CountingStrategy>();
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   #deduplication: Deduplication = 'none';
-  readonly #floors = new Map<string, MailboxFloor>();
   readonly #serverTime = new ServerTimeReached();
-  readonly #startedAtMs = Date.now();
 
   constructor(
     private readonly session: ImapSession,
     private readonly range: CountRange,
     private readonly buckets: readonly TimeBucket[],
     private readonly selection: MailboxSelection,
+    private readonly transfer: TransferPreference | undefined,
     private readonly account: string,
   ) {
     this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
@@ -161,44 +187,37 @@ class SignalCounter {
   async run(
     onProgress: CountSignalsOptions['onProgress'],
   ): Promise<Omit<SignalCounts, 'elapsedMs' | 'attempts'>> {
+    const capabilities = this.session.capabilities;
+    const path = choosePath({
+      prefer: this.transfer,
+      capabilities,
+      roundTripMs: this.session.roundTripEstimateMs,
+      buckets: this.buckets.length,
+      rangeMs: this.range.untilMs - this.range.sinceMs,
+    });
+    // INBOX always exists (RFC 3501 §5.1): counted before LIST, which on Dovecot (Maildir) makes every
+    // later EXAMINE of the session rescan its folder (docs/counting.md). Kept only if the plan counts
+    // it without deduplication.
+    const early =
+      this.selection.deduplicate !== 'always' && !this.selection.exclude.includes(INBOX)
+        ? (await this.#countMailboxes([INBOX], path))[0]
+        : undefined;
     const { usable: listed, unusable } = partitionByMailboxName(await this.session.listMailboxes());
     for (const odd of unusable) {
       this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
     }
-    const capabilities = this.session.capabilities;
     const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);
     const plan = planMailboxes(listed, roles, this.selection.exclude);
     this.#deduplication = deduplicationOf(this.selection.deduplicate, roles, capabilities);
     this.#warnings.push(...roleWarningsOf(plan, roles));
 
     const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
-    const counted: MailboxCount[] = [];
+    const reuseEarly = early !== undefined && this.#deduplication === 'none';
+    const rest = countable.filter((mailbox) => !(reuseEarly && mailbox.path === INBOX));
+    const outcomes = new Map<string, MailboxOutcome>();
+    if (reuseEarly && countable.some((mailbox) => mailbox.path === INBOX)) outcomes.set(INBOX, early);
     let done = 0;
-    for (const mailbox of plan) {
-      if (mailbox.counts === 'skipped') {
-        counted.push({
-          ...mailbox,
-          inRange: null,
-          strategy: null,
-          uidValidity: null,
-          uidNext: null,
-          messages: null,
-        });
-        continue;
-      }
-      const result = await this.#countMailbox(mailbox, capabilities);
-      counted.push(result);
-      this.#warnAboutMalformedDates(mailbox.path);
-      // While the mailbox is open: where the next incremental count must start reading it.
-      if (result.uidNext !== null) {
-        // An empty mailbox has nothing dated after the range: its floor is UIDNEXT, no search needed.
-        const floor =
-          result.messages === 0
-            ? { floorUid: result.uidNext, newestMs: undefined }
-            : await fullCountFloor(this.session, result.uidNext, this.range, this.#startedAtMs);
-        this.#floors.set(mailbox.path, floor);
-        this.#serverTime.observe(floor.newestMs);
-      }
+    const report = (mailbox: PlannedMailbox) => {
       done += 1;
       callHost(
         onProgress,
@@ -208,8 +227,29 @@ class SignalCounter {
           mailbox: mailbox.path,
         }),
       );
+    };
+    if (outcomes.has(INBOX)) report(countable.find((mailbox) => mailbox.path === INBOX) as PlannedMailbox);
+    if (this.#deduplication === 'none' && path === 'pipelined-dates') {
+      const counted = await this.#countMailboxes(
+        rest.map((mailbox) => mailbox.path),
+        path,
+      );
+      rest.forEach((mailbox, index) => {
+        const outcome = counted[index];
+        if (outcome) outcomes.set(mailbox.path, outcome);
+        report(mailbox);
+      });
+    } else {
+      for (const mailbox of rest) {
+        const category = mailbox.counts === 'sent' ? 'sent' : 'received';
+        const [outcome] = await this.#countMailboxes([mailbox.path], path, category);
+        if (outcome) outcomes.set(mailbox.path, outcome);
+        report(mailbox);
+      }
     }
 
+    await this.#floorsOfBatch(outcomes);
+    const counted = plan.map((mailbox) => this.#addUp(mailbox, outcomes.get(mailbox.path)));
     const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
     return {
       range: {
@@ -235,211 +275,150 @@ class SignalCounter {
     };
   }
 
-  async #countMailbox(mailbox: PlannedMailbox, capabilities: readonly string[]): Promise<MailboxCount> {
+  // The one place where per-mailbox counts are added up and the strategy that ran is recorded.
+  #addUp(mailbox: PlannedMailbox, outcome: MailboxOutcome | undefined): MailboxCount {
+    const notOpened = { inRange: null, strategy: null, uidValidity: null, uidNext: null, messages: null };
+    if (mailbox.counts === 'skipped' || outcome === undefined) return { ...mailbox, ...notOpened };
+    if ('unavailable' in outcome) {
+      this.#warnings.push({
+        code: 'mailbox_unavailable',
+        message: outcome.unavailable.message,
+        mailbox: mailbox.path,
+      });
+      return { ...mailbox, ...notOpened };
+    }
+    const tally = this.#tally[mailbox.counts];
+    let inRange = outcome.duplicates;
+    outcome.counts.forEach((count, index) => {
+      tally[index] = (tally[index] ?? 0) + count;
+      inRange += count;
+    });
+    this.#strategies.add(outcome.strategy);
+    return {
+      ...mailbox,
+      uidValidity: outcome.examined.uidValidity,
+      uidNext: outcome.examined.uidNext,
+      messages: outcome.examined.exists,
+      inRange,
+      strategy: outcome.strategy,
+    };
+  }
+
+  // Counts mailboxes by the chosen path: all at once, pipelined, or one after the other through the
+  // per-mailbox strategies.
+  async #countMailboxes(
+    paths: readonly string[],
+    path: CountingPath,
+    category: keyof Tally = 'received',
+  ): Promise<MailboxOutcome[]> {
+    if (path === 'pipelined-dates' && this.#deduplication === 'none') {
+      const tallies = paths.map(() => bucketTally(this.buckets));
+      // The cursor's floor (the lowest UID that may be dated after the range) is searched in the same
+      // batch: for a range surely past, its lowest UID is the floor, no date needed (sync-cursor.ts).
+      const floorsInBatch = surelyPast(this.range.untilMs, this.#startedAtMs);
+      const opened = await this.session.datesInWindow(
+        paths,
+        supersetWindowOf(this.range.sinceMs, this.range.untilMs),
+        (index, message) => tallies[index]?.add(message.internalDateMs),
+        floorsInBatch ? floorWindowOf(this.range) : undefined,
+      );
+      for (const mailbox of opened) this.#warnAboutMalformedDates(mailbox.path);
+      for (const mailbox of opened) {
+        if (mailbox.examined === undefined || mailbox.extraMin === undefined) continue;
+        const { uidNext } = mailbox.examined;
+        if (uidNext === null) continue;
+        this.#floors.set(mailbox.path, {
+          floorUid: Math.min(uidNext, mailbox.extraMin ?? uidNext),
+          newestMs: undefined,
+        });
+      }
+      return opened.map((mailbox, index) =>
+        mailbox.unavailable
+          ? { unavailable: mailbox.unavailable }
+          : {
+              examined: mailbox.examined,
+              counts: tallies[index]?.counts ?? [],
+              strategy: mailbox.examined.exists === 0 ? 'empty' : 'pipelined-dates',
+              duplicates: 0,
+            },
+      );
+    }
+    const outcomes: MailboxOutcome[] = [];
+    for (const mailboxPath of paths) outcomes.push(await this.#countOne(mailboxPath, category));
+    return outcomes;
+  }
+
+  async #countOne(path: string, category: keyof Tally): Promise<MailboxOutcome> {
     let examined: ExaminedMailbox;
     try {
-      examined = await this.session.examine(mailbox.path);
+      examined = await this.session.examine(path, { forIdentityFetch: this.#deduplication !== 'none' });
     } catch (error) {
       if (!(error instanceof ImapConnectorError) || error.code !== 'MAILBOX_UNAVAILABLE') throw error;
-      this.#warnings.push({ code: 'mailbox_unavailable', message: error.message, mailbox: mailbox.path });
-      return { ...mailbox, inRange: null, strategy: null, uidValidity: null, uidNext: null, messages: null };
+      return { unavailable: error };
     }
-    const category = mailbox.counts === 'sent' ? 'sent' : 'received';
-    const opened = {
-      uidValidity: examined.uidValidity,
-      uidNext: examined.uidNext,
-      messages: examined.exists,
-    };
     if (examined.exists === 0) {
-      this.#strategies.add('empty');
-      return { ...mailbox, ...opened, inRange: 0, strategy: 'empty' };
+      // An empty mailbox has nothing dated after the range: its floor is UIDNEXT, no search needed.
+      this.#floors.set(path, { floorUid: examined.uidNext ?? 1, newestMs: undefined });
+      return { examined, counts: this.buckets.map(() => 0), strategy: 'empty', duplicates: 0 };
     }
-    if (this.#deduplication === 'none' && capabilities.includes('SORT')) {
-      const inRange = await this.#countByArrivalOrder(category, mailbox.path);
-      if (inRange !== undefined) {
-        this.#strategies.add('arrival-order');
-        return { ...mailbox, ...opened, inRange, strategy: 'arrival-order' };
-      }
+    const warn = (code: CountWarning['code'], message: string) =>
+      this.#warnings.push({ code, message, mailbox: path });
+    const mailbox = { session: this.session, examined, warn };
+    let duplicates = 0;
+    const strategies: NamedStrategy[] =
+      this.#deduplication === 'none'
+        ? [
+            { name: 'arrival-order', count: arrivalOrderStrategy },
+            { name: 'interior-count', count: interiorCountStrategy },
+            { name: 'fetch-dates', count: fetchDatesStrategy(undefined) },
+          ]
+        : [
+            {
+              name: 'fetch-dates',
+              count: fetchDatesStrategy(this.#seen[category], () => {
+                duplicates += 1;
+              }),
+            },
+          ];
+    for (const strategy of strategies) {
+      const counts = await strategy.count(mailbox, this.range, this.buckets);
+      if (counts === undefined) continue;
+      // Before the floor's search, which reads dates too.
+      this.#warnAboutMalformedDates(path);
+      // While the mailbox is open: where the next incremental count must start reading it.
+      this.#floors.set(path, await this.#fullFloor(examined));
+      return { examined, counts, strategy: strategy.name, duplicates };
     }
-    if (this.buckets.length === 1 && this.#deduplication === 'none') {
-      const inRange = await this.#countWithInteriorSearch(
-        examined,
-        category,
-        mailbox.path,
-        capabilities.includes('ESEARCH'),
-      );
-      if (inRange !== undefined) {
-        this.#strategies.add('interior-count');
-        return { ...mailbox, ...opened, inRange, strategy: 'interior-count' };
-      }
-    }
-    const inRange = await this.#countByFetchingDates(category);
-    this.#strategies.add('fetch-dates');
-    return { ...mailbox, ...opened, inRange, strategy: 'fetch-dates' };
+    throw new Error('fetch-dates always applies');
   }
 
-  // RFC 5256 SORT ARRIVAL orders messages by INTERNALDATE: a bucket's count is the difference between the
-  // list positions of its two boundaries, found by reading a few dates instead of every one.
-  async #countByArrivalOrder(category: keyof Tally, path: string): Promise<number | undefined> {
-    const { sinceMs, untilMs } = this.range;
-    const window = supersetWindowOf(sinceMs, untilMs);
-    const bucketTally = this.#tally[category];
-    if (this.buckets.length === 1 && untilMs - sinceMs >= LONG_RANGE_MS) {
-      const whole = await this.#countWholeWindow(window);
-      if (whole !== undefined) {
-        bucketTally[0] = (bucketTally[0] ?? 0) + whole;
-        return whole;
-      }
-    }
-    const uids = await this.session.sortByArrival(window);
-    if (uids === undefined) return undefined;
-    const boundaries = [...this.buckets.map((bucket) => bucket.startMs), untilMs];
-    let positions: number[];
-    try {
-      positions = await arrivalPositionsOf(uids.length, boundaries, (wanted) =>
-        this.#datesAtPositions(uids, wanted),
-      );
-    } catch (error) {
-      if (!(error instanceof ArrivalOrderBroken)) throw error;
-      this.#warnings.push({
-        code: 'arrival_order_unusable',
-        message: `The server's arrival order could not be used (${error.message}); counted by dates instead.`,
-        mailbox: path,
-      });
-      return undefined;
-    }
-    let inRange = 0;
-    for (let index = 0; index < this.buckets.length; index += 1) {
-      const count = (positions[index + 1] ?? 0) - (positions[index] ?? 0);
-      bucketTally[index] = (bucketTally[index] ?? 0) + count;
-      inRange += count;
-    }
-    return inRange;
-  }
-
-  // Totals: when the earliest and the latest message of the date window are both inside the range, every
-  // message of the window is (all-time counts, long ranges), and the server's COUNT is the answer.
-  async #countWholeWindow(window: DateWindow): Promise<number | undefined> {
-    const summary = await this.session.summarizeByArrival(window);
-    if (summary === undefined) return undefined;
-    if (summary.count === 0) return 0;
-    const { firstUid, lastUid } = summary;
-    if (firstUid === undefined || lastUid === undefined) return undefined;
-    const dates = new Map<number, number>();
-    await this.session.fetchInternalDates(
-      [...new Set([firstUid, lastUid])].sort((a, b) => a - b),
-      (message) => dates.set(message.uid, message.internalDateMs),
-    );
-    const first = dates.get(firstUid);
-    const last = dates.get(lastUid);
-    if (first === undefined || last === undefined) return undefined;
-    return first >= this.range.sinceMs && last < this.range.untilMs ? summary.count : undefined;
-  }
-
-  async #datesAtPositions(
-    uids: readonly number[],
-    positions: readonly number[],
-  ): Promise<ReadonlyMap<number, number>> {
-    const positionOfUid = new Map<number, number>();
-    for (const position of positions) {
-      const uid = uids[position];
-      if (uid !== undefined) positionOfUid.set(uid, position);
-    }
-    const dates = new Map<number, number>();
-    await this.session.fetchInternalDates(
-      [...positionOfUid.keys()].sort((a, b) => a - b),
-      (message) => {
-        const position = positionOfUid.get(message.uid);
-        if (position !== undefined) dates.set(position, message.internalDateMs);
-      },
-    );
-    return dates;
-  }
-
-  // RFC 4731 COUNT (or, without ESEARCH, the length of the plain SEARCH answer: ~7 bytes a message
-  // instead of a ~70-byte FETCH row) for the dates certainly inside the range, exact dates for the two
-  // edges.
-  async #countWithInteriorSearch(
-    examined: ExaminedMailbox,
-    category: keyof Tally,
-    path: string,
-    esearch: boolean,
-  ): Promise<number | undefined> {
-    const { sinceMs, untilMs } = this.range;
-    const interior = interiorWindowOf(sinceMs, untilMs);
-    if (interior === undefined) return undefined;
-    if (!esearch) {
-      // Two more date scans than fetching the window: worth it only when the window holds many messages.
-      if (untilMs - sinceMs < PLAIN_INTERIOR_MIN_RANGE_MS) return undefined;
-      return this.#countWithInteriorList(interior, category);
-    }
-    // Some servers answer ESEARCH wrongly (an empty result for a full mailbox has been seen): check
-    // the server's count of everything against EXISTS before trusting its counts.
-    const everything = await this.session.countByDate(undefined);
-    if (everything !== examined.exists) {
-      this.#warnings.push({
-        code: 'esearch_mismatch',
-        message: `ESEARCH counted ${everything ?? 'nothing'} messages where the mailbox has ${examined.exists}; counted by dates instead.`,
-        mailbox: path,
-      });
-      return undefined;
-    }
-    const interiorCount = await this.session.countByDate(interior);
-    if (interiorCount === undefined) return undefined;
-    return this.#addEdges(interiorCount, interior, category);
-  }
-
-  async #countWithInteriorList(interior: DateWindow, category: keyof Tally): Promise<number> {
-    const interiorCount = (await this.session.searchByDate(interior)).length;
-    return this.#addEdges(interiorCount, interior, category);
-  }
-
-  async #addEdges(interiorCount: number, interior: DateWindow, category: keyof Tally): Promise<number> {
-    const { sinceMs, untilMs } = this.range;
-    const superset = supersetWindowOf(sinceMs, untilMs);
-    const edges = [
-      ...(await this.session.searchByDate({
-        sinceDayMs: superset.sinceDayMs,
-        beforeDayMs: interior.sinceDayMs,
-      })),
-      ...(await this.session.searchByDate({
-        sinceDayMs: interior.beforeDayMs,
-        beforeDayMs: superset.beforeDayMs,
-      })),
-    ];
-    let edgeCount = 0;
-    await this.session.fetchInternalDates(edges, (message) => {
-      if (message.internalDateMs >= sinceMs && message.internalDateMs < untilMs) edgeCount += 1;
-    });
-    const bucketTally = this.#tally[category];
-    bucketTally[0] = (bucketTally[0] ?? 0) + interiorCount + edgeCount;
-    return interiorCount + edgeCount;
-  }
-
-  async #countByFetchingDates(category: keyof Tally): Promise<number> {
-    const uids = await this.session.searchByDate(supersetWindowOf(this.range.sinceMs, this.range.untilMs));
-    const deduplicate = this.#deduplication !== 'none';
-    const seen = this.#seen[category];
-    const bucketTally = this.#tally[category];
-    let inRange = 0;
-    const onMessage = (message: FetchedDate) => {
-      const index = bucketIndexOf(this.buckets, message.internalDateMs);
-      if (index < 0) return;
-      inRange += 1;
-      if (deduplicate && message.identity !== undefined) {
-        if (seen.has(message.identity)) return;
-        seen.add(message.identity);
-      }
-      bucketTally[index] = (bucketTally[index] ?? 0) + 1;
-    };
-    if (deduplicate) await this.session.fetchDates(uids, true, onMessage);
-    else await this.session.fetchInternalDates(uids, onMessage);
-    return inRange;
+  // RFC 3501 §6.3.1 requires UIDNEXT; without it the cursor starts from UID 1 (a full read next time).
+  async #fullFloor(examined: ExaminedMailbox): Promise<MailboxFloor> {
+    if (examined.uidNext === null) return { floorUid: 1, newestMs: undefined };
+    const floor = await fullCountFloor(this.session, examined.uidNext, this.range, this.#startedAtMs);
+    this.#serverTime.observe(floor.newestMs);
+    return floor;
   }
 
   #warnAboutMalformedDates(path: string): void {
-    const warning = malformedDatesWarning(path, this.session.takeMalformedDates());
+    const warning = malformedDatesWarning(path, this.session.takeMalformedDates(path));
     if (warning !== undefined) this.#warnings.push(warning);
+  }
+
+  // The pipelined path closes each mailbox before the next: the floors of the incremental cursor
+  // (where the next count starts reading) are found afterwards, one mailbox at a time. (A remaining
+  // cost on slow links: two round trips a non-empty mailbox; see docs/performance.md.)
+  async #floorsOfBatch(outcomes: ReadonlyMap<string, MailboxOutcome>): Promise<void> {
+    for (const [path, outcome] of outcomes) {
+      if (this.#floors.has(path) || 'unavailable' in outcome) continue;
+      const { examined } = outcome;
+      if (examined.exists === 0) {
+        this.#floors.set(path, { floorUid: examined.uidNext ?? 1, newestMs: undefined });
+        continue;
+      }
+      await this.session.examine(path);
+      this.#floors.set(path, await this.#fullFloor(examined));
+    }
   }
 
   // A fresh cursor: the watermark from the range (or a time the server had surely reached), each

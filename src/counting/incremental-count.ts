@@ -6,7 +6,11 @@ import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
-import { type FetchedDate, ImapSession } from '../session/imap-session.js';
+import { type FetchedDate, ImapSession, UidList } from '../session/imap-session.js';
+import { MAX_LISTED_UIDS } from '../session/uid-list.js';
+
+const MAX_UID = 4_294_967_295;
+
 import type { CountRange } from './count-range.js';
 import type { CountContext, CountSignalsOptions } from './count-signals.js';
 import { deduplicationOf, type PlannedMailbox, planMailboxes, roleWarningsOf } from './counting-plan.js';
@@ -88,6 +92,7 @@ export async function countIncrementally(
     logger: context.logger,
     signal: options.signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
+    limiter: context.limiter,
   });
   try {
     const counter = new IncrementalCounter(
@@ -204,7 +209,7 @@ class IncrementalCounter {
         };
       }
       counted.push(result.counted);
-      const malformed = malformedDatesWarning(mailbox.path, this.session.takeMalformedDates());
+      const malformed = malformedDatesWarning(mailbox.path, this.session.takeMalformedDates(mailbox.path));
       if (malformed !== undefined) this.#warnings.push(malformed);
       nextCursor.push(result.cursor);
       this.#serverTime.observe(result.newestMs);
@@ -313,8 +318,9 @@ class IncrementalCounter {
   // The UIDs the cursor had not accounted for, up to UIDNEXT at EXAMINE (mail arriving during the count
   // has higher UIDs and is read next time).
   async #readFromFloor(floorUid: number, uidNext: number): Promise<MailboxRead> {
-    const uids: number[] = [];
-    for (let uid = floorUid; uid < uidNext; uid += 1) uids.push(uid);
+    // Kept as one run, never expanded: UIDNEXT comes from the server.
+    const uids = new UidList({ maxValue: MAX_UID, maxLength: MAX_LISTED_UIDS, ascending: true });
+    if (floorUid < uidNext) uids.addRange(floorUid, uidNext - 1);
     return this.#readRows(uids, uidNext);
   }
 
@@ -324,13 +330,15 @@ class IncrementalCounter {
     const { watermarkMs } = this.state;
     const since = supersetWindowOf(watermarkMs, watermarkMs + 1).sinceDayMs;
     const uids = await this.session.searchByDate({ sinceDayMs: since, beforeDayMs: LAST_IMAP_DAY_MS });
-    return this.#readRows(
-      uids.filter((uid) => uid < uidNext),
-      uidNext,
-    );
+    const below = new UidList({ maxValue: MAX_UID, maxLength: MAX_LISTED_UIDS, ascending: true });
+    for (let position = 0; position < uids.length; position += 1) {
+      const uid = uids.at(position);
+      if (uid !== undefined && uid < uidNext) below.add(uid);
+    }
+    return this.#readRows(below, uidNext);
   }
 
-  async #readRows(uids: readonly number[], uidNext: number): Promise<MailboxRead> {
+  async #readRows(uids: UidList, uidNext: number): Promise<MailboxRead> {
     const rows: FetchedDate[] = [];
     const collect = (row: FetchedDate) => {
       if (row.uid < uidNext) rows.push(row);

@@ -59,12 +59,20 @@ export interface SignalBucket {
  *   servers without SORT);
  * - `fetch-dates`: the INTERNALDATE of every message in a date window a little wider than the range,
  *   filtered and bucketed exactly (any server; also used for buckets and deduplication);
+ * - `pipelined-dates`: like `fetch-dates`, for every mailbox at once in one or two pipelined round
+ *   trips (`EXAMINE`, `UID SEARCH RETURN (SAVE)`, `UID FETCH $`): chosen on slow links;
  * - `new-messages`: an incremental count (a `cursor` was given): `UID FETCH <floor>:<UIDNEXT−1> (UID
  *   INTERNALDATE)` of the UIDs the cursor had not accounted for, or, after a UIDVALIDITY change or for a
  *   new mailbox, the dates of the messages on or after the watermark's date;
  * - `empty`: the mailbox has no messages, nothing was searched.
  */
-export type CountingStrategy = 'arrival-order' | 'interior-count' | 'fetch-dates' | 'new-messages' | 'empty';
+export type CountingStrategy =
+  | 'arrival-order'
+  | 'interior-count'
+  | 'fetch-dates'
+  | 'pipelined-dates'
+  | 'new-messages'
+  | 'empty';
 
 /** What deduplication applied: none, or by which identity a message seen in several mailboxes counted once. */
 export type Deduplication = 'none' | 'message-id' | 'email-id';

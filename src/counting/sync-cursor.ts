@@ -261,6 +261,28 @@ export interface MailboxFloor {
  * @param nowMs - The client's clock.
  * @returns The floor, and the newest INTERNALDATE read (when dates were read).
  */
+/**
+ * The date window whose messages may be dated at or after the range's end: the one a full count's
+ * floor is searched in (also sent inside the pipelined batch, so it costs no round trip of its own).
+ *
+ * @example
+ * ```ts
+ * floorWindowOf({ untilMs: Date.UTC(2026, 0, 1) }); // { sinceDayMs: 30 Dec 2025, beforeDayMs: 31 Dec 9999 }
+ * ```
+ *
+ * @param range - The counted range.
+ * @returns The window.
+ */
+export function floorWindowOf(range: { readonly untilMs: number }): {
+  sinceDayMs: number;
+  beforeDayMs: number;
+} {
+  return {
+    sinceDayMs: supersetWindowOf(range.untilMs, range.untilMs + 1).sinceDayMs,
+    beforeDayMs: LAST_IMAP_DAY_MS,
+  };
+}
+
 export async function fullCountFloor(
   session: ImapSession,
   uidNext: number,
@@ -269,16 +291,12 @@ export async function fullCountFloor(
 ): Promise<MailboxFloor> {
   // RFC 3501 §6.3.1 requires UIDNEXT; a server without it gets floor 1, and a full count next time.
   if (!Number.isSafeInteger(uidNext) || uidNext < 1) return { floorUid: 1, newestMs: undefined };
-  const window = {
-    sinceDayMs: supersetWindowOf(range.untilMs, range.untilMs + 1).sinceDayMs,
-    beforeDayMs: LAST_IMAP_DAY_MS,
-  };
-  const uids = await session.searchByDate(window);
+  const uids = await session.searchByDate(floorWindowOf(range));
   if (surelyPast(range.untilMs, nowMs) && uids.length > EXACT_FLOOR_MAX_UIDS) {
     // The watermark is `until`: a message of the window counted now is before it and never counted
     // again, so the window's lowest UID is a safe floor without reading dates (an old range's end:
     // reading every date since would cost more than re-reading them once, next time).
-    return { floorUid: Math.min(uidNext, uids[0] ?? uidNext), newestMs: undefined };
+    return { floorUid: Math.min(uidNext, uids.at(0) ?? uidNext), newestMs: undefined };
   }
   let floorUid = uidNext;
   let newestMs: number | undefined;
@@ -287,6 +305,7 @@ export async function fullCountFloor(
     if (message.internalDateMs >= range.untilMs) floorUid = Math.min(floorUid, message.uid);
   });
   // A date that cannot be read might be after `until`: read that message again next time.
-  for (const malformed of session.takeMalformedDates()) floorUid = Math.min(floorUid, malformed.uid);
+  for (const malformed of session.takeMalformedDates(session.selectedPath ?? ''))
+    floorUid = Math.min(floorUid, malformed.uid);
   return { floorUid, newestMs };
 }

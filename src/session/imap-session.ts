@@ -7,7 +7,21 @@ import { containsSecret, redactDeep, redactSecrets, secretFormsOf } from '../err
 import type { ConnectionLimiter, ConnectionPermit } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
-import { type ArrivalSummary, sortUidsByArrival, summarizeByArrival } from './arrival-sort.js';
+import {
+  ChannelClosed,
+  CommandRefused,
+  CountingChannel,
+  countCollector,
+  examineCollector,
+  fetchDatesCollector,
+  fetchSavedDatesCollector,
+  type ResponseCollector,
+  type SortSummary,
+  searchCollector,
+  searchMinCollector,
+  sortCollector,
+  sortSummaryCollector,
+} from './counting-channel.js';
 import {
   classifyFailure,
   isCommandRefusal,
@@ -16,18 +30,25 @@ import {
 } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import {
-  hasTransport,
+  disableNagle,
+  inFlightTagOf,
+  interceptResponses,
   isTransportConnected,
-  observeResponses,
   skipSessionCommands,
-  transportClosed,
+  type TransportWatch,
+  watchTransport,
+  writeCommandLines,
 } from './imapflow-internals.js';
 import { imapFlowOptionsOf, type SessionPurpose } from './imapflow-options.js';
-import { fetchInternalDates } from './lean-fetch.js';
+import { quotedMailboxName } from './mailbox-names.js';
 import { resolvePassword } from './password-resolution.js';
 import { detectNonImapProtocol, detectNonImapProtocolOfBytes } from './protocol-detection.js';
 import { ProtocolObserver } from './protocol-observer.js';
-import { toSequenceSets } from './sequence-set.js';
+import { dateWindowCriteria } from './search-criteria.js';
+import { UidList, uidListOf } from './uid-list.js';
+
+export type { SortSummary as ArrivalSummary } from './counting-channel.js';
+export { UidList } from './uid-list.js';
 
 /** A mailbox opened read-only. */
 export interface ExaminedMailbox {
@@ -60,6 +81,17 @@ export interface MalformedDate {
   readonly raw: string;
 }
 
+/** One mailbox of a pipelined batch: opened (its dates were streamed), or refused by the server. */
+export type BatchedMailbox =
+  | {
+      readonly path: string;
+      readonly examined: ExaminedMailbox;
+      readonly unavailable?: undefined;
+      /** The lowest UID in the extra window, when one was asked for (`null`: none matched). */
+      readonly extraMin?: number | null;
+    }
+  | { readonly path: string; readonly examined?: undefined; readonly unavailable: ImapConnectorError };
+
 /** What opening a session needs besides the configuration. */
 export interface SessionOptions {
   readonly purpose: SessionPurpose;
@@ -80,6 +112,11 @@ const SLOT_RETURN_LIMIT_MS = 2_000;
 const MAX_UNSOLICITED_FETCH_ROWS = 10_000;
 // Enough to say how many and show examples; a server sending only bad dates must not grow it unbounded.
 const MAX_REPORTED_MALFORMED_DATES = 10_000;
+// Dovecot refuses command lines over 64 KiB (`imap_max_line_length`); other servers have like limits.
+const MAX_SEQUENCE_SET_LENGTH = 16 * 1024;
+// Answers only the SDK's counting channel asks for: reaching imapflow, they were never asked for (and
+// imapflow would expand a range such as `1:4294967295` in them into an array).
+const SEARCH_ANSWER = /^\* (?:SEARCH|ESEARCH|SORT)(?: |$)/i;
 let connectionCounter = 0;
 
 /**
@@ -90,6 +127,7 @@ let connectionCounter = 0;
 export class ImapSession {
   readonly #client: ImapFlow;
   readonly #observer: ProtocolObserver;
+  readonly #channel: CountingChannel;
   readonly #config: ImapConnectorConfig;
   readonly #secrets: readonly string[];
   readonly #signal: AbortSignal | undefined;
@@ -104,11 +142,13 @@ export class ImapSession {
   #closed = false;
   readonly #permit: ConnectionPermit | undefined;
   /** The close of the socket seen last: imapflow drops its socket when it closes it itself (logout, BYE). */
-  #transportClosed: Promise<void> = Promise.resolve();
+  #transport: TransportWatch | undefined;
   #slotReturned: Promise<void> = Promise.resolve();
   /** Set when the first line the server sent was not an IMAP greeting. */
   #foreignProtocol: DetectedProtocol | undefined;
-  readonly #malformedDates = new Map<number, string>();
+  /** Per mailbox path: UIDs whose INTERNALDATE could not be read, with the server's text. */
+  readonly #malformedDates = new Map<string, Map<number, string>>();
+  #malformedDateCount = 0;
   #greetingSeen = false;
 
   /** The forms of this session's password to redact from anything handed back (`secretFormsOf`). */
@@ -136,11 +176,25 @@ export class ImapSession {
       this.#lastClientError = error;
     });
     skipSessionCommands(this.#client, SKIPPED_SESSION_COMMANDS);
-    const watchesRawResponses = observeResponses(this.#client, (line) => {
-      if (!this.#greetingSeen) this.#checkGreeting(line);
-      this.#observer.observeResponse(line);
+    this.#channel = new CountingChannel({
+      write: (lines) => {
+        if (!writeCommandLines(this.#client, lines)) throw new Error('imapflow offers no writer');
+      },
+      violation: (error) =>
+        this.#breakOff({
+          code: error.tooLarge ? 'RESPONSE_TOO_LARGE' : 'PROTOCOL_ERROR',
+          description: error.message,
+        }),
+      uidValidity: (uidValidity) => this.#checkUidValidity(uidValidity),
+      traceCommand: (line) => this.#observer.traceCommand(line),
+      traceResponse: (line, isRow) => this.#observer.traceResponse(line, isRow),
     });
-    this.#observer.watchLoggedResponses = !watchesRawResponses;
+    const interceptsResponses = interceptResponses(this.#client, (line, literalCount) =>
+      this.#takeResponse(line, literalCount),
+    );
+    this.#client.on('close', () => this.#channel.close());
+    this.#observer.watchLoggedResponses = !interceptsResponses;
+    this.#observer.inFlightTag = () => inFlightTagOf(this.#client);
     // A connection test reports the commands it sent; a count only needs the trace for a host logger.
     this.#observer.reportsCommands = options.purpose !== 'count';
     this.#observer.onPhaseChange = (phase) => {
@@ -178,6 +232,7 @@ export class ImapSession {
     try {
       session.#throwIfAborted();
       await session.#client.connect();
+      disableNagle(session.#client);
       session.#watchTransport();
       session.#observer.enter('command');
       return session;
@@ -211,6 +266,14 @@ export class ImapSession {
   }
 
   /**
+   * The round-trip time to the server, measured on the first command after login (NAMESPACE), for
+   * choosing how to count; `undefined` when it could not be timed.
+   */
+  get roundTripEstimateMs(): number | undefined {
+    return this.#observer.firstRoundTripMs();
+  }
+
+  /**
    * Whether a text from the server (a mailbox path) holds any form of the password, for what cannot be
    * redacted without breaking it.
    *
@@ -219,6 +282,11 @@ export class ImapSession {
    */
   containsSecret(text: string): boolean {
     return containsSecret(text, this.#secrets);
+  }
+
+  /** The path of the mailbox open now, if any. */
+  get selectedPath(): string | undefined {
+    return this.#selected?.path;
   }
 
   /** The IMAP commands sent so far, by name, in order. */
@@ -253,30 +321,62 @@ export class ImapSession {
   }
 
   /**
-   * Opens a mailbox read-only (EXAMINE: RFC 3501 §6.3.2, no flag can change).
+   * Opens a mailbox read-only (EXAMINE: RFC 3501 §6.3.2, no flag can change), through the SDK's
+   * counting channel, or through imapflow when the mailbox's messages will be fetched with an identity
+   * (imapflow's FETCH needs its own record of the open mailbox).
    *
    * @param path - The mailbox path.
+   * @param options - `forIdentityFetch`: open it through imapflow.
    * @returns Its UIDVALIDITY, UIDNEXT and message count.
    * @throws {@link ImapConnectorError} (`MAILBOX_UNAVAILABLE` when the server refuses it).
    */
-  async examine(path: string): Promise<ExaminedMailbox> {
+  async examine(path: string, options: { forIdentityFetch?: boolean } = {}): Promise<ExaminedMailbox> {
     return this.#guard(async () => {
-      try {
-        this.#selected = undefined;
-        const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
-        const examined = examinedMailboxOf(path, mailbox);
-        if (typeof examined === 'string') {
-          this.#breakOff({ code: 'PROTOCOL_ERROR', description: examined });
-          throw new Error(examined);
-        }
-        this.#selected = { path, uidValidity: examined.uidValidity };
-        return examined;
-      } catch (error) {
-        // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
-        if (isCommandRefusal(error) && !isTransientRefusal(error)) throw new MailboxRefusedError(path, error);
-        throw error;
-      }
+      this.#selected = undefined;
+      const examined = options.forIdentityFetch
+        ? await this.#examineWithImapflow(path)
+        : await this.#examineOnChannel(path);
+      this.#selected = { path, uidValidity: examined.uidValidity };
+      return examined;
     }, path);
+  }
+
+  async #examineOnChannel(path: string): Promise<ExaminedMailbox> {
+    const quoted = quotedMailboxName(path);
+    if (quoted === undefined) {
+      throw new MailboxRefusedError(path, {
+        responseStatus: 'NO',
+        responseText: 'A name no command can carry',
+      });
+    }
+    const [answer] = this.#channel.send([{ command: `EXAMINE ${quoted}`, collector: examineCollector() }]);
+    try {
+      const { exists, uidValidity, uidNext } = await answer;
+      return { path, uidValidity, uidNext: uidNext ?? null, exists };
+    } catch (error) {
+      // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
+      if (error instanceof CommandRefused && !isTransientRefusal(error))
+        throw new MailboxRefusedError(path, error);
+      throw error;
+    }
+  }
+
+  async #examineWithImapflow(path: string): Promise<ExaminedMailbox> {
+    try {
+      const mailbox = await this.#client.mailboxOpen(path, { readOnly: true });
+      const examined = {
+        path,
+        uidValidity: mailbox.uidValidity.toString(),
+        uidNext: mailbox.uidNext,
+        exists: mailbox.exists,
+      };
+      this.#channel.opened(examined);
+      return examined;
+    } catch (error) {
+      this.#channel.opened(undefined);
+      if (isCommandRefusal(error) && !isTransientRefusal(error)) throw new MailboxRefusedError(path, error);
+      throw error;
+    }
   }
 
   /**
@@ -284,45 +384,36 @@ export class ImapSession {
    * (RFC 3501 §6.4.4 SINCE/BEFORE: dates only, compared in a zone the client does not know).
    *
    * @param window - UTC midnights; only their dates are sent.
-   * @returns UIDs in ascending order.
+   * @returns UIDs in ascending order, as runs.
    */
-  async searchByDate(window: DateWindow): Promise<number[]> {
+  async searchByDate(window: DateWindow): Promise<UidList> {
     return this.#guard(async () => {
-      const uids = await this.#withDateOnlySearch(() =>
-        this.#client.search(
-          { since: new Date(window.sinceDayMs), before: new Date(window.beforeDayMs) },
-          { uid: true },
-        ),
-      );
-      if (!Array.isArray(uids)) throw this.#searchRefusal();
-      this.#checkResultCount(uids.length, 'SEARCH');
-      return [...uids].sort((a, b) => a - b);
+      const [uids] = this.#channel.send([
+        { command: `UID SEARCH ${dateWindowCriteria(window)}`, collector: searchCollector() },
+      ]);
+      return (await uids).ascending();
     });
   }
 
   /**
    * Counts, without transferring UIDs (RFC 4731 ESEARCH `RETURN (COUNT)`), the messages of the open
-   * mailbox on server-local dates in `[sinceDay, beforeDay)`, or all messages without a window.
+   * mailbox on server-local dates in `[sinceDay, beforeDay)`, or all messages without a window. The
+   * count must be a number no larger than the mailbox, or the count fails with `PROTOCOL_ERROR`.
    *
    * @param window - UTC midnights, or `undefined` for `ALL`.
    * @returns The count, or `undefined` when the server did not answer with ESEARCH (or refused it).
    */
   async countByDate(window: DateWindow | undefined): Promise<number | undefined> {
     return this.#guard(async () => {
-      const query = window
-        ? { since: new Date(window.sinceDayMs), before: new Date(window.beforeDayMs) }
-        : { all: true };
-      const result = await this.#withDateOnlySearch(() =>
-        this.#client.search(query, { uid: true, returnOptions: ['COUNT'] }),
-      );
+      const [count] = this.#channel.send([
+        {
+          command: `UID SEARCH RETURN (COUNT) ${dateWindowCriteria(window)}`,
+          collector: countCollector(),
+        },
+      ]);
       // A refused ESEARCH may just be a broken one (the caller then searches plainly), unless the
       // server said "not now" (RFC 5530), which no other search would change.
-      if (result === false || result === undefined) {
-        if (isTransientRefusal(this.#observer.lastRefusal)) throw this.#searchRefusal();
-        return undefined;
-      }
-      if (Array.isArray(result)) return undefined;
-      return result.count ?? 0;
+      return refusalAsUndefined(count, { unlessTransient: true });
     });
   }
 
@@ -336,7 +427,7 @@ export class ImapSession {
    * @param onMessage - Called for each message.
    */
   async fetchDates(
-    uids: readonly number[],
+    uids: UidList,
     withIdentity: boolean,
     onMessage: (message: FetchedDate) => void,
   ): Promise<void> {
@@ -346,14 +437,14 @@ export class ImapSession {
         ? { uid: true, internalDate: true, headers: ['message-id'] }
         : { uid: true, internalDate: true };
       const countRow = this.#fetchRowCounter(uids.length);
-      for (const set of toSequenceSets(uids)) {
+      for (const set of uids.ascending().toSequenceSets(MAX_SEQUENCE_SET_LENGTH)) {
         for await (const message of this.#client.fetch(set, query, { uid: true })) {
           if (!countRow()) throw new Error('More FETCH rows than requested');
           const internalDateMs = internalDateMsOf(message.internalDate);
           if (internalDateMs === undefined) {
             // imapflow keeps the raw text when its own parse fails; a row without any is no message row.
             if (typeof message.internalDate === 'string') {
-              this.#reportMalformedDate(message.uid, message.internalDate);
+              this.#reportMalformedDate(this.#selected?.path ?? '', message.uid, message.internalDate);
             }
             continue;
           }
@@ -366,17 +457,25 @@ export class ImapSession {
 
   /**
    * UIDs of the open mailbox's messages on server-local dates in `[sinceDay, beforeDay)`, in arrival
-   * order (RFC 5256 SORT ARRIVAL: by INTERNALDATE), compact with ESORT (RFC 5267 `RETURN (ALL)`).
+   * order (RFC 5256 SORT ARRIVAL: by INTERNALDATE), compact with ESORT (RFC 5267 `RETURN (ALL)`), kept
+   * as runs.
    *
    * @param window - UTC midnights; only their dates are sent.
    * @returns UIDs in arrival order, or `undefined` when the server has no SORT or refuses it.
    */
-  async sortByArrival(window: DateWindow): Promise<number[] | undefined> {
+  async sortByArrival(window: DateWindow): Promise<UidList | undefined> {
     const capabilities = this.capabilities;
     if (!capabilities.includes('SORT')) return undefined;
-    return this.#guard(() =>
-      refusalAsUndefined(sortUidsByArrival(this.#client, window, capabilities.includes('ESORT'))),
-    );
+    const returns = capabilities.includes('ESORT') ? 'RETURN (ALL) ' : '';
+    return this.#guard(async () => {
+      const [uids] = this.#channel.send([
+        {
+          command: `UID SORT ${returns}(ARRIVAL) US-ASCII ${dateWindowCriteria(window)}`,
+          collector: sortCollector(),
+        },
+      ]);
+      return refusalAsUndefined(uids);
+    });
   }
 
   /**
@@ -386,53 +485,211 @@ export class ImapSession {
    * @param window - UTC midnights.
    * @returns The summary, or `undefined` when the server has no ESORT or refuses it.
    */
-  async summarizeByArrival(window: DateWindow): Promise<ArrivalSummary | undefined> {
+  async summarizeByArrival(window: DateWindow): Promise<SortSummary | undefined> {
     if (!this.capabilities.includes('ESORT')) return undefined;
-    return this.#guard(() => refusalAsUndefined(summarizeByArrival(this.#client, window)));
+    return this.#guard(async () => {
+      const [summary] = this.#channel.send([
+        {
+          command: `UID SORT RETURN (MIN MAX COUNT) (ARRIVAL) US-ASCII ${dateWindowCriteria(window)}`,
+          collector: sortSummaryCollector(),
+        },
+      ]);
+      return refusalAsUndefined(summary);
+    });
   }
 
   /**
-   * Streams the INTERNALDATE of the given messages of the open mailbox, like {@link fetchDates} without
-   * an identity, reading only the two fields of each row (about twice as fast on big fetches).
+   * Streams the INTERNALDATE of the given messages of the open mailbox (`UID FETCH (UID INTERNALDATE)`,
+   * read by the SDK's own parser, all sets pipelined). Each UID asked for is reported at most once; a
+   * row for a UID not asked for, or with a malformed date, fails the count with `PROTOCOL_ERROR`.
    *
    * @param uids - Ascending UIDs.
    * @param onMessage - Called for each message.
    */
   async fetchInternalDates(
-    uids: readonly number[],
+    uids: readonly number[] | UidList,
     onMessage: (message: FetchedDate) => void,
   ): Promise<void> {
-    if (uids.length === 0) return;
-    const countRow = this.#fetchRowCounter(uids.length);
-    const sent = await this.#guard(async () => {
-      for (const set of toSequenceSets(uids)) {
-        const done = await fetchInternalDates(this.#client, set, (row) => {
-          if (!countRow() || row === undefined) return;
-          if ('malformedDate' in row) this.#reportMalformedDate(row.uid, row.malformedDate);
-          else onMessage(row);
-        });
-        if (!done) return false;
-      }
-      return true;
+    const requested = uids instanceof UidList ? uids.ascending() : uidListOf(uids);
+    if (requested.length === 0) return;
+    await this.#guard(async () => {
+      const path = this.#selected?.path ?? '';
+      const collector = fetchDatesCollector(requested, onMessage, (uid, raw) =>
+        this.#reportMalformedDate(path, uid, raw),
+      );
+      const fetches = this.#channel.send(
+        requested
+          .toSequenceSets(MAX_SEQUENCE_SET_LENGTH)
+          .map((set) => ({ command: `UID FETCH ${set} (UID INTERNALDATE)`, collector })),
+      );
+      await Promise.all(fetches);
     });
-    if (!sent) await this.fetchDates(uids, false, onMessage);
   }
 
   /**
-   * The messages whose INTERNALDATE could not be read since the last call (each UID once, the first raw
-   * text seen), for the caller to report: such a message has no instant to count it at.
+   * Opens each mailbox and streams the INTERNALDATE of every message on server-local dates in the
+   * window, all mailboxes in one pipelined write: `EXAMINE`, `UID SEARCH RETURN (SAVE)` and
+   * `UID FETCH $ (UID INTERNALDATE)` per mailbox with SEARCHRES (RFC 5182), one round trip for all of
+   * them; without it, `EXAMINE` + `UID SEARCH` for all, then `EXAMINE` + `UID FETCH` for all (two).
    *
+   * @param paths - The mailboxes, in order.
+   * @param window - UTC midnights; only their dates are sent.
+   * @param onRow - Called with the mailbox's index in `paths` and each message's date, once per UID.
+   * @param extraWindow - A second date window whose lowest UID is wanted per mailbox (the cursor's
+   *   floor), searched in the same batch with a correlated `UID SEARCH RETURN (MIN)` — only on servers
+   *   with ESEARCH: two plain SEARCH answers in flight could not be told apart.
+   * @returns Per mailbox, what EXAMINE said or why it could not be opened (`MAILBOX_UNAVAILABLE`).
+   * @throws {@link ImapConnectorError} for a failure of the connection or a refusal that is not the mailbox's.
+   */
+  async datesInWindow(
+    paths: readonly string[],
+    window: DateWindow,
+    onRow: (index: number, message: FetchedDate) => void,
+    extraWindow?: DateWindow,
+  ): Promise<BatchedMailbox[]> {
+    return this.#guard(async () => {
+      this.#selected = undefined;
+      const criteria = dateWindowCriteria(window);
+      const extras: (number | null)[] = [];
+      const extraSearch = (index: number) =>
+        extraWindow === undefined || !this.capabilities.includes('ESEARCH')
+          ? []
+          : [
+              {
+                command: `UID SEARCH RETURN (MIN) ${dateWindowCriteria(extraWindow)}`,
+                collector: withResult(searchMinCollector(), (min) => {
+                  extras[index] = min ?? null;
+                }),
+              },
+            ];
+      const withExtras = (opened: BatchedMailbox[]) =>
+        opened.map((mailbox, index) => {
+          const extraMin = extras[index];
+          return mailbox.examined && extraMin !== undefined ? { ...mailbox, extraMin } : mailbox;
+        });
+      if (this.capabilities.includes('SEARCHRES')) {
+        const opened = await this.#batch(paths, (index) => [
+          ...extraSearch(index),
+          { command: `UID SEARCH RETURN (SAVE) ${criteria}`, collector: searchCollector('save') },
+          {
+            command: 'UID FETCH $ (UID INTERNALDATE)',
+            collector: fetchSavedDatesCollector(
+              (row) => onRow(index, row),
+              (uid, raw) => this.#reportMalformedDate(paths[index] ?? '', uid, raw),
+            ),
+          },
+        ]);
+        return withExtras(opened);
+      }
+      const found: UidList[] = [];
+      const opened = await this.#batch(paths, (index) => [
+        ...extraSearch(index),
+        {
+          command: `UID SEARCH ${criteria}`,
+          collector: withResult(searchCollector(), (uids) => {
+            found[index] = uids.ascending();
+          }),
+        },
+      ]);
+      const toFetch = opened.filter((mailbox, index) => mailbox.examined && (found[index]?.length ?? 0) > 0);
+      if (toFetch.length === 0) return withExtras(opened);
+      await this.#batch(
+        toFetch.map((mailbox) => mailbox.path),
+        (index) => {
+          const position = opened.indexOf(toFetch[index] as BatchedMailbox);
+          const requested = found[position] as UidList;
+          const collector = fetchDatesCollector(
+            requested,
+            (row) => onRow(position, row),
+            (uid, raw) => this.#reportMalformedDate(paths[position] ?? '', uid, raw),
+          );
+          return requested
+            .toSequenceSets(MAX_SEQUENCE_SET_LENGTH)
+            .map((set) => ({ command: `UID FETCH ${set} (UID INTERNALDATE)`, collector }));
+        },
+      );
+      return withExtras(opened);
+    });
+  }
+
+  // EXAMINE each mailbox followed by its commands, all in one write; a refused EXAMINE makes the
+  // mailbox unavailable (its commands then fail harmlessly: RFC 3501 §6.3.1, nothing is selected).
+  async #batch(
+    paths: readonly string[],
+    commandsOf: (index: number) => { command: string; collector: ResponseCollector<unknown> }[],
+  ): Promise<BatchedMailbox[]> {
+    const commands: { command: string; collector: ResponseCollector<unknown> }[] = [];
+    const slots: { path: string; examine?: number; rest: number[] }[] = [];
+    paths.forEach((path, index) => {
+      const quoted = quotedMailboxName(path);
+      if (quoted === undefined) {
+        slots.push({ path, rest: [] });
+        return;
+      }
+      const examine = commands.push({ command: `EXAMINE ${quoted}`, collector: examineCollector() }) - 1;
+      const rest = commandsOf(index).map((command) => commands.push(command) - 1);
+      slots.push({ path, examine, rest });
+    });
+    const answers = this.#channel.send(commands);
+    const opened: BatchedMailbox[] = [];
+    for (const slot of slots) {
+      const examine = slot.examine === undefined ? undefined : answers[slot.examine];
+      const refusal = await (examine === undefined
+        ? Promise.resolve(
+            new MailboxRefusedError(slot.path, {
+              responseStatus: 'NO',
+              responseText: 'A name no command can carry',
+            }),
+          )
+        : (examine as Promise<unknown>).then(
+            () => undefined,
+            (error: unknown) => {
+              if (error instanceof CommandRefused && !isTransientRefusal(error))
+                return new MailboxRefusedError(slot.path, error);
+              throw error;
+            },
+          ));
+      if (refusal !== undefined) {
+        // The mailbox's own commands were refused too (nothing selected); nothing to wait for but them.
+        await Promise.allSettled(slot.rest.map((index) => answers[index]));
+        opened.push({ path: slot.path, unavailable: this.#fail(refusal, slot.path) });
+        continue;
+      }
+      const { exists, uidValidity, uidNext } = (await examine) as Awaited<
+        ReturnType<ReturnType<typeof examineCollector>['finish']>
+      >;
+      for (const index of slot.rest) {
+        // An empty mailbox has nothing to search: a server refusing the search then changes no count.
+        await (exists === 0 ? refusalAsUndefined(answers[index] as Promise<unknown>) : answers[index]);
+      }
+      opened.push({
+        path: slot.path,
+        examined: { path: slot.path, uidValidity, uidNext: uidNext ?? null, exists },
+      });
+    }
+    return opened;
+  }
+
+  /**
+   * The messages of a mailbox whose INTERNALDATE could not be read since the last call (each UID once,
+   * the first raw text seen), for the caller to report: such a message has no instant to count it at.
+   *
+   * @param path - The mailbox.
    * @returns UIDs with the server's raw date text, redacted, in the order met.
    */
-  takeMalformedDates(): MalformedDate[] {
-    const malformed = [...this.#malformedDates].map(([uid, raw]) => ({ uid, raw }));
-    this.#malformedDates.clear();
+  takeMalformedDates(path: string): MalformedDate[] {
+    const malformed = [...(this.#malformedDates.get(path) ?? [])].map(([uid, raw]) => ({ uid, raw }));
+    this.#malformedDates.delete(path);
     return malformed;
   }
 
-  #reportMalformedDate(uid: number, raw: string): void {
-    if (this.#malformedDates.size >= MAX_REPORTED_MALFORMED_DATES || this.#malformedDates.has(uid)) return;
-    this.#malformedDates.set(uid, redactSecrets(raw, this.#secrets).slice(0, 64));
+  #reportMalformedDate(path: string, uid: number, raw: string): void {
+    if (this.#malformedDateCount >= MAX_REPORTED_MALFORMED_DATES) return;
+    const ofMailbox = this.#malformedDates.get(path) ?? new Map<number, string>();
+    if (ofMailbox.has(uid)) return;
+    ofMailbox.set(uid, redactSecrets(raw, this.#secrets).slice(0, 64));
+    this.#malformedDates.set(path, ofMailbox);
+    this.#malformedDateCount += 1;
   }
 
   /** Logs out politely (bounded wait), then closes; resolves once the connection slot, if any, is free. Never throws. */
@@ -456,8 +713,9 @@ export class ImapSession {
     this.#timers = [];
     if (this.#loginTimer) clearTimeout(this.#loginTimer);
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#channel.close();
     this.#closeClient();
-    this.#slotReturned = this.#returnSlotWhenClosed(this.#transportClosed);
+    this.#slotReturned = this.#returnSlotWhenClosed(this.#transport?.closed ?? Promise.resolve());
   }
 
   /** Closes the client, first noting which socket must close before the connection slot is free. */
@@ -467,9 +725,7 @@ export class ImapSession {
   }
 
   #watchTransport(): void {
-    if (this.#permit !== undefined && hasTransport(this.#client)) {
-      this.#transportClosed = transportClosed(this.#client);
-    }
+    if (this.#permit !== undefined) this.#transport = watchTransport(this.#client, this.#transport);
   }
 
   /** Frees the connection slot once the socket has closed (or after a bound, should it never say so). */
@@ -494,27 +750,33 @@ export class ImapSession {
     );
   }
 
+  // Every response line, before imapflow: the counting channel's while it has commands in flight;
+  // otherwise watched (flood cap, UIDVALIDITY) and handed to imapflow, unless it is a search answer
+  // nobody asked for.
+  #takeResponse(line: Buffer, literalCount: number): boolean | Promise<boolean> {
+    if (!this.#greetingSeen) this.#checkGreeting(line);
+    if (this.#channel.active) {
+      const reading = this.#channel.take(line, literalCount);
+      return reading === undefined ? true : reading.then(() => true);
+    }
+    this.#observer.observeResponse(line);
+    if (this.#observer.phase === 'command' && SEARCH_ANSWER.test(line.toString('latin1', 0, 10))) {
+      this.#breakOff({ code: 'PROTOCOL_ERROR', description: 'a search answer to no search' });
+      return true;
+    }
+    return false;
+  }
+
   async #guard<T>(work: () => Promise<T>, mailbox?: string): Promise<T> {
     try {
       this.#throwIfAborted();
       return await work();
     } catch (error) {
+      // The socket's own error (reset, TLS alert) is emitted after the close that ended the channel's
+      // commands: wait for it, it says why better.
+      if (error instanceof ChannelClosed && this.#lastClientError === undefined)
+        await new Promise<void>((resolve) => setImmediate(resolve));
       throw this.#fail(error, mailbox);
-    }
-  }
-
-  // imapflow turns since/before into WITHIN seconds relative to the *client's* clock whenever the
-  // server offers WITHIN; date-only SINCE/BEFORE depend on no clock at all, which is what the
-  // counting windows are built on.
-  async #withDateOnlySearch<T>(search: () => Promise<T>): Promise<T> {
-    const capabilities = this.#client.capabilities;
-    const within = capabilities.get('WITHIN');
-    const hadWithin = capabilities.has('WITHIN');
-    capabilities.delete('WITHIN');
-    try {
-      return await search();
-    } finally {
-      if (hadWithin) capabilities.set('WITHIN', within ?? true);
     }
   }
 
@@ -560,28 +822,6 @@ export class ImapSession {
       detail: { ...classified.detail, mailbox: redactSecrets(mailbox, this.#secrets) },
       cause: classified.cause,
     });
-  }
-
-  // imapflow resolves a refused SEARCH as `false`, which must not read as "no messages".
-  // imapflow also resolves `false` when the connection went away mid-SEARCH (a BYE, a close): that is
-  // a lost connection, not a refusal.
-  #searchRefusal(): unknown {
-    if (this.#observer.lastRefusal !== undefined) return this.#observer.lastRefusal;
-    if (!this.#client.usable) {
-      return Object.assign(new Error('The connection closed during SEARCH'), { code: 'NoConnection' });
-    }
-    return Object.assign(new Error('The server refused the SEARCH command'), { responseStatus: 'NO' });
-  }
-
-  #checkResultCount(count: number, command: string): void {
-    const exists = this.#client.mailbox ? this.#client.mailbox.exists : undefined;
-    if (exists !== undefined && count > exists) {
-      this.#breakOff({
-        code: 'RESPONSE_TOO_LARGE',
-        description: `${command} returned ${count} results for a mailbox of ${exists} messages`,
-      });
-      throw new Error('Result larger than the mailbox');
-    }
   }
 
   /**
@@ -675,34 +915,6 @@ export class ImapSession {
   }
 }
 
-// RFC 3501 §6.3.1/§7.3.1: EXISTS and UIDVALIDITY are required in the answer to SELECT/EXAMINE, and
-// UIDVALIDITY and UIDNEXT are non-zero 32-bit numbers; a count cannot go on without them.
-const MAX_UINT32 = 4_294_967_295;
-
-/**
- * What imapflow parsed from an EXAMINE answer, checked: the mailbox, or what is wrong with the answer.
- */
-function examinedMailboxOf(
-  path: string,
-  mailbox: { uidValidity?: unknown; uidNext?: unknown; exists?: unknown },
-): ExaminedMailbox | string {
-  const { uidValidity, uidNext, exists } = mailbox;
-  if (typeof uidValidity !== 'bigint' || uidValidity < 1n || uidValidity > BigInt(MAX_UINT32))
-    return `EXAMINE ${path}: no valid UIDVALIDITY in the answer`;
-  if (typeof exists !== 'number' || !Number.isSafeInteger(exists) || exists < 0 || exists > MAX_UINT32)
-    return `EXAMINE ${path}: no valid EXISTS in the answer`;
-  // Some servers leave UIDNEXT out; the count does not need it, so only a wrong one is an error.
-  if (uidNext === undefined) return { path, uidValidity: uidValidity.toString(), uidNext: null, exists };
-  if (
-    typeof uidNext !== 'number' ||
-    !Number.isSafeInteger(uidNext) ||
-    uidNext < 1 ||
-    uidNext > MAX_UINT32 + 1
-  )
-    return `EXAMINE ${path}: the UIDNEXT in the answer is not a valid UID`;
-  return { path, uidValidity: uidValidity.toString(), uidNext, exists };
-}
-
 /** A NO/BAD answer to EXAMINE: the mailbox, not the connection, is the problem. */
 class MailboxRefusedError extends Error {
   constructor(
@@ -720,16 +932,34 @@ function tooManyRows(requested: number): SessionViolation {
   };
 }
 
-async function refusalAsUndefined<T>(work: Promise<T | undefined>): Promise<T | undefined> {
+// The same collector, with a hook on its result.
+function withResult<T>(collector: ResponseCollector<T>, onResult: (result: T) => void): ResponseCollector<T> {
+  return {
+    ...collector,
+    untagged: (line, raw, channel) => collector.untagged(line, raw, channel),
+    finish(completion) {
+      const result = collector.finish(completion);
+      onResult(result);
+      return result;
+    },
+  };
+}
+
+async function refusalAsUndefined<T>(
+  work: Promise<T | undefined>,
+  options: { unlessTransient?: boolean } = {},
+): Promise<T | undefined> {
   try {
     return await work;
   } catch (error) {
-    if (isCommandRefusal(error)) return undefined;
+    if (error instanceof CommandRefused && !(options.unlessTransient && isTransientRefusal(error)))
+      return undefined;
     throw error;
   }
 }
 
 function isConnectionGone(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (error instanceof ChannelClosed) return error.reason === undefined;
   return code === 'NoConnection' || code === 'EConnectionClosed';
 }

@@ -46,30 +46,84 @@ export function isTransportConnected(client: ImapFlow): boolean {
 }
 
 interface ImapFlowResponseReader {
-  handleResponse(data: { payload?: unknown }): Promise<boolean>;
+  handleResponse(data: { payload?: unknown; literals?: unknown }): Promise<boolean>;
+  write(chunk: string): void;
+  currentRequest?: { tag?: unknown } | false;
+  socket?: { setNoDelay?: (noDelay: boolean) => unknown };
 }
 
 function hasResponseReader(client: ImapFlow): client is ImapFlow & ImapFlowResponseReader {
-  return typeof (client as unknown as Partial<ImapFlowResponseReader>).handleResponse === 'function';
+  const candidate = client as unknown as Partial<ImapFlowResponseReader>;
+  return typeof candidate.handleResponse === 'function' && typeof candidate.write === 'function';
 }
 
 /**
- * Shows every server response line to `onResponse` before imapflow handles it, as raw bytes, so the
- * session can watch the protocol (untagged floods, UIDVALIDITY changes, command completions) without
- * imapflow serialising each parsed response again for a debug log nobody reads.
+ * Shows every server response line to `onResponse` before imapflow handles it, as raw bytes (literals
+ * not included, their number given). When `onResponse` answers `true`, the line was the SDK's (an
+ * answer to its own counting channel) and never reaches imapflow's parser: imapflow would otherwise
+ * expand a range such as `1:4294967295` in a SEARCH answer into an array before the SDK sees it.
+ *
+ * How the SDK shares the connection with imapflow (docs/counting.md): imapflow connects, negotiates
+ * TLS and COMPRESS, logs in, and sends LIST and LOGOUT; the counting channel writes its pipelined
+ * commands through imapflow's `write` (so COMPRESS=DEFLATE applies) only while imapflow has no command
+ * in flight, and reads every line through this hook while any of its own commands is.
  *
  * @param client - A client before `connect()`.
- * @param onResponse - Called with each response line (literals not included).
+ * @param onResponse - Called with each response line; returns whether it took the line.
  * @returns Whether the hook could be installed (false on an imapflow without the internal reader).
  */
-export function observeResponses(client: ImapFlow, onResponse: (line: Buffer) => void): boolean {
+export function interceptResponses(
+  client: ImapFlow,
+  onResponse: (line: Buffer, literalCount: number) => boolean | Promise<boolean>,
+): boolean {
   if (!hasResponseReader(client)) return false;
   const handleResponse = client.handleResponse.bind(client);
-  client.handleResponse = (data) => {
-    if (Buffer.isBuffer(data.payload)) onResponse(data.payload);
+  client.handleResponse = async (data) => {
+    if (Buffer.isBuffer(data.payload)) {
+      const literalCount = Array.isArray(data.literals) ? data.literals.length : 0;
+      const taken = onResponse(data.payload, literalCount);
+      if (taken === true || (taken !== false && (await taken))) return true;
+    }
     return handleResponse(data);
   };
   return true;
+}
+
+/**
+ * Writes command lines on the client's connection, through its writer (TLS, COMPRESS=DEFLATE), with
+ * the final CRLF added by it. For the counting channel only, while imapflow has no command in flight.
+ *
+ * @param client - A connected client.
+ * @param lines - One or more command lines joined by CRLF, without the last CRLF.
+ * @returns `false` when the client has no writer (nothing was written).
+ */
+export function writeCommandLines(client: ImapFlow, lines: string): boolean {
+  if (!hasResponseReader(client)) return false;
+  client.write(lines);
+  return true;
+}
+
+/**
+ * The tag of the command imapflow has in flight, to tell its completions from forged ones.
+ *
+ * @param client - The client.
+ * @returns The tag, or `undefined` when imapflow is idle.
+ */
+export function inFlightTagOf(client: ImapFlow): string | undefined {
+  if (!hasResponseReader(client)) return undefined;
+  const request = client.currentRequest;
+  return request && typeof request.tag === 'string' ? request.tag : undefined;
+}
+
+/**
+ * Turns Nagle's algorithm off (imapflow never does): pipelined commands go out at once, and a
+ * command-heavy count does not wait on delayed ACKs (~40 ms a round trip through a delaying link).
+ *
+ * @param client - A connected client.
+ */
+export function disableNagle(client: ImapFlow): void {
+  if (!hasResponseReader(client)) return;
+  client.socket?.setNoDelay?.(true);
 }
 
 /** An IMAP token as imapflow's command compiler takes it and its parser hands it over. */
@@ -111,28 +165,31 @@ export function tokenValue(token: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/**
- * Whether the client holds a socket now. imapflow keeps its current socket, plain or TLS, in the untyped
- * `socket` field, replaces it on STARTTLS and drops it when it closes the connection.
- *
- * @param client - A client.
- * @returns `true` while `socket` is set.
- */
-export function hasTransport(client: ImapFlow): boolean {
-  return isClosableSocket(socketOf(client));
+/** The close of one socket of a client, as {@link watchTransport} follows it. */
+export interface TransportWatch {
+  readonly socket: object;
+  /** Resolves when that socket has closed; never rejects. */
+  readonly closed: Promise<void>;
 }
 
 /**
- * A promise of the close of the client's current socket, resolved at once when there is none or it has
- * closed already: a connection slot is given back only when the socket is gone.
+ * Follows the close of the client's current socket, so a connection slot is given back only when the
+ * socket is gone. imapflow keeps its current socket, plain or TLS, in the untyped `socket` field,
+ * replaces it on STARTTLS and drops it when it closes the connection (a logout, a BYE): call this at
+ * each stage, and the last socket seen stays watched after imapflow has let go of it.
  *
  * @param client - A client.
- * @returns A promise that never rejects.
+ * @param previous - The watch returned last time, if any.
+ * @returns A watch of the current socket (`previous` when it is the same one, or when there is none).
  */
-export function transportClosed(client: ImapFlow): Promise<void> {
+export function watchTransport(client: ImapFlow, previous?: TransportWatch): TransportWatch | undefined {
   const socket = socketOf(client);
-  if (!isClosableSocket(socket) || socket.closed === true) return Promise.resolve();
-  return new Promise((resolve) => socket.once('close', () => resolve()));
+  if (!isClosableSocket(socket) || socket === previous?.socket) return previous;
+  const closed =
+    socket.closed === true
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return { socket, closed };
 }
 
 function socketOf(client: ImapFlow): unknown {

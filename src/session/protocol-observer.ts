@@ -46,10 +46,14 @@ export class ProtocolObserver {
   onUidValidity: ((uidValidity: string) => void) | undefined;
   /** Called once when a command draws more than {@link MAX_UNTAGGED_PER_COMMAND} untagged responses. */
   onFlood: ((description: string) => void) | undefined;
+  /** The tag of imapflow's command in flight, when it can be read. */
+  inFlightTag: (() => string | undefined) | undefined;
   /** The error imapflow reported for the last command the server refused (NO/BAD), if any. */
   lastRefusal: unknown;
 
   #untaggedSinceCommand = 0;
+  readonly #enteredAt = new Map<ConnectionPhase, number>();
+  #firstRoundTripMs: number | undefined;
 
   readonly #hostLogger: ConnectorLogger;
   readonly #secrets: readonly string[];
@@ -90,6 +94,7 @@ export class ProtocolObserver {
   enter(phase: ConnectionPhase): void {
     if (this.phase === phase) return;
     this.phase = phase;
+    if (!this.#enteredAt.has(phase)) this.#enteredAt.set(phase, performance.now());
     this.onPhaseChange?.(phase);
   }
 
@@ -123,20 +128,60 @@ export class ProtocolObserver {
    */
   observeResponse(line: Buffer): void {
     const first = line[0];
-    if (first === PLUS) return;
-    if (first !== ASTERISK) {
-      // A tagged completion: the next command starts counting afresh, and any refusal logged from
-      // here on belongs to this command.
-      this.#untaggedSinceCommand = 0;
-      this.lastRefusal = undefined;
-      return;
+    if (first !== ASTERISK && first !== PLUS) {
+      // A tagged completion of the command in flight: the next command starts counting afresh, and
+      // any refusal logged from here on belongs to this command. A tag never sent resets nothing (a
+      // server could otherwise walk around the cap with forged completions).
+      const tag = line.toString('latin1', 0, Math.min(line.length, 32)).split(' ', 1)[0];
+      const inFlight = this.inFlightTag?.();
+      if (inFlight === undefined || tag === inFlight) {
+        const sentAt = this.#enteredAt.get('command');
+        if (this.#firstRoundTripMs === undefined && sentAt !== undefined)
+          this.#firstRoundTripMs = performance.now() - sentAt;
+        this.#untaggedSinceCommand = 0;
+        this.lastRefusal = undefined;
+        return;
+      }
     }
+    // Continuation requests count too: an endless stream of "+" lines holds the connection as well.
     this.#untaggedSinceCommand += 1;
     if (this.#untaggedSinceCommand === MAX_UNTAGGED_PER_COMMAND + 1) {
       this.onFlood?.(`more than ${MAX_UNTAGGED_PER_COMMAND} untagged responses to one command`);
     }
     const uidValidity = UIDVALIDITY_RESPONSE.exec(line.toString('latin1', 0, UIDVALIDITY_PREFIX_BYTES))?.[1];
     if (uidValidity !== undefined) this.onUidValidity?.(uidValidity);
+  }
+
+  /**
+   * The round trip of the first command after login (NAMESPACE, which servers answer from memory):
+   * the network's round trip time, plus little server work, unlike the login's (authentication).
+   *
+   * @returns Milliseconds, or `undefined` when it was not seen.
+   */
+  firstRoundTripMs(): number | undefined {
+    return this.#firstRoundTripMs;
+  }
+
+  /**
+   * Records a command the SDK's counting channel sent, like imapflow's own in the trace.
+   *
+   * @param line - The tagged command line.
+   */
+  traceCommand(line: string): void {
+    const command = /^\S+\s+([A-Za-z]+)/.exec(line)?.[1]?.toUpperCase();
+    if (command !== undefined) this.commandsSent.push(command);
+    if (this.#hostLogger !== silentLogger) this.#forward('debug', { src: 'c', msg: line });
+  }
+
+  /**
+   * Records a response line the counting channel read (FETCH rows only at trace level, like imapflow).
+   *
+   * @param line - The raw line.
+   * @param isRow - Whether it is a FETCH row.
+   */
+  traceResponse(line: Buffer, isRow: boolean): void {
+    if (this.#hostLogger === silentLogger || isRow) return;
+    this.#forward('debug', { src: 's', msg: line.toString('utf8', 0, Math.min(line.length, 1_024)) });
   }
 
   #forward(level: 'debug' | 'info' | 'warn' | 'error', entry: unknown): void {

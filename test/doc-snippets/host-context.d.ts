@@ -32,8 +32,18 @@ declare global {
   const accounts: {
     get(id: string): Promise<{ config: ImapConnectorConfigInput; timeZone: string }>;
   };
-  /** The host's own count store. */
-  const store: { write(accountId: string, buckets: readonly SignalBucket[], at: Date): void };
+  /** The host's own count store (as in examples/queue-worker/bucket-store.ts). */
+  const store: {
+    write(
+      accountId: string,
+      count: {
+        rows: readonly SignalBucket[];
+        merge: 'replace' | 'add';
+        cursor: { cursor: string; day: string } | null;
+      },
+    ): void;
+    cursorOf(accountId: string): { cursor: string; day: string } | undefined;
+  };
   /** The host's Redis connection options for BullMQ. */
   const connection: { host: string; port: number };
   /** What the host stored from this account's previous count. */

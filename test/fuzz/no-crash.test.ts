@@ -22,8 +22,6 @@ afterAll(async () => {
 });
 
 const names = Object.keys(hostileCases);
-const fixed = names.filter((name) => hostileCases[name]?.knownGap === undefined);
-const knownGaps = names.filter((name) => hostileCases[name]?.knownGap !== undefined);
 
 async function expectCaseToPass(name: string): Promise<void> {
   const result = await pool.run({ module: hostileCasesModule, export: 'runHostileCase', argument: name });
@@ -37,10 +35,7 @@ async function expectCaseToPass(name: string): Promise<void> {
 }
 
 describe('no crash, ever, from a hostile server', () => {
-  it.concurrent.each(fixed)('%s', expectCaseToPass, HOSTILE_DEADLINE_MS + 120_000);
-
-  // Each names its owner in `knownGap`; `.fails` turns red once the case passes.
-  it.concurrent.fails.each(knownGaps)('%s (known gap)', expectCaseToPass, HOSTILE_DEADLINE_MS + 120_000);
+  it.concurrent.each(names)('%s', expectCaseToPass, HOSTILE_DEADLINE_MS + 120_000);
 
   it.sequential('leaves children that exit by themselves, with code 0', async () => {
     expect(await pool.close()).toEqual([]);

@@ -5,6 +5,12 @@ export interface RecordingProxy {
   readonly port: number;
   /** Client lines, in order, over all connections (CRLF removed). */
   clientLines(): readonly string[];
+  /**
+   * Client lines grouped by flight: a new flight starts when the client writes after the server has
+   * written since the client's last write. Pipelined commands share a flight; each awaited round trip
+   * starts a new one.
+   */
+  flights(): readonly (readonly string[])[];
   /** Tagged commands the client sent, upper-cased up to their arguments, e.g. `UID FETCH 1:4 (UID INTERNALDATE)`. */
   commands(): readonly string[];
   close(): Promise<void>;
@@ -22,6 +28,8 @@ const TAGGED = /^[A-Za-z0-9.]+ ([A-Za-z]+(?: [A-Za-z]+)?)(.*)$/;
  */
 export async function startRecordingProxy(targetPort: number): Promise<RecordingProxy> {
   const lines: string[] = [];
+  const flights: string[][] = [];
+  let serverSpoke = true;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -30,15 +38,21 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
     let pending = '';
     client.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1');
+      if (serverSpoke) flights.push([]);
+      serverSpoke = false;
       let end = pending.indexOf('\n');
       while (end >= 0) {
         lines.push(pending.slice(0, end).replace(/\r$/, ''));
+        flights[flights.length - 1]?.push(pending.slice(0, end).replace(/\r$/, ''));
         pending = pending.slice(end + 1);
         end = pending.indexOf('\n');
       }
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      serverSpoke = true;
+      client.write(chunk);
+    });
     const closeBoth = () => {
       client.destroy();
       upstream.destroy();
@@ -55,6 +69,7 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
   return {
     port,
     clientLines: () => [...lines],
+    flights: () => flights.map((flight) => [...flight]),
     commands: () =>
       lines.flatMap((line) => {
         const match = TAGGED.exec(line);

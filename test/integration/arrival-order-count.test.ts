@@ -108,7 +108,7 @@ describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovec
   it('counts every Berlin day exactly, ±1 s edges and out-of-order appends included, by arrival order', async () => {
     const counts = await connector(standard, standardUser).countSignals(
       { since: new Date(since), until: new Date(until) },
-      { granularity: 'day', timeZone: ZONE },
+      { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
     );
     expect(countedWith(counts)).toEqual(['arrival-order']);
     expect(shape(counts)).toEqual(expected(since, until, boundaries));
@@ -116,7 +116,7 @@ describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovec
   });
 
   it('gives the same buckets as fetching every date on a server without SORT', async () => {
-    const options = { granularity: 'day', timeZone: ZONE } as const;
+    const options = { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' } as const;
     const range = { since: new Date(since), until: new Date(until) };
     const byArrival = await connector(standard, standardUser).countSignals(range, options);
     const byDates = await connector(reduced, reducedUser).countSignals(range, options);
@@ -130,7 +130,7 @@ describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovec
       vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skewMs);
       const counts = await connector(standard, standardUser).countSignals(
         { since: new Date(since), until: new Date(until) },
-        { granularity: 'day', timeZone: ZONE },
+        { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
       );
       vi.restoreAllMocks();
       expect(shape(counts)).toEqual(expected(since, until, boundaries));
@@ -140,10 +140,10 @@ describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovec
   it('counts a total whose range starts and ends 1 s from seeded messages', async () => {
     const from = (boundaries[3] ?? 0) + 1000;
     const to = (boundaries[11] ?? 0) - 1000;
-    const counts = await connector(standard, standardUser).countSignals({
-      since: new Date(from),
-      until: new Date(to),
-    });
+    const counts = await connector(standard, standardUser).countSignals(
+      { since: new Date(from), until: new Date(to) },
+      { transfer: 'fewest-bytes' },
+    );
     expect(countedWith(counts)).toEqual(['arrival-order']);
     expect(shape(counts)).toEqual(expected(from, to, [from, to]));
   });
@@ -151,10 +151,10 @@ describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovec
   it('counts a long total on a server without SORT or ESEARCH from the interior UID list and the edge dates', async () => {
     const from = (boundaries[2] ?? 0) - 1000;
     const to = (boundaries[17] ?? 0) + 200 * 86_400_000;
-    const counts = await connector(reduced, reducedUser).countSignals({
-      since: new Date(from),
-      until: new Date(to),
-    });
+    const counts = await connector(reduced, reducedUser).countSignals(
+      { since: new Date(from), until: new Date(to) },
+      { transfer: 'fewest-bytes' },
+    );
     expect(countedWith(counts)).toEqual(['interior-count']);
     expect(shape(counts)).toEqual(expected(from, to, [from, to]));
   });
@@ -162,10 +162,10 @@ describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovec
   it('counts a short total on a server without SORT or ESEARCH by fetching the dates', async () => {
     const from = (boundaries[2] ?? 0) - 1000;
     const to = (boundaries[17] ?? 0) + 1000;
-    const counts = await connector(reduced, reducedUser).countSignals({
-      since: new Date(from),
-      until: new Date(to),
-    });
+    const counts = await connector(reduced, reducedUser).countSignals(
+      { since: new Date(from), until: new Date(to) },
+      { transfer: 'fewest-bytes' },
+    );
     expect(countedWith(counts)).toEqual(['fetch-dates']);
     expect(shape(counts)).toEqual(expected(from, to, [from, to]));
   });
@@ -173,10 +173,10 @@ describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovec
   it('counts everything when the range holds the whole mailbox', async () => {
     const from = Date.UTC(2000, 0, 1);
     const to = Date.UTC(2030, 0, 1);
-    const counts = await connector(standard, standardUser).countSignals({
-      since: new Date(from),
-      until: new Date(to),
-    });
+    const counts = await connector(standard, standardUser).countSignals(
+      { since: new Date(from), until: new Date(to) },
+      { transfer: 'fewest-bytes' },
+    );
     expect(countedWith(counts)).toEqual(['arrival-order']);
     expect(shape(counts)).toEqual({
       sent: sent.length,

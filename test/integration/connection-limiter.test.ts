@@ -68,6 +68,46 @@ describeWithDovecot('ConnectionLimiter on a real Dovecot: connections counted at
     expect(limiter.stats()).toEqual({ active: 0, waiting: 0 });
   });
 
+  it('holds implicit-TLS connections to the caps too (the TLS socket is what closes)', async () => {
+    proxy = await startTcpProxy(server.tlsPort);
+    const port = proxy.port;
+    const limiter = new ConnectionLimiter({ perServer: 8, perAccount: 2 });
+    const user = users[5] as MailUser;
+    const tlsConnector = () =>
+      new ImapConnector(
+        {
+          host: '127.0.0.1',
+          port,
+          security: 'tls',
+          tls: { ca: server.caPem },
+          username: user.username,
+          password: user.password,
+        },
+        { limiter, retry: { attempts: 1 } },
+      );
+    const results = await Promise.all(Array.from({ length: 6 }, () => tlsConnector().countSignals(range)));
+    for (const result of results) expect(result).toMatchObject(expected);
+    expect(proxy.connections()).toBe(6);
+    expect(proxy.peakOpen()).toBe(2);
+    expect(limiter.stats()).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('holds incremental counts (with a cursor) to the same caps', async () => {
+    proxy = await startTcpProxy(server.plainPort);
+    const port = proxy.port;
+    const limiter = new ConnectionLimiter({ perServer: 8, perAccount: 2 });
+    const user = users[4] as MailUser;
+    const { cursor } = await connectorFor(port, user, limiter).countSignals(range);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => connectorFor(port, user, limiter).countSignals(range, { cursor })),
+    );
+    // Nothing arrived since the cursor's count: each incremental count finds nothing new.
+    for (const result of results) expect(result).toMatchObject({ mode: 'incremental', sent: 0, received: 0 });
+    expect(proxy.connections()).toBe(7);
+    expect(proxy.peakOpen()).toBe(2);
+    expect(limiter.stats()).toEqual({ active: 0, waiting: 0 });
+  });
+
   it('holds a server to perServer connections across accounts, for counts and connection tests alike', async () => {
     proxy = await startTcpProxy(server.plainPort);
     const port = proxy.port;

@@ -90,10 +90,10 @@ describe('countSignals cross-checks ESEARCH against the mailbox size', () => {
       username: 'user@example.test',
       password: 'not-a-secret',
     });
-    const result = await connector.countSignals({
-      since: '2026-05-01T00:00:00Z',
-      until: '2026-06-01T00:00:00Z',
-    });
+    const result = await connector.countSignals(
+      { since: '2026-05-01T00:00:00Z', until: '2026-06-01T00:00:00Z' },
+      { transfer: 'fewest-bytes' },
+    );
     expect({ sent: result.sent, received: result.received }).toEqual({ sent: 0, received: 3 });
     expect(result.mailboxes.find((mailbox) => mailbox.path === 'INBOX')).toMatchObject({
       strategy: 'fetch-dates',

@@ -75,17 +75,33 @@ describeWithDovecot('countSignals never changes a mailbox', () => {
 
   async function everyKindOfCount(): Promise<void> {
     const range = { since: '2026-05-01T00:00:00Z', until: '2026-06-01T00:00:00Z' };
-    const totals = await connector().countSignals(range);
+    const totals = await connector().countSignals(range, { transfer: 'fewest-bytes' });
     expect({ sent: totals.sent, received: totals.received }).toEqual({ sent: 2, received: 6 });
-    const daily = await connector().countSignals(range, { granularity: 'day', timeZone: 'Europe/Berlin' });
+    const daily = await connector().countSignals(range, {
+      granularity: 'day',
+      timeZone: 'Europe/Berlin',
+      transfer: 'fewest-bytes',
+    });
+    const pipelined = await connector().countSignals(range, {
+      granularity: 'day',
+      timeZone: 'Europe/Berlin',
+      transfer: 'fewest-round-trips',
+    });
+    expect(pipelined.buckets).toEqual(daily.buckets);
     const deduplicated = await connector({ mailboxes: { deduplicate: 'always' } }).countSignals(range);
     expect(deduplicated.deduplication).toBe('message-id');
     expect(deduplicated.received).toBe(5);
     expect((await connector().testConnection()).ok).toBe(true);
-    // Each way of counting ran: by arrival order (SORT) and by fetched dates (deduplication).
-    expect(new Set([...totals.strategies, ...daily.strategies, ...deduplicated.strategies])).toEqual(
-      new Set(['arrival-order', 'fetch-dates']),
-    );
+    // Each way of counting ran: by arrival order (SORT), by fetched dates (deduplication) and by
+    // pipelined dates (SEARCH RETURN (SAVE) + FETCH $).
+    expect(
+      new Set([
+        ...totals.strategies,
+        ...daily.strategies,
+        ...pipelined.strategies,
+        ...deduplicated.strategies,
+      ]),
+    ).toEqual(new Set(['arrival-order', 'fetch-dates', 'pipelined-dates']));
   }
 
   it('leaves every UID, flag (\\Seen included), INTERNALDATE, UIDVALIDITY and UIDNEXT as it was, and logs no change', async () => {

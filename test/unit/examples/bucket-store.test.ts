@@ -30,28 +30,60 @@ describe('examples/queue-worker BucketStore (SQLite)', () => {
 
   it('adds an incremental count to what is stored and keeps the cursor with it', () => {
     store = new BucketStore(':memory:');
-    store.write('a1', { rows: [row('2026-03-29', 2, 5)], merge: 'replace', cursor: 'c1' }, at);
     store.write(
       'a1',
-      { rows: [row('2026-03-29', 1, 0), row('2026-03-30', 0, 4)], merge: 'add', cursor: 'c2' },
+      { rows: [row('2026-03-29', 2, 5)], merge: 'replace', cursor: { cursor: 'c1', day: '2026-03-29' } },
+      at,
+    );
+    store.write(
+      'a1',
+      {
+        rows: [row('2026-03-29', 1, 0), row('2026-03-30', 0, 4)],
+        merge: 'add',
+        cursor: { cursor: 'c2', day: '2026-03-30' },
+      },
       at,
     );
     expect(counts(store)).toEqual([
       { label: '2026-03-29', sent: 3, received: 5 },
       { label: '2026-03-30', sent: 0, received: 4 },
     ]);
-    expect(store.cursorOf('a1')).toBe('c2');
+    expect(store.cursorOf('a1')).toEqual({ cursor: 'c2', day: '2026-03-30' });
     expect(store.cursorOf('a2')).toBeUndefined();
+  });
+
+  it('keeps the cursor of the latest day when a retry of an earlier day finishes last', () => {
+    store = new BucketStore(':memory:');
+    store.write('a1', { rows: [], merge: 'replace', cursor: { cursor: 'c30', day: '2026-03-30' } }, at);
+    store.write(
+      'a1',
+      { rows: [row('2026-03-29', 1, 1)], merge: 'replace', cursor: { cursor: 'c29', day: '2026-03-29' } },
+      at,
+    );
+    expect(store.cursorOf('a1')).toEqual({ cursor: 'c30', day: '2026-03-30' });
+    expect(counts(store)).toEqual([{ label: '2026-03-29', sent: 1, received: 1 }]);
   });
 
   it('writes nothing, cursor included, when one row of a count fails', () => {
     store = new BucketStore(':memory:');
-    store.write('a1', { rows: [row('2026-03-29', 2, 5)], merge: 'replace', cursor: 'c1' }, at);
+    store.write(
+      'a1',
+      { rows: [row('2026-03-29', 2, 5)], merge: 'replace', cursor: { cursor: 'c1', day: '2026-03-29' } },
+      at,
+    );
     const broken = { ...row('2026-03-30', 1, 1), sent: null as unknown as number };
     expect(() =>
-      store?.write('a1', { rows: [row('2026-03-29', 9, 9), broken], merge: 'add', cursor: 'c2' }, at),
+      store?.write(
+        'a1',
+        {
+          rows: [row('2026-03-29', 9, 9), broken],
+          merge: 'add',
+          cursor: { cursor: 'c2', day: '2026-03-30' },
+        },
+        at,
+      ),
     ).toThrow(/NOT NULL/);
     expect(counts(store)).toEqual([{ label: '2026-03-29', sent: 2, received: 5 }]);
-    expect(store.cursorOf('a1')).toBe('c1');
+    expect(store.cursorOf('a1')).toEqual({ cursor: 'c1', day: '2026-03-29' });
   });
 });

@@ -1,0 +1,736 @@
+/**
+ * The SDK's own command channel for counting, on the connection imapflow logged in: pipelined
+ * commands with the SDK's own tags, answers read by the strict parser of `response-lines.ts`.
+ */
+import {
+  type CompletionStatus,
+  type EsearchAnswer,
+  type FetchRow,
+  parseResponseLine,
+  type ResponseLine,
+  ResponseViolation,
+  readEsearch,
+  readFetchRow,
+  readNumberList,
+} from './response-lines.js';
+import { MAX_LISTED_UIDS, UidList } from './uid-list.js';
+
+/**
+ * Untagged responses (FETCH rows asked for aside) the channel accepts between two completions of its
+ * commands. The same limit as the one on imapflow's commands (`MAX_UNTAGGED_PER_COMMAND`).
+ */
+export const MAX_UNTAGGED_PER_COMPLETION = 50_000;
+const MAX_UID = 4_294_967_295;
+
+/** A tagged completion. */
+export interface Completion {
+  readonly status: CompletionStatus;
+  readonly code: string | undefined;
+  readonly text: string;
+}
+
+/** A NO or BAD completion, shaped like imapflow's refusals so the failure classifier reads it alike. */
+export class CommandRefused extends Error {
+  readonly responseStatus: CompletionStatus;
+  readonly serverResponseCode: string | undefined;
+  readonly responseText: string;
+
+  constructor(command: string, completion: Completion) {
+    super(`${command} failed`);
+    this.responseStatus = completion.status;
+    this.serverResponseCode = completion.code;
+    this.responseText = completion.text;
+  }
+}
+
+/**
+ * The connection ended while commands were in flight; `reason` is the BYE text, if one came. Without
+ * one, the server (or the network) dropped the connection: a transport fault (`ECONNRESET`), unless
+ * the socket reported a more precise error meanwhile.
+ */
+export class ChannelClosed extends Error {
+  readonly code: string;
+  constructor(readonly reason: string | undefined) {
+    super('The connection closed while counting');
+    this.code = reason === undefined ? 'ECONNRESET' : 'EConnectionClosed';
+  }
+}
+
+/** What the mailbox open now allows an answer to hold. */
+export interface MailboxBounds {
+  /** EXISTS. */
+  readonly exists: number;
+  /** UIDNEXT − 1 (or 2³² − 1 when the server did not say). */
+  readonly maxUid: number;
+}
+
+/** Collects the untagged answer of one command and turns it into a result at its completion. */
+export interface ResponseCollector<T> {
+  /** The kinds of untagged data this command draws. */
+  readonly draws: 'examine' | 'search' | 'sort' | 'fetch';
+  /**
+   * Answered only by an ESEARCH correlated to its tag (RFC 4731 §3.1 `(TAG …)`): an uncorrelated
+   * answer (a plain `* SEARCH`, an ESEARCH without TAG) belongs to another command in flight. Dovecot
+   * runs pipelined searches in parallel, so such an answer may arrive while this one is still pending.
+   */
+  readonly correlatedOnly?: boolean;
+  /** FETCH rows this command may legitimately draw in the mailbox open now (raises the untagged budget). */
+  readonly expectedRows?: (bounds: MailboxBounds) => number;
+  untagged(line: ResponseLine, raw: Buffer, channel: CountingChannel): void | Promise<void>;
+  /** The result for an OK completion (throws {@link ResponseViolation} for an implausible answer). */
+  finish(completion: Completion): T;
+}
+
+/** What the channel needs from the session. */
+export interface ChannelHost {
+  /** Writes command lines to the connection (after login: through imapflow's writer, compression included). */
+  write(lines: string): void;
+  /** Reports a server answer the channel refuses; the session closes the connection. */
+  violation(error: ResponseViolation): void;
+  /** UIDVALIDITY announced outside an EXAMINE: the mailbox was replaced meanwhile. */
+  uidValidity(value: string): void;
+  /** For the host's protocol trace. */
+  traceCommand(line: string): void;
+  traceResponse(line: Buffer, isRow: boolean): void;
+}
+
+interface Pending {
+  readonly tag: string;
+  readonly name: string;
+  readonly collector: ResponseCollector<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Sends counting commands without waiting for each answer (RFC 3501 §5.5: a client may send another
+ * command without waiting for the completion of the previous one) and reads their answers itself,
+ * before imapflow's parser: while any of its commands is in flight, every line is the channel's.
+ *
+ * Every line is counted (continuations too) against {@link MAX_UNTAGGED_PER_COMPLETION}, reset only by
+ * a completion of one of its own tags; a completion with any other tag is a protocol error. Long
+ * answers are read in chunks with a yield between them, so a close (abort, deadline) is honoured
+ * mid-parse.
+ *
+ * @example
+ * ```ts
+ * const [examined, count] = channel.send([
+ *   { command: 'EXAMINE "INBOX"', collector: examineCollector('INBOX') },
+ *   { command: 'UID SEARCH RETURN (COUNT) ALL', collector: countCollector() },
+ * ]);
+ * ```
+ */
+export class CountingChannel {
+  readonly #host: ChannelHost;
+  readonly #pending: Pending[] = [];
+  #tagCounter = 0;
+  #untagged = 0;
+  #closed: ChannelClosed | undefined;
+  #byeText: string | undefined;
+  #bounds: MailboxBounds | undefined;
+
+  constructor(host: ChannelHost) {
+    this.#host = host;
+  }
+
+  /** Whether commands of the channel are in flight (their answers must not reach imapflow). */
+  get active(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  /**
+   * Sends commands in one write; each settles with its collector's result, or rejects with a
+   * {@link CommandRefused}, a {@link ResponseViolation} or a {@link ChannelClosed}.
+   *
+   * @param commands - Command text (without tag or CRLF) and collector, in order.
+   * @returns One promise per command.
+   */
+  send<T extends readonly unknown[]>(
+    commands: {
+      readonly [K in keyof T]: { readonly command: string; readonly collector: ResponseCollector<T[K]> };
+    },
+  ): { readonly [K in keyof T]: Promise<T[K]> } {
+    const lines: string[] = [];
+    const promises = commands.map(({ command, collector }) => {
+      if (this.#closed) return Promise.reject(this.#closed);
+      this.#tagCounter += 1;
+      // imapflow's tags are upper-case hexadecimal numbers: an "S" never collides with one.
+      const tag = `S${this.#tagCounter}`;
+      const line = `${tag} ${command}`;
+      lines.push(line);
+      this.#host.traceCommand(line);
+      return new Promise((resolve, reject) => {
+        this.#pending.push({ tag, name: command.split(' ', 2).join(' '), collector, resolve, reject });
+      });
+    });
+    if (lines.length > 0) {
+      try {
+        this.#host.write(lines.join('\r\n'));
+      } catch (error) {
+        this.close(error instanceof Error ? error.message : undefined);
+      }
+    }
+    // Each promise is awaited by the caller; a rejection nobody awaits yet must not crash the host.
+    for (const promise of promises) promise.catch(() => undefined);
+    return promises as unknown as { readonly [K in keyof T]: Promise<T[K]> };
+  }
+
+  /**
+   * Takes one server line while the channel is active.
+   *
+   * @param raw - The line, CRLF removed.
+   * @param literalCount - Literals that came with it (none of the answers the channel reads has one).
+   */
+  take(raw: Buffer, literalCount: number): Promise<void> | undefined {
+    if (this.#closed) return undefined;
+    // Synchronous for the lines a count is made of (FETCH rows, completions): a promise per row would
+    // cost more than reading it. Only long answers (SEARCH, SORT, ESEARCH) are read asynchronously.
+    try {
+      const reading = this.#take(raw, literalCount);
+      if (reading !== undefined) return reading.catch((error: unknown) => this.#refuse(error));
+    } catch (error) {
+      this.#refuse(error);
+    }
+    return undefined;
+  }
+
+  #refuse(error: unknown): void {
+    const violation =
+      error instanceof ResponseViolation
+        ? error
+        : error instanceof ChannelClosed
+          ? undefined
+          : new ResponseViolation(`an answer the counting layer could not read (${String(error)})`);
+    if (violation !== undefined) this.#fail(violation);
+  }
+
+  /** Yields to the event loop between chunks of a long answer; throws once the connection is closed. */
+  readonly checkpoint = async (): Promise<void> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.#closed) throw this.#closed;
+  };
+
+  /**
+   * Rejects every command in flight: the connection is gone (closed by either side, aborted, expired).
+   *
+   * @param reason - Why, when known.
+   */
+  close(reason?: string): void {
+    if (this.#closed) return;
+    this.#closed = new ChannelClosed(this.#byeText ?? reason);
+    this.#rejectAll(this.#closed);
+  }
+
+  #take(raw: Buffer, literalCount: number): void | Promise<void> {
+    let line: ResponseLine;
+    try {
+      line = parseResponseLine(raw);
+    } catch (error) {
+      this.#host.traceResponse(raw, false);
+      throw error;
+    }
+    this.#host.traceResponse(raw, line.kind === 'message' && line.name === 'FETCH');
+    if (line.kind === 'tagged') {
+      this.#complete(line);
+      return;
+    }
+    this.#untagged += 1;
+    if (this.#untagged > MAX_UNTAGGED_PER_COMPLETION && this.#untagged > this.#budget()) {
+      const rows = this.#budget() - MAX_UNTAGGED_PER_COMPLETION;
+      throw new ResponseViolation(
+        rows > 0
+          ? `FETCH sent over ${MAX_UNTAGGED_PER_COMPLETION} responses more than the ${rows} rows asked for`
+          : `more than ${MAX_UNTAGGED_PER_COMPLETION} untagged responses to one command`,
+        true,
+      );
+    }
+    if (line.kind === 'continuation') return;
+    if (line.kind === 'status') {
+      if (line.status === 'BYE') this.#byeText = line.text;
+      if (line.code === 'UIDVALIDITY' || line.code === 'UIDNEXT') {
+        const examine = this.#oldest('examine');
+        if (examine) return examine.collector.untagged(line, raw, this);
+        else if (line.code === 'UIDVALIDITY' && line.codeValue !== undefined)
+          this.#host.uidValidity(line.codeValue);
+      }
+      return;
+    }
+    if (literalCount > 0) return;
+    if (line.kind === 'message') {
+      if (line.name === 'EXISTS') {
+        const examine = this.#oldest('examine');
+        if (examine) return examine.collector.untagged(line, raw, this);
+      } else if (line.name === 'FETCH') {
+        const fetch = this.#oldest('fetch');
+        if (fetch) return fetch.collector.untagged(line, raw, this);
+      }
+      return;
+    }
+    if (line.name === 'SEARCH' || line.name === 'SORT') {
+      const command = this.#oldest(line.name === 'SEARCH' ? 'search' : 'sort', { uncorrelated: true });
+      if (!command) throw new ResponseViolation(`a ${line.name} answer to no ${line.name} command`);
+      return command.collector.untagged(line, raw, this);
+    }
+    if (line.name === 'ESEARCH') {
+      const tag = correlatorOf(raw, line.start);
+      const command =
+        tag === undefined
+          ? (this.#oldest('search', { uncorrelated: true }) ?? this.#oldest('sort', { uncorrelated: true }))
+          : this.#pending.find((pending) => pending.tag === tag);
+      if (!command)
+        throw new ResponseViolation(
+          tag === undefined
+            ? 'an ESEARCH answer to no search'
+            : 'an ESEARCH answer for a tag the client never sent',
+        );
+      return command.collector.untagged(line, raw, this);
+    }
+    // FLAGS, RECENT, EXPUNGE, VANISHED, CAPABILITY...: nothing a count reads; counted above.
+    return undefined;
+  }
+
+  #complete(line: Extract<ResponseLine, { kind: 'tagged' }>): void {
+    const index = this.#pending.findIndex((pending) => pending.tag === line.tag);
+    if (index < 0) throw new ResponseViolation('a completion for a tag the client never sent');
+    const [pending] = this.#pending.splice(index, 1);
+    if (!pending) return;
+    this.#untagged = 0;
+    if (line.status !== 'OK') {
+      // RFC 3501 §6.3.1: a failed SELECT or EXAMINE leaves no mailbox selected.
+      if (pending.collector.draws === 'examine') this.#bounds = undefined;
+      pending.reject(new CommandRefused(pending.name, line));
+      return;
+    }
+    try {
+      const result = pending.collector.finish(line);
+      if (pending.collector.draws === 'examine') this.#bounds = boundsOf(result as ExamineAnswer);
+      pending.resolve(result);
+    } catch (error) {
+      pending.reject(error);
+      if (error instanceof ResponseViolation) this.#fail(error);
+    }
+  }
+
+  #budget(): number {
+    let rows = 0;
+    const bounds = this.bounds();
+    for (const pending of this.#pending) rows += pending.collector.expectedRows?.(bounds) ?? 0;
+    return MAX_UNTAGGED_PER_COMPLETION + rows;
+  }
+
+  // The oldest command in flight that draws this kind of answer; with `uncorrelated`, only one that can
+  // take an answer without a correlator.
+  #oldest(
+    draws: ResponseCollector<unknown>['draws'],
+    options: { uncorrelated: boolean } = { uncorrelated: false },
+  ): Pending | undefined {
+    return this.#pending.find(
+      (pending) =>
+        pending.collector.draws === draws &&
+        !(options.uncorrelated && pending.collector.correlatedOnly === true),
+    );
+  }
+
+  #fail(violation: ResponseViolation): void {
+    if (this.#closed) return;
+    this.#closed = new ChannelClosed(undefined);
+    this.#rejectAll(violation);
+    this.#host.violation(violation);
+  }
+
+  #rejectAll(error: unknown): void {
+    for (const pending of this.#pending.splice(0)) pending.reject(error);
+  }
+
+  /** The bounds of the mailbox open now, for collectors (set by each EXAMINE the channel completes). */
+  bounds(): MailboxBounds {
+    return this.#bounds ?? { exists: MAX_LISTED_UIDS, maxUid: MAX_UID };
+  }
+
+  /**
+   * Sets the bounds of a mailbox opened outside the channel (by imapflow), or clears them.
+   *
+   * @param examined - What its EXAMINE said.
+   */
+  opened(examined: ExamineAnswer | undefined): void {
+    this.#bounds = examined === undefined ? undefined : boundsOf(examined);
+  }
+}
+
+function boundsOf(examined: ExamineAnswer): MailboxBounds {
+  return { exists: examined.exists, maxUid: examined.uidNext === undefined ? MAX_UID : examined.uidNext - 1 };
+}
+
+// RFC 4731 §3.1: `* ESEARCH (TAG "S4") ...`; only the correlator is read here.
+function correlatorOf(raw: Buffer, start: number): string | undefined {
+  const head = raw.toString('latin1', start, Math.min(raw.length, start + 80));
+  return /^\s*\(TAG "?([^")\s]+)"?\)/i.exec(head)?.[1];
+}
+
+/** What EXAMINE tells (RFC 3501 §6.3.2). */
+export interface ExamineAnswer {
+  readonly exists: number;
+  readonly uidValidity: string;
+  /** `undefined` when the server did not announce it. */
+  readonly uidNext: number | undefined;
+}
+
+/**
+ * Collects an EXAMINE answer: EXISTS and UIDVALIDITY are required (RFC 3501 §6.3.1), UIDNEXT is
+ * expected.
+ *
+ * @returns The collector.
+ */
+export function examineCollector(): ResponseCollector<ExamineAnswer> {
+  let exists: number | undefined;
+  let uidValidity: string | undefined;
+  let uidNext: number | undefined;
+  return {
+    draws: 'examine',
+    untagged(line) {
+      if (line.kind === 'message' && line.name === 'EXISTS') exists = line.number;
+      if (line.kind !== 'status') return;
+      const value = line.codeValue === undefined ? undefined : uint32OrUndefined(line.codeValue.trim());
+      if (line.code === 'UIDVALIDITY') {
+        if (value === undefined || value === 0)
+          throw new ResponseViolation('EXAMINE answered a malformed UIDVALIDITY');
+        uidValidity = String(value);
+      } else if (line.code === 'UIDNEXT') {
+        if (value === undefined || value === 0)
+          throw new ResponseViolation('EXAMINE answered a malformed UIDNEXT');
+        uidNext = value;
+      }
+    },
+    finish() {
+      if (exists === undefined) throw new ResponseViolation('EXAMINE completed without EXISTS', false);
+      if (uidValidity === undefined)
+        throw new ResponseViolation('EXAMINE completed without UIDVALIDITY', false);
+      if (uidNext !== undefined && exists > uidNext - 1)
+        throw new ResponseViolation(`EXAMINE announced ${exists} messages below UIDNEXT ${uidNext}`);
+      return { exists, uidValidity, uidNext };
+    },
+  };
+}
+
+function uint32OrUndefined(text: string): number | undefined {
+  return /^\d{1,10}$/.test(text) && Number(text) <= MAX_UID ? Number(text) : undefined;
+}
+
+/**
+ * What a `UID SEARCH` was asked to return: the plain answer (RFC 3501 `* SEARCH`), ESEARCH `ALL`
+ * (RFC 4731 `RETURN (ALL)`), or nothing (RFC 5182 `RETURN (SAVE)`: the result stays on the server).
+ */
+export type SearchReturn = 'plain' | 'all' | 'save';
+
+/**
+ * Collects the UIDs of a `UID SEARCH`, bounded by the mailbox: no more than EXISTS of them, none at or
+ * above UIDNEXT. An answer of the other form than the one asked for is a protocol error (an ESEARCH
+ * without `ALL` to a plain SEARCH would otherwise read as "nothing found").
+ *
+ * @param returns - What the command asked for.
+ * @returns The collector.
+ */
+export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollector<UidList> {
+  const command = 'SEARCH';
+  let list: UidList | undefined;
+  return {
+    draws: 'search',
+    async untagged(line, raw, channel) {
+      if (line.kind !== 'data') return;
+      const bounds = channel.bounds();
+      const fresh = () =>
+        new UidList({ maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: false });
+      if (returns === 'plain' && line.name !== 'SEARCH')
+        throw new ResponseViolation('an ESEARCH answer to a plain SEARCH');
+      if (returns === 'all' && line.name !== 'ESEARCH')
+        throw new ResponseViolation('a plain SEARCH answer to a SEARCH RETURN (ALL)');
+      if (line.name === 'SEARCH') {
+        list ??= fresh();
+        await readNumberList(raw, line.start, list, channel.checkpoint).catch((error: unknown) => {
+          throw tooManyResults(error, command, bounds.exists);
+        });
+        return;
+      }
+      const answer = await readEsearch(
+        raw,
+        line.start,
+        { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: false },
+        channel.checkpoint,
+      ).catch((error: unknown) => {
+        throw tooManyResults(error, command, bounds.exists);
+      });
+      // RFC 5182: a SAVE-only search answers nothing; whatever came is bounded and not used.
+      if (returns !== 'save') list = answer.all ?? fresh();
+    },
+    finish() {
+      return list ?? new UidList({ maxValue: MAX_UID, maxLength: 0, ascending: true });
+    },
+  };
+}
+
+function tooManyResults(error: unknown, command: string, exists: number): unknown {
+  if (
+    error instanceof ResponseViolation &&
+    /^more than \d+ UIDs listed$/.test(error.message) &&
+    !error.tooLarge
+  )
+    return new ResponseViolation(
+      `${command} returned more than ${exists} results for a mailbox of ${exists} messages`,
+      true,
+    );
+  return error;
+}
+
+/**
+ * Collects an ESEARCH `RETURN (COUNT)` (RFC 4731): the count must be there, be a number, and not
+ * exceed the mailbox.
+ *
+ * @returns The collector; its result is `undefined` when the server answered with a plain SEARCH
+ *   (it ignored `RETURN`) or left COUNT out, so the caller can fall back.
+ */
+export function countCollector(): ResponseCollector<number | undefined> {
+  let answer: EsearchAnswer | undefined;
+  let plain = false;
+  let exists = 0;
+  return {
+    draws: 'search',
+    async untagged(line, raw, channel) {
+      if (line.kind !== 'data') return;
+      exists = channel.bounds().exists;
+      if (line.name === 'SEARCH') {
+        plain = true;
+        return;
+      }
+      answer = await readEsearch(
+        raw,
+        line.start,
+        { maxValue: channel.bounds().maxUid, maxLength: exists, ascending: true },
+        channel.checkpoint,
+      );
+    },
+    finish() {
+      if (answer === undefined) {
+        if (plain) return undefined;
+        // RFC 4731 §3.1: a search matching nothing may be answered without COUNT... but still with ESEARCH.
+        throw new ResponseViolation('a counting search answered without ESEARCH');
+      }
+      const { count } = answer;
+      // RFC 4731 §3.1: COUNT is returned even when nothing matches; without it, 0 would be a guess:
+      // the caller counts by dates instead (and warns, when the mailbox is known not to be empty).
+      if (count === undefined) return undefined;
+      if (count === null) throw new ResponseViolation('ESEARCH COUNT is not a number');
+      if (count > exists)
+        throw new ResponseViolation(`ESEARCH counted ${count} messages in a mailbox of ${exists}`);
+      return count;
+    },
+  };
+}
+
+/**
+ * Collects an ESEARCH `RETURN (MIN)` (RFC 4731): the lowest matching UID, or `undefined` when nothing
+ * matches. Correlated by its TAG, so it can share a pipelined batch with other searches.
+ *
+ * @returns The collector.
+ */
+export function searchMinCollector(): ResponseCollector<number | undefined> {
+  let answer: EsearchAnswer | undefined;
+  return {
+    draws: 'search',
+    correlatedOnly: true,
+    async untagged(line, raw, channel) {
+      if (line.kind !== 'data') return;
+      if (line.name !== 'ESEARCH')
+        throw new ResponseViolation('a plain SEARCH answer to a SEARCH RETURN (MIN)');
+      const bounds = channel.bounds();
+      answer = await readEsearch(
+        raw,
+        line.start,
+        { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: true },
+        channel.checkpoint,
+      );
+      const { min } = answer;
+      if (min === null || (min !== undefined && (min < 1 || min > bounds.maxUid)))
+        throw new ResponseViolation('ESEARCH MIN is not a UID of the mailbox');
+    },
+    finish() {
+      return typeof answer?.min === 'number' ? answer.min : undefined;
+    },
+  };
+}
+
+/** What an ESORT `RETURN (MIN MAX COUNT)` tells. */
+export interface SortSummary {
+  readonly count: number;
+  readonly firstUid: number | undefined;
+  readonly lastUid: number | undefined;
+}
+
+/**
+ * Collects a `UID SORT` answer in arrival order: plain `* SORT` numbers or an ESORT `ALL` set, kept as
+ * runs within the mailbox's bounds.
+ *
+ * @returns The collector.
+ */
+export function sortCollector(): ResponseCollector<UidList> {
+  let list: UidList | undefined;
+  return {
+    draws: 'sort',
+    async untagged(line, raw, channel) {
+      if (line.kind !== 'data') return;
+      const bounds = channel.bounds();
+      const listBounds = { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: false };
+      if (line.name === 'SORT') {
+        list ??= new UidList(listBounds);
+        await readNumberList(raw, line.start, list, channel.checkpoint).catch((error: unknown) => {
+          throw tooManyResults(error, 'SORT', bounds.exists);
+        });
+        return;
+      }
+      if (list !== undefined) throw new ResponseViolation('a second ESORT answer to one SORT');
+      const answer = await readEsearch(raw, line.start, listBounds, channel.checkpoint).catch(
+        (error: unknown) => {
+          throw tooManyResults(error, 'SORT', bounds.exists);
+        },
+      );
+      list = answer.all ?? new UidList(listBounds);
+    },
+    finish() {
+      return list ?? new UidList({ maxValue: MAX_UID, maxLength: 0, ascending: true });
+    },
+  };
+}
+
+/**
+ * Collects an ESORT `RETURN (MIN MAX COUNT)`: MIN and MAX must be UIDs of the mailbox, COUNT at most
+ * EXISTS, and all three present unless nothing matched.
+ *
+ * @returns The collector.
+ */
+export function sortSummaryCollector(): ResponseCollector<SortSummary> {
+  let answer: EsearchAnswer | undefined;
+  let bounds = { exists: 0, maxUid: 0 };
+  return {
+    draws: 'sort',
+    async untagged(line, raw, channel) {
+      if (line.kind !== 'data' || line.name !== 'ESEARCH') return;
+      bounds = channel.bounds();
+      answer = await readEsearch(
+        raw,
+        line.start,
+        { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: true },
+        channel.checkpoint,
+      );
+    },
+    finish() {
+      if (answer === undefined)
+        throw new ResponseViolation('a SORT RETURN (MIN MAX COUNT) answered without ESEARCH');
+      const { count, min, max } = answer;
+      if (count === undefined || count === 0) return { count: 0, firstUid: undefined, lastUid: undefined };
+      if (count === null) throw new ResponseViolation('ESORT COUNT is not a number');
+      if (count > bounds.exists)
+        throw new ResponseViolation(`ESORT counted ${count} messages in a mailbox of ${bounds.exists}`);
+      if (
+        typeof min !== 'number' ||
+        typeof max !== 'number' ||
+        min < 1 ||
+        max < 1 ||
+        min > bounds.maxUid ||
+        max > bounds.maxUid
+      )
+        throw new ResponseViolation('ESORT MIN or MAX is missing or not a UID of the mailbox');
+      return { count, firstUid: min, lastUid: max };
+    },
+  };
+}
+
+/** One message's INTERNALDATE. */
+export interface DatedUid {
+  readonly uid: number;
+  readonly internalDateMs: number;
+}
+
+/**
+ * Collects `UID FETCH <set> (UID INTERNALDATE)` rows: each UID asked for counts once (a repeated row
+ * is dropped), a dated row for a UID not asked for is a protocol error, a malformed INTERNALDATE is
+ * reported (the message has no instant to count it at: the count warns, `internal_date_malformed`);
+ * rows without a date (unsolicited flag updates, RFC 3501 §7.4.2) are skipped.
+ *
+ * @param requested - The UIDs asked for.
+ * @param onRow - Called once per UID asked for that the server dated.
+ * @param onMalformed - Called once per UID whose date cannot be read, with the server's text.
+ * @returns The collector; its result is the number of rows delivered.
+ */
+export function fetchDatesCollector(
+  requested: UidList,
+  onRow: (row: DatedUid) => void,
+  onMalformed: (uid: number, raw: string) => void,
+): ResponseCollector<number> {
+  const seen = new Set<number>();
+  return {
+    draws: 'fetch',
+    expectedRows: () => requested.length,
+    untagged(line, raw) {
+      if (line.kind !== 'message' || line.name !== 'FETCH') return;
+      const row: FetchRow = readFetchRow(raw, line.number, line.start);
+      if (row.internalDateMs === undefined) return;
+      if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
+      if (!requested.includes(row.uid))
+        throw new ResponseViolation(`a FETCH row for UID ${row.uid}, which was not asked for`);
+      deliver(row, row.uid, seen, onRow, onMalformed);
+    },
+    finish() {
+      return seen.size;
+    },
+  };
+}
+
+function deliver(
+  row: FetchRow,
+  uid: number,
+  seen: Set<number>,
+  onRow: (row: DatedUid) => void,
+  onMalformed: (uid: number, raw: string) => void,
+): void {
+  if (seen.has(uid)) return;
+  seen.add(uid);
+  if (row.internalDateMs === null || row.internalDateMs === undefined) onMalformed(uid, row.rawDate ?? '');
+  else onRow({ uid, internalDateMs: row.internalDateMs });
+}
+
+/**
+ * Collects `UID FETCH $ (UID INTERNALDATE)` rows (RFC 5182 SEARCHRES: the UIDs the previous
+ * `SEARCH RETURN (SAVE)` found, which the client never sees): each row's UID must be a UID of the
+ * mailbox, each UID counts once, no more rows than the mailbox holds are accepted, and a malformed
+ * INTERNALDATE is reported.
+ *
+ * @param onRow - Called once per UID.
+ * @param onMalformed - Called once per UID whose date cannot be read, with the server's text.
+ * @returns The collector; its result is the number of rows delivered.
+ */
+export function fetchSavedDatesCollector(
+  onRow: (row: DatedUid) => void,
+  onMalformed: (uid: number, raw: string) => void,
+): ResponseCollector<number> {
+  const seen = new Set<number>();
+  return {
+    draws: 'fetch',
+    expectedRows: (bounds) => bounds.exists,
+    untagged(line, raw, channel) {
+      if (line.kind !== 'message' || line.name !== 'FETCH') return;
+      const row: FetchRow = readFetchRow(raw, line.number, line.start);
+      if (row.internalDateMs === undefined) return;
+      const { exists, maxUid } = channel.bounds();
+      if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
+      if (row.uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${row.uid}, beyond the mailbox`);
+      if (!seen.has(row.uid) && seen.size >= exists)
+        throw new ResponseViolation(
+          `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
+          true,
+        );
+      deliver(row, row.uid, seen, onRow, onMalformed);
+    },
+    finish() {
+      return seen.size;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { choosePath, PIPELINE_MIN_ROUND_TRIP_MS } from '../../../src/counting/counting-cost.js';
+
+const YEAR_MS = 365 * 86_400_000;
+const WEEK_MS = 7 * 86_400_000;
+
+describe('the counting cost model', () => {
+  it.each([
+    ['a slow link, whatever the server', ['SORT', 'ESEARCH'], 20, 365, YEAR_MS, 'pipelined-dates'],
+    ['a fast link with SORT', ['SORT'], 0.4, 365, YEAR_MS, 'per-mailbox'],
+    ['a fast link with SORT, unmeasured', ['SORT'], undefined, 1, YEAR_MS, 'per-mailbox'],
+    ['a fast link without SORT, daily buckets', ['ESEARCH'], 0.4, 365, YEAR_MS, 'pipelined-dates'],
+    ['a fast link without SORT, a long total', [], 0.4, 1, YEAR_MS, 'per-mailbox'],
+    ['a fast link without SORT, a week’s total', ['ESEARCH'], 0.4, 1, WEEK_MS, 'pipelined-dates'],
+    ['just under the threshold', ['SORT'], PIPELINE_MIN_ROUND_TRIP_MS - 0.1, 365, YEAR_MS, 'per-mailbox'],
+    ['at the threshold', ['SORT'], PIPELINE_MIN_ROUND_TRIP_MS, 365, YEAR_MS, 'pipelined-dates'],
+  ] as const)('%s: %s', (_name, capabilities, roundTripMs, buckets, rangeMs, expected) => {
+    expect(choosePath({ capabilities: [...capabilities], roundTripMs, buckets, rangeMs })).toBe(expected);
+  });
+
+  it.each([
+    ['fewest-round-trips', 'pipelined-dates'],
+    ['fewest-bytes', 'per-mailbox'],
+  ] as const)('prefer %s overrides the model', (prefer, expected) => {
+    for (const roundTripMs of [0.1, 100]) {
+      expect(
+        choosePath({ prefer, capabilities: ['SORT'], roundTripMs, buckets: 365, rangeMs: YEAR_MS }),
+      ).toBe(expected);
+    }
+  });
+});
