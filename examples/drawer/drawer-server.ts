@@ -5,7 +5,7 @@
  *
  *   GET  /api/settings          → { email, host, port, username, hasPassword }
  *   PUT  /api/settings          ← { email, host, port, username, password? } (no password: keep the saved one)
- *   POST /api/discover          ← { email } → suggested host and port, where discovery is available
+ *   POST /api/discover          ← { email } → the best host, port and username found, with where from
  *   POST /api/test              → the SDK's ConnectionTestResult, with its httpStatus on failure
  *   GET  /api/counts?tz=Zone    → the last 30 days (today included), sent and received per day
  */
@@ -14,6 +14,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { DateTime, IANAZone } from 'luxon';
 import {
+  type DiscoverSettingsOptions,
+  discoverSettings,
   formatCatalogMessage,
   ImapConnector,
   type ImapConnectorConfigInput,
@@ -38,18 +40,10 @@ export interface DrawerServerOptions {
    */
   readonly trustedCa?: readonly string[] | undefined;
   /**
-   * Suggests settings for an email address; the Discover button is disabled without it. Pass the SDK's
-   * `discoverSettings` where the SDK has it.
+   * Options for `discoverSettings` behind the Discover button (a private DNS resolver, fewer sources);
+   * default: the SDK's defaults.
    */
-  readonly discover?: ((email: string, signal: AbortSignal) => Promise<DiscoveredSettings>) | undefined;
-}
-
-/** What Discover fills in. */
-export interface DiscoveredSettings {
-  readonly host: string;
-  readonly port: number;
-  /** Where the suggestion came from, shown under the fields. */
-  readonly source: string;
+  readonly discovery?: Omit<DiscoverSettingsOptions, 'signal'> | undefined;
 }
 
 /** The saved settings, password included: this object never leaves the process. */
@@ -125,9 +119,29 @@ export function createDrawerServer(options: DrawerServerOptions = {}): http.Serv
       return [200, { ok: true, warnings: validation.warnings, settings: publicView(saved) }];
     },
     'POST /api/discover': async (request) => {
-      const email = text(await jsonBody(request), 'email').trim();
-      if (options.discover === undefined) throw new HttpError(501, 'Discovery is not available here.');
-      return [200, await options.discover(email, AbortSignal.timeout(10_000))];
+      const email = text(await jsonBody(request), 'email');
+      const found = await discoverSettings(email, {
+        ...options.discovery,
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (!found.ok)
+        return [400, { ok: false, message: found.issues.map((issue) => issue.message).join(' ') }];
+      const best = found.candidates[0];
+      if (best === undefined) {
+        const wrong = found.wrongConnector;
+        return wrong === null
+          ? [
+              404,
+              {
+                ok: false,
+                message: 'No IMAP settings found: enter them from your provider’s documentation.',
+              },
+            ]
+          : [200, { ok: false, message: wrong.message, fix: wrong.fix }];
+      }
+      const { host, port, username } = best.settings;
+      const from = best.provider === null ? best.source : `${best.provider} (${best.source})`;
+      return [200, { ok: true, host, port, username, from, confidence: best.confidence, notes: best.notes }];
     },
     'POST /api/test': async () => {
       const result = await connectorOf().testConnection({ signal: AbortSignal.timeout(30_000) });
@@ -136,15 +150,12 @@ export function createDrawerServer(options: DrawerServerOptions = {}): http.Serv
     'GET /api/counts': async (_request, url) => {
       const zone = url.searchParams.get('tz') ?? 'UTC';
       if (!IANAZone.isValidZone(zone)) throw new HttpError(400, `Unknown time zone ${zone}.`);
-      const today = DateTime.now().setZone(zone).startOf('day');
+      // The last 30 calendar days of the admin's zone, today included, as the SDK's calendar range.
+      const today = DateTime.now().setZone(zone);
       const counts = await connectorOf().countSignals(
-        {
-          since: today.minus({ days: CHART_DAYS - 1 }).toJSDate(),
-          until: today.plus({ days: 1 }).toJSDate(),
-        },
+        { from: today.minus({ days: CHART_DAYS - 1 }).toISODate() ?? '', to: today.toISODate() ?? '' },
         { granularity: 'day', timeZone: zone, retry: { attempts: 1 } },
       );
-      const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' });
       return [
         200,
         {
@@ -152,7 +163,7 @@ export function createDrawerServer(options: DrawerServerOptions = {}): http.Serv
           sent: counts.sent,
           received: counts.received,
           days: counts.buckets.map((bucket) => ({
-            date: dayOf.format(new Date(bucket.start)),
+            date: bucket.label,
             sent: bucket.sent,
             received: bucket.received,
           })),

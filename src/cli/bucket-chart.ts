@@ -2,7 +2,7 @@
 import type { BucketGranularity, SignalBucket } from '../index.js';
 
 /** What the chart reads of a bucket. */
-type ChartBucket = Pick<SignalBucket, 'start' | 'sent' | 'received'>;
+type ChartBucket = Pick<SignalBucket, 'label' | 'partial' | 'sent' | 'received'>;
 
 const SPARKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
@@ -43,50 +43,36 @@ export function horizontalBar(value: number, max: number, width = BAR_WIDTH): st
 }
 
 /**
- * The label of a bucket in its zone: `2026-11-03` for a day or week (its first day), `2026-11` for a month.
+ * The label of a bucket: the SDK's calendar label (`2026-03-29`, `2026-W13`, `2026-03`) or `range` for
+ * a count without granularity, with `*` when the range cuts the period.
  *
  * @param bucket - The bucket.
- * @param granularity - Its size, or null for the whole range.
- * @param timeZone - The zone of its boundaries.
  * @returns The label.
  */
-export function bucketLabel(
-  bucket: ChartBucket,
-  granularity: BucketGranularity | null,
-  timeZone: string,
-): string {
-  const date = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(bucket.start));
-  if (granularity === 'month') return date.slice(0, 7);
-  if (granularity === 'week') return `week of ${date}`;
-  return date;
+export function bucketLabel(bucket: ChartBucket): string {
+  return `${bucket.label ?? 'range'}${bucket.partial ? '*' : ''}`;
 }
 
 /** What the chart draws. */
 export interface ChartInput {
   readonly buckets: readonly ChartBucket[];
   readonly granularity: BucketGranularity | null;
-  readonly timeZone: string;
 }
 
 /**
  * The chart as lines of text: two sparklines (sent, received), then one row per bucket with both
- * counts and bars when there are at most 62 buckets.
+ * counts and bars when there are at most 62 buckets, and a note when a period is only partly counted.
  *
- * @param input - The count's buckets, granularity and zone.
+ * @param input - The count's buckets and granularity.
  * @returns The lines, without line endings.
  */
 export function bucketChart(input: ChartInput): string[] {
-  const { buckets, granularity, timeZone } = input;
+  const { buckets, granularity } = input;
   const sent = buckets.map((bucket) => bucket.sent);
   const received = buckets.map((bucket) => bucket.received);
   const lines = [`sent      ${sparkline(sent)}`, `received  ${sparkline(received)}`];
   if (buckets.length > MAX_ROWS) return lines;
-  const labels = buckets.map((bucket) => bucketLabel(bucket, granularity, timeZone));
+  const labels = buckets.map(bucketLabel);
   const labelWidth = Math.max(...labels.map((label) => label.length), (granularity ?? 'range').length);
   const countWidth = Math.max(4, ...[...sent, ...received].map((value) => String(value).length));
   const sentMax = Math.max(0, ...sent);
@@ -100,5 +86,6 @@ export function bucketChart(input: ChartInput): string[] {
       `${(labels[index] ?? '').padEnd(labelWidth)}  ${String(bucket.sent).padStart(countWidth)} ${horizontalBar(bucket.sent, sentMax).padEnd(BAR_WIDTH)}  ${String(bucket.received).padStart(countWidth)} ${horizontalBar(bucket.received, receivedMax)}`.trimEnd(),
     );
   });
+  if (buckets.some((bucket) => bucket.partial)) lines.push('* only part of this period is in the range');
   return lines;
 }

@@ -102,7 +102,7 @@ async function passwordOf(flags: ConnectionFlags, io: CliIo, username: string): 
   const fromEnv = io.env[settingVariables.password];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (io.stdin.isTTY && typeof io.stdin.setRawMode === 'function') {
-    return promptHidden({ input: io.stdin, output: io.stderr }, `Password for ${username}: `);
+    return promptHidden({ input: io.stdin, output: io.stderr }, `Password for ${username}: `, io.signal);
   }
   throw new UsageError(
     `No password: set ${settingVariables.password}, pipe it with --password-stdin, or run in a terminal to be asked.`,

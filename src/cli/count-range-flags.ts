@@ -1,61 +1,63 @@
-/** `--from`, `--to` and `--tz` of `count`: a calendar date means midnight in the zone, an instant is kept. */
+/**
+ * `--from`, `--to` and `--tz` of `count`: calendar periods (dates, ISO weeks, months; both ends
+ * included) go to the SDK as a calendar range, instants with an offset as an instant range.
+ */
 import { DateTime, IANAZone } from 'luxon';
+import type { CountRangeInput } from '../index.js';
 import { UsageError } from './cli-io.js';
 
+// The SDK's calendar forms: YYYY-MM-DD, YYYY-Www, YYYY-MM.
+const CALENDAR_PERIOD = /^\d{4}-(?:\d{2}-\d{2}|W\d{2}|\d{2})$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DEFAULT_DAYS = 30;
 
-/** The range to count, as ISO instants with offsets, and the zone of its buckets. */
-export interface CountRangeFlags {
-  readonly since: string;
-  readonly until: string;
-  readonly timeZone: string;
-}
-
 /**
- * Reads the range flags. A date (`2026-11-01`) is the start of that day in `--tz`, so
- * `--from 2026-11-01 --to 2026-12-01` is November, whole; a date-time needs an offset (`…T09:00+01:00`).
- * Without `--to` the range ends now; without `--from` it starts at midnight 29 days before the day `--to`
- * falls in (with today, 30 days).
+ * Reads the range flags.
+ *
+ * - Both calendar periods: `{ from, to }`, both included (`--from 2026-11-01 --to 2026-11-30` is
+ *   November; so is `--from 2026-11 --to 2026-11`).
+ * - Both instants: `{ since, until }`, `until` excluded.
+ * - Neither: the last 30 days of `--tz`, today included. Only `--from`: up to today (a period) or now
+ *   (an instant). Only `--to`, a date: the 30 days ending with it.
  *
  * @param from - `--from`, if given.
  * @param to - `--to`, if given.
  * @param zone - `--tz`, or the machine's zone.
  * @param nowMs - The current time.
- * @returns The range.
- * @throws {@link UsageError} for an unknown zone or a date that does not exist.
+ * @returns The range for `countSignals`; the SDK validates it further.
+ * @throws {@link UsageError} for an unknown zone, or one end a period and the other an instant.
  */
 export function countRangeOf(
   from: string | undefined,
   to: string | undefined,
   zone: string,
   nowMs: number,
-): CountRangeFlags {
+): CountRangeInput {
   if (!IANAZone.isValidZone(zone)) {
     throw new UsageError(`--tz "${zone}" is not an IANA time zone such as Europe/Berlin or UTC.`);
   }
-  const until = to === undefined ? DateTime.fromMillis(nowMs, { zone }) : instantOf(to, '--to', zone);
-  const since =
-    from === undefined
-      ? until
-          .minus({ milliseconds: 1 })
-          .startOf('day')
-          .minus({ days: DEFAULT_DAYS - 1 })
-      : instantOf(from, '--from', zone);
-  return { since: isoOf(since, from), until: isoOf(until, to), timeZone: zone };
-}
-
-function instantOf(value: string, flag: string, zone: string): DateTime {
-  if (DATE_ONLY.test(value)) {
-    const date = DateTime.fromISO(value, { zone });
-    if (!date.isValid) throw new UsageError(`${flag} ${value} is not a calendar date.`);
-    return date;
+  const today = DateTime.fromMillis(nowMs, { zone }).toISODate() ?? '';
+  const daysBefore = (date: string) =>
+    DateTime.fromISO(date, { zone })
+      .minus({ days: DEFAULT_DAYS - 1 })
+      .toISODate();
+  if (from === undefined && to === undefined) return { from: daysBefore(today) ?? today, to: today };
+  if (from === undefined) {
+    if (to === undefined || !DATE_ONLY.test(to)) {
+      throw new UsageError('Give --from too: without it --to must be a date (the last of 30 days).');
+    }
+    return { from: daysBefore(to) ?? to, to };
   }
-  // Anything else goes to the SDK as it is: it rejects a date-time without an offset with its own message.
-  return DateTime.fromISO(value, { setZone: true });
-}
-
-function isoOf(instant: DateTime, given: string | undefined): string {
-  if (given !== undefined && !DATE_ONLY.test(given)) return given;
-  return instant.toISO({ suppressMilliseconds: true }) ?? given ?? '';
+  if (to === undefined) {
+    return CALENDAR_PERIOD.test(from)
+      ? { from, to: today }
+      : { since: from, until: new Date(nowMs).toISOString() };
+  }
+  const calendar = [from, to].map((value) => CALENDAR_PERIOD.test(value));
+  if (calendar[0] !== calendar[1]) {
+    throw new UsageError(
+      'Give --from and --to both as calendar periods (2026-11-01, 2026-W45, 2026-11) or both as instants with an offset (2026-11-01T00:00:00+01:00).',
+    );
+  }
+  return calendar[0] ? { from, to } : { since: from, until: to };
 }

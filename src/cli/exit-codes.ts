@@ -15,6 +15,8 @@ export const exitCodes = {
   network: 4,
   /** The server answered, but not as an IMAP server should, or it is busy or unavailable. */
   server: 5,
+  /** `discover` found no IMAP settings this connector can use (none published, or mail hosted by Google or Microsoft). */
+  notFound: 6,
   /** Cancelled with Ctrl-C (128 + SIGINT, as shells report it). */
   interrupted: 130,
 } as const;

@@ -9,6 +9,7 @@ const exitTable = [
   `  ${exitCodes.auth}    authentication: wrong or expired password, account refused`,
   `  ${exitCodes.network}    network or TLS: DNS, refused, timeout, certificate, security mode`,
   `  ${exitCodes.server}    server or protocol: not IMAP, busy, unavailable, broke the protocol`,
+  `  ${exitCodes.notFound}    discover: no settings this connector can use (or Google/Microsoft mail)`,
   `  ${exitCodes.unknown}    anything else (UNKNOWN)`,
   `  ${exitCodes.interrupted}  cancelled with Ctrl-C`,
 ].join('\n');
@@ -44,7 +45,7 @@ Options:
 Examples:
   ${BIN} discover you@fastmail.com
   IMAP_PASSWORD=app-password ${BIN} test --host imap.fastmail.com -u you@fastmail.com
-  ${BIN} count --host imap.fastmail.com -u you@fastmail.com --from 2026-11-01 --to 2026-12-01 --tz Europe/Berlin
+  ${BIN} count --host imap.fastmail.com -u you@fastmail.com --from 2026-11-01 --to 2026-11-30 --tz Europe/Berlin
 
 Exit status:
 ${exitTable}
@@ -54,15 +55,20 @@ ${exitTable}
 export const discoverHelp = `Find the IMAP settings for an email address. Only public data is read (the provider presets,
 the domain's autoconfig file, DNS SRV and MX records); no password is asked for or sent.
 
-Usage: ${BIN} discover <email> [--timeout-ms MS] [--json]
+Usage: ${BIN} discover <email> [options]
 
 Options:
-  --timeout-ms MS   give up after this long (default 10000)
-  --json            print the result as JSON
+  --timeout-ms MS        the whole lookup's deadline (default 5000, at most 60000)
+  --sources LIST         comma-separated, from: preset, autoconfig, well-known, ispdb, srv, mx
+                         (default all; leave out ispdb to keep the domain from Thunderbird's server)
+  --dns-server HOST[:PORT]
+                         ask this DNS server for SRV and MX records (default: the system's)
+  --json                 print the SDK's DiscoveryResult
 
 Examples:
   ${BIN} discover you@fastmail.com
-  ${BIN} discover admin@example.org --json | jq .
+  ${BIN} discover admin@example.org --sources autoconfig,well-known,srv,mx --json | jq .candidates[0]
+  ${BIN} discover you@corp.example --dns-server 10.0.0.53
 
 Exit status:
 ${exitTable}
@@ -92,10 +98,10 @@ export const countHelp = `Count the email the account sent and received in [from
 
 Usage: ${BIN} count [options]
 
-Range:
-  --from DATE            first day (2026-11-01: midnight in --tz) or instant with offset
-                         (2026-11-01T09:00:00+01:00); default: 29 days before --to's day
-  --to DATE              first day NOT counted, or an instant; default: now
+Range (in --tz; periods include both ends, instants exclude the end):
+  --from PERIOD|INSTANT  2026-11-01, 2026-W45 or 2026-11, or an instant with an offset
+                         (2026-11-01T09:00:00+01:00); default: 29 days before --to
+  --to PERIOD|INSTANT    the last period counted, or the first instant not counted; default: today
   --granularity G        day (default), week, month, or none for totals only
   --tz ZONE              IANA zone of the days, e.g. Europe/Berlin; default: this machine's
 
@@ -107,8 +113,8 @@ Output:
 
 Examples:
   ${BIN} count --host imap.fastmail.com -u you@fastmail.com
-  ${BIN} count --from 2026-11-01 --to 2026-12-01 --tz Europe/Berlin --granularity week
-  ${BIN} count --from 2026-01-01 --to 2027-01-01 --granularity month --json > counts.json
+  ${BIN} count --from 2026-11-01 --to 2026-11-30 --tz Europe/Berlin --granularity week
+  ${BIN} count --from 2026-01 --to 2026-12 --granularity month --json > counts.json
 
 Exit status:
 ${exitTable}

@@ -22,18 +22,26 @@ const BACKSPACES = new Set(['\u007f', '\b']);
  *
  * @param terminal - stdin (a TTY) and the stream the prompt is written to (stderr).
  * @param question - The prompt, e.g. `Password for a@b.c: `.
+ * @param signal - Cancels the prompt (a SIGINT that reached the process some other way).
  * @returns What was typed up to Enter.
- * @throws {@link PromptCancelled} on Ctrl-C or Ctrl-D.
+ * @throws {@link PromptCancelled} on Ctrl-C or Ctrl-D, or when `signal` aborts.
  */
-export function promptHidden(terminal: PromptTerminal, question: string): Promise<string> {
+export function promptHidden(
+  terminal: PromptTerminal,
+  question: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const { input, output } = terminal;
-  output.write(question);
   return new Promise((resolve, reject) => {
     let typed = '';
     const wasRaw = input.isRaw;
+    // Echo goes off before the question shows, so nothing typed after it appears can be echoed.
     input.setRawMode(true);
     input.setEncoding('utf8');
+    output.write(question);
+    const onAbort = () => done(() => reject(new PromptCancelled('Cancelled at the password prompt')));
     const done = (outcome: () => void) => {
+      signal?.removeEventListener('abort', onAbort);
       input.off('data', onData);
       input.setRawMode(wasRaw);
       input.pause();
@@ -51,6 +59,7 @@ export function promptHidden(terminal: PromptTerminal, question: string): Promis
         else if (key >= ' ') typed += key;
       }
     };
+    signal?.addEventListener('abort', onAbort, { once: true });
     input.on('data', onData);
     input.resume();
   });

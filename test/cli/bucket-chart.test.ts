@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucketChart, bucketLabel, horizontalBar, sparkline } from '../../src/cli/bucket-chart.js';
 import { progressLine } from '../../src/cli/progress-bar.js';
+import type { SignalBucket } from '../../src/index.js';
 
 describe('sparkline', () => {
   it.each([
@@ -25,39 +26,58 @@ describe('horizontal bars', () => {
   });
 });
 
+/** A day bucket as the SDK labels it. */
+function day(date: string, sent: number, received: number, partial = false): SignalBucket {
+  const start = `${date}T00:00:00.000Z`;
+  const end = new Date(Date.parse(start) + 86_400_000).toISOString();
+  return {
+    label: date,
+    granularity: 'day',
+    start,
+    end,
+    localStart: `${date}T00:00:00+00:00`,
+    localEnd: `${end.slice(0, 10)}T00:00:00+00:00`,
+    seconds: 86_400,
+    partial,
+    sent,
+    received,
+  };
+}
+
 describe('bucket labels', () => {
-  // 2026-03-29T22:00Z is Mon 30 Mar 00:00 in Berlin (CEST), still Sun 29 Mar in UTC.
-  const bucket = { start: '2026-03-29T22:00:00.000Z', end: '2026-03-30T22:00:00.000Z', sent: 0, received: 0 };
   it.each([
-    ['day', 'Europe/Berlin', '2026-03-30'],
-    ['day', 'UTC', '2026-03-29'],
-    ['week', 'Europe/Berlin', 'week of 2026-03-30'],
-    ['month', 'Europe/Berlin', '2026-03'],
-  ] as const)('a %s in %s is %s', (granularity, zone, label) => {
-    expect(bucketLabel(bucket, granularity, zone)).toBe(label);
+    [day('2026-03-30', 0, 0), '2026-03-30'],
+    [{ ...day('2026-03-30', 0, 0), label: '2026-W14', granularity: 'week' as const }, '2026-W14'],
+    [{ ...day('2026-03-30', 0, 0), label: null, granularity: null }, 'range'],
+    [day('2026-03-30', 0, 0, true), '2026-03-30*'],
+  ])('%#: %s', (bucket, label) => {
+    expect(bucketLabel(bucket)).toBe(label);
   });
 });
 
 describe('the chart', () => {
   it('has sparklines, then a row per bucket', () => {
-    const buckets = [
-      { start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T00:00:00.000Z', sent: 2, received: 0 },
-      { start: '2026-01-02T00:00:00.000Z', end: '2026-01-03T00:00:00.000Z', sent: 1, received: 4 },
-    ];
-    const lines = bucketChart({ buckets, granularity: 'day', timeZone: 'UTC' });
+    const buckets = [day('2026-01-01', 2, 0), day('2026-01-02', 1, 4)];
+    const lines = bucketChart({ buckets, granularity: 'day' });
     expect(lines.slice(0, 2)).toEqual(['sent      █▄', 'received  ·█']);
     expect(lines[4]).toBe(`2026-01-01     2 ${'█'.repeat(24)}     0`);
     expect(lines[5]).toBe(`2026-01-02     1 ${'█'.repeat(12).padEnd(24)}     4 ${'█'.repeat(24)}`);
   });
 
   it('keeps only the sparklines beyond 62 buckets', () => {
-    const buckets = Array.from({ length: 63 }, (_, index) => ({
-      start: new Date(Date.UTC(2026, 0, 1 + index)).toISOString(),
-      end: new Date(Date.UTC(2026, 0, 2 + index)).toISOString(),
-      sent: index,
-      received: 1,
-    }));
-    expect(bucketChart({ buckets, granularity: 'day', timeZone: 'UTC' })).toHaveLength(2);
+    const buckets = Array.from({ length: 63 }, (_, index) =>
+      day(new Date(Date.UTC(2026, 0, 1 + index)).toISOString().slice(0, 10), index, 1),
+    );
+    expect(bucketChart({ buckets, granularity: 'day' })).toHaveLength(2);
+  });
+
+  it('notes a period the range cuts', () => {
+    const lines = bucketChart({
+      buckets: [day('2026-01-01', 1, 1, true), day('2026-01-02', 1, 1)],
+      granularity: 'day',
+    });
+    expect(lines[4]).toMatch(/^2026-01-01\* /);
+    expect(lines.at(-1)).toBe('* only part of this period is in the range');
   });
 });
 

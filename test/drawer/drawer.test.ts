@@ -87,6 +87,8 @@ describeInBrowser('the reference drawer in Chromium', () => {
     );
     const demoCa = demo.config.tls?.ca;
     drawer = createDrawerServer({
+      // Presets only: the browser test must not look anything up on the internet.
+      discovery: { sources: ['preset'] },
       trustedCa: [...(typeof demoCa === 'string' ? [demoCa] : (demoCa ?? [])), faultCertificates.caPem],
     });
     await new Promise<void>((resolve) => drawer.listen(0, '127.0.0.1', resolve));
@@ -139,9 +141,27 @@ describeInBrowser('the reference drawer in Chromium', () => {
     };
   }
 
+  it('fills Host, Port and Username with Discover, or says which integration to use instead', async () => {
+    await page.fill('#email', 'anna@fastmail.com');
+    await page.click('#discover');
+    await page.waitForSelector('#discover-note:text("Found via")');
+    expect(await page.inputValue('#host')).toBe('imap.fastmail.com');
+    expect(await page.inputValue('#port')).toBe('993');
+    expect(await page.inputValue('#username')).toBe('anna@fastmail.com');
+    expect(await page.textContent('#discover-note')).toMatch(
+      /^Found via Fastmail \(preset\), confidence high\. .*app password/,
+    );
+
+    await page.fill('#email', 'boss@gmail.com');
+    await page.click('#discover');
+    await page.waitForSelector('#discover-note.error');
+    expect(await page.textContent('#discover-note')).toMatch(/Google.*Use the Gmail integration/);
+  });
+
   it('saves, tests "✅ Authenticated as …", and charts the last 30 days as seeded', async () => {
     const { username, password, host, port } = demo.config;
     if (typeof password !== 'string') throw new Error('the demo uses a password string');
+    await page.fill('#username', '');
     await page.fill('#email', username);
     await page.dispatchEvent('#email', 'change');
     expect(await page.inputValue('#username')).toBe(username);

@@ -241,7 +241,8 @@ describeWithDovecot('imap-connector count, against Dovecot', () => {
     ]);
   });
 
-  const rangeArgs = ['count', '--from', '2026-03-28', '--to', '2026-03-31', '--tz', 'Europe/Berlin'];
+  // Three Berlin days, both ends included.
+  const rangeArgs = ['count', '--from', '2026-03-28', '--to', '2026-03-30', '--tz', 'Europe/Berlin'];
 
   it('counts each Berlin day of a DST week exactly (--json)', async () => {
     const run = await runCli(cli, [...rangeArgs, '--json'], { env });
@@ -249,10 +250,30 @@ describeWithDovecot('imap-connector count, against Dovecot', () => {
     expect(run.exitCode).toBe(0);
     const counts = JSON.parse(run.stdout) as SignalCounts;
     expect(counts.range).toEqual({ since: '2026-03-27T23:00:00.000Z', until: '2026-03-30T22:00:00.000Z' });
-    expect(counts.buckets).toMatchObject([
-      { start: '2026-03-27T23:00:00.000Z', end: '2026-03-28T23:00:00.000Z', sent: 0, received: 2 },
-      { start: '2026-03-28T23:00:00.000Z', end: '2026-03-29T22:00:00.000Z', sent: 1, received: 1 },
-      { start: '2026-03-29T22:00:00.000Z', end: '2026-03-30T22:00:00.000Z', sent: 1, received: 1 },
+    expect(
+      counts.buckets.map(({ label, start, end, sent, received }) => ({ label, start, end, sent, received })),
+    ).toEqual([
+      {
+        label: '2026-03-28',
+        start: '2026-03-27T23:00:00.000Z',
+        end: '2026-03-28T23:00:00.000Z',
+        sent: 0,
+        received: 2,
+      },
+      {
+        label: '2026-03-29',
+        start: '2026-03-28T23:00:00.000Z',
+        end: '2026-03-29T22:00:00.000Z',
+        sent: 1,
+        received: 1,
+      },
+      {
+        label: '2026-03-30',
+        start: '2026-03-29T22:00:00.000Z',
+        end: '2026-03-30T22:00:00.000Z',
+        sent: 1,
+        received: 1,
+      },
     ]);
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 4 });
     expectNoSecret(run, user.password);
@@ -289,10 +310,48 @@ describeWithDovecot('imap-connector count, against Dovecot', () => {
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 4 });
   });
 
-  it("exits 2 with the SDK's message for an instant without an offset", async () => {
-    const run = await runCli(cli, ['count', '--from', '2026-03-28T00:00:00', '--to', '2026-03-31'], { env });
+  it('takes instants with offsets, the end excluded', async () => {
+    const args = ['count', '--from', '2026-03-28T23:00:00Z', '--to', '2026-03-29T22:00:00Z', '--json'];
+    const run = await runCli(cli, args, { env: { ...env, TZ: 'Europe/Berlin' } });
+    expect(run.exitCode).toBe(0);
+    const counts = JSON.parse(run.stdout) as SignalCounts;
+    expect(counts.buckets.map(({ label, sent, received }) => ({ label, sent, received }))).toEqual([
+      { label: '2026-03-29', sent: 1, received: 1 },
+    ]);
+  });
+
+  it('counts a month given as a calendar period', async () => {
+    const args = [
+      'count',
+      '--from',
+      '2026-03',
+      '--to',
+      '2026-03',
+      '--granularity',
+      'month',
+      '--tz',
+      'Europe/Berlin',
+    ];
+    const run = await runCli(cli, [...args, '--json'], { env });
+    expect(run.exitCode).toBe(0);
+    const counts = JSON.parse(run.stdout) as SignalCounts;
+    // March in Berlin runs from Mar 1 00:00 CET to Apr 1 00:00 CEST: every seeded Sent, INBOX and Archive message.
+    expect(counts.buckets.map(({ label, sent, received }) => ({ label, sent, received }))).toEqual([
+      { label: '2026-03', sent: 2, received: 6 },
+    ]);
+  });
+
+  it.each([
+    [
+      ['--from', '2026-03-28T00:00:00', '--to', '2026-03-31T00:00:00'],
+      'since must be an ISO-8601 date-time with an offset',
+    ],
+    [['--from', '2026-03-28', '--to', '2026-03-31T00:00:00Z'], 'both as calendar periods'],
+    [['--from', '2026-03-30', '--to', '2026-03-28'], 'to must not be before from'],
+  ])('exits 2 for %j', async (args, message) => {
+    const run = await runCli(cli, ['count', ...args], { env });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain('since must be an ISO-8601 date-time with an offset');
+    expect(run.stderr).toContain(message);
   });
 });
 

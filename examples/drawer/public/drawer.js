@@ -127,6 +127,11 @@ async function loadChart() {
   document.body.dataset.chart = 'ready';
 }
 
+// A new address makes the last Discover answer stale.
+$('email').addEventListener('input', () => {
+  $('discover-note').hidden = true;
+});
+
 $('email').addEventListener('change', () => {
   if ($('username').value === '') $('username').value = $('email').value.trim();
 });
@@ -135,15 +140,16 @@ $('discover').addEventListener('click', async () => {
   const note = $('discover-note');
   note.hidden = false;
   note.textContent = 'Looking up the settings…';
-  const { status, body } = await api('POST', '/api/discover', { email: $('email').value });
-  if (status !== 200) {
-    note.textContent = body.message ?? 'No settings found: enter them from your provider’s documentation.';
+  const { body } = await api('POST', '/api/discover', { email: $('email').value });
+  note.classList.toggle('error', !body.ok);
+  if (!body.ok) {
+    note.textContent = body.fix === undefined ? body.message : `${body.message} ${body.fix}`;
     return;
   }
   $('host').value = body.host;
   $('port').value = String(body.port);
-  if ($('username').value === '') $('username').value = $('email').value.trim();
-  note.textContent = `Found via ${body.source}. Check them, add the app-specific password, and Save.`;
+  $('username').value = body.username;
+  note.textContent = [`Found via ${body.from}, confidence ${body.confidence}.`, ...body.notes].join(' ');
 });
 
 $('settings').addEventListener('submit', async (event) => {

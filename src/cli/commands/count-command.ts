@@ -53,16 +53,13 @@ export async function countCommand(args: readonly string[], io: CliIo): Promise<
   const bar = io.stderr.isTTY && values['no-progress'] !== true ? progressBarOn(io.stderr) : undefined;
   let counts: SignalCounts;
   try {
-    counts = await connector.countSignals(
-      { since: range.since, until: range.until },
-      {
-        granularity,
-        timeZone: range.timeZone,
-        signal: io.signal,
-        onProgress: (progress) =>
-          bar?.update(progress.mailboxesDone, progress.mailboxesTotal, progress.mailbox),
-      },
-    );
+    counts = await connector.countSignals(range, {
+      granularity,
+      timeZone: zone,
+      signal: io.signal,
+      onProgress: (progress) =>
+        bar?.update(progress.mailboxesDone, progress.mailboxesTotal, progress.mailbox),
+    });
   } finally {
     bar?.finish();
   }
