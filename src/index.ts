@@ -40,6 +40,7 @@ export type {
 export { granularities, rangeLimits } from './counting/count-range.js';
 export type { CountProgress, CountSignalsOptions } from './counting/count-signals.js';
 export type { TransferPreference } from './counting/counting-cost.js';
+export { transferPreferences } from './counting/counting-cost.js';
 export type { RoleWarningCode, SkipReason } from './counting/counting-plan.js';
 export type {
   CountedMailbox,

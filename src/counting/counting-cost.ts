@@ -8,7 +8,15 @@
  */
 export type CountingPath = 'pipelined-dates' | 'per-mailbox';
 
-/** What a count should spare most; see {@link choosePath}. */
+/**
+ * Every value of `countSignals`' `transfer` option, for forms and input checks: what a count should
+ * spare most (see {@link TransferPreference}).
+ *
+ * @example
+ * ```ts
+ * const transfer = transferPreferences.find((value) => value === request.query.transfer) ?? 'auto';
+ * ```
+ */
 export const transferPreferences = ['auto', 'fewest-round-trips', 'fewest-bytes'] as const;
 /** `auto` (the cost model), `fewest-round-trips` (pipelined dates), `fewest-bytes` (per mailbox). */
 export type TransferPreference = (typeof transferPreferences)[number];

@@ -35,6 +35,7 @@ const RUNTIME_EXPORTS = [
   'maximumDiscoveryTimeoutMs',
   'providerPresets',
   'rangeLimits',
+  'transferPreferences',
   'validateConfig',
 ];
 
