@@ -1,15 +1,16 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { MailboxSelection } from '../config/mailbox-selection.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import { callHost } from '../errors/unexpected-failure.js';
 import type { ConnectionLimiter } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
-import { type ExaminedMailbox, ImapSession } from '../session/imap-session.js';
+import type { ExaminedMailbox, ImapSession } from '../session/imap-session.js';
 import type { BucketGranularity } from './calendar-periods.js';
 import type { CountRange } from './count-range.js';
+import { inCountSession, redactedCounts } from './count-session.js';
 import { type CountingPath, choosePath, type TransferPreference } from './counting-cost.js';
 import { deduplicationOf, type PlannedMailbox, planMailboxes, roleWarningsOf } from './counting-plan.js';
 import { supersetWindowOf } from './date-windows.js';
@@ -127,38 +128,21 @@ export async function countSignals(
   options: CountSignalsOptions,
 ): Promise<Omit<SignalCounts, 'attempts'>> {
   const startedAt = performance.now();
-  const session = await ImapSession.open(config, {
-    purpose: 'count',
-    logger: context.logger,
-    signal: options.signal,
-    overallTimeoutMs: config.timeouts.countSignalsMs,
-    limiter: context.limiter,
-  });
-  try {
-    const counter = new SignalCounter(
-      session,
-      range,
-      buckets,
-      context.selection,
-      options.transfer,
-      accountIdentityOf(config),
-    );
-    const result = await counter.run(options.onProgress);
-    await session.logout();
-    // Mailbox names and warnings quote the server: a hostile one can echo the password. (Only those:
-    // the buckets are the SDK's own, and redacting 100k of them would block the event loop.)
-    return {
-      ...result,
-      mailboxes: session.redacted(result.mailboxes),
-      warnings: session.redacted(result.warnings),
-      elapsedMs: Math.round(performance.now() - startedAt),
-    };
-  } catch (error) {
-    session.close();
-    // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
-    if (hostErrorOf(error)) throw error;
-    throw unexpectedFailure(error, session.secrets);
-  }
+  return inCountSession(
+    config,
+    context,
+    options.signal,
+    (session) =>
+      new SignalCounter(
+        session,
+        range,
+        buckets,
+        context.selection,
+        options.transfer,
+        accountIdentityOf(config),
+      ).run(options.onProgress),
+    (result, session) => redactedCounts(result, session, startedAt),
+  );
 }
 
 /** One count over one open session. */

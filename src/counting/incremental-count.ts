@@ -3,11 +3,12 @@
 // watermark on into the range's buckets, and move the cursor forward.
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
-import { callHost, hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import { callHost } from '../errors/unexpected-failure.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
-import { type FetchedDate, ImapSession, UidList } from '../session/imap-session.js';
+import { type FetchedDate, type ImapSession, UidList } from '../session/imap-session.js';
 import { MAX_LISTED_UIDS } from '../session/uid-list.js';
+import { inCountSession, redactedCounts } from './count-session.js';
 
 const MAX_UID = 4_294_967_295;
 
@@ -87,44 +88,19 @@ export async function countIncrementally(
   options: CountSignalsOptions,
 ): Promise<IncrementalOutcome> {
   const startedAt = performance.now();
-  const session = await ImapSession.open(config, {
-    purpose: 'count',
-    logger: context.logger,
-    signal: options.signal,
-    overallTimeoutMs: config.timeouts.countSignalsMs,
-    limiter: context.limiter,
-  });
-  try {
-    const counter = new IncrementalCounter(
-      session,
-      range,
-      buckets,
-      state,
-      context,
-      accountIdentityOf(config),
-    );
-    const outcome = await counter.run(options.onProgress);
-    await session.logout();
-    if (outcome.kind === 'counted') {
-      return {
-        kind: 'counted',
-        // Mailbox names and warnings quote the server: a hostile one can echo the password. (Only those:
-        // the buckets are the SDK's own, and redacting 100k of them would block the event loop.)
-        counts: {
-          ...outcome.counts,
-          mailboxes: session.redacted(outcome.counts.mailboxes),
-          warnings: session.redacted(outcome.counts.warnings),
-          elapsedMs: Math.round(performance.now() - startedAt),
-        },
-      };
-    }
-    return session.redacted(outcome);
-  } catch (error) {
-    session.close();
-    // A host's onProgress error is the host's, not a count failure: passed up as it is (withRetries unwraps it).
-    if (hostErrorOf(error)) throw error;
-    throw unexpectedFailure(error, session.secrets);
-  }
+  return inCountSession(
+    config,
+    context,
+    options.signal,
+    (session) =>
+      new IncrementalCounter(session, range, buckets, state, context, accountIdentityOf(config)).run(
+        options.onProgress,
+      ),
+    (outcome, session): IncrementalOutcome =>
+      outcome.kind === 'counted'
+        ? { kind: 'counted', counts: redactedCounts(outcome.counts, session, startedAt) }
+        : session.redacted(outcome),
+  );
 }
 
 type Category = 'sent' | 'received';
