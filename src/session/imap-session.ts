@@ -36,6 +36,7 @@ import {
   isTransportConnected,
   skipSessionCommands,
   type TransportWatch,
+  tapResponseLines,
   watchTransport,
   writeCommandLines,
 } from './imapflow-internals.js';
@@ -192,6 +193,13 @@ export class ImapSession {
     const interceptsResponses = interceptResponses(this.#client, (line, literalCount) =>
       this.#takeResponse(line, literalCount),
     );
+    // While the channel has commands in flight, its lines are read before imapflow frames them; what
+    // the tap leaves (see `tapResponseLines`) still reaches `#takeResponse` through imapflow.
+    if (interceptsResponses)
+      tapResponseLines(this.#client, {
+        engaged: () => this.#channel.active,
+        take: (line) => this.#channel.take(line, 0),
+      });
     this.#client.on('close', () => this.#channel.close());
     this.#observer.watchLoggedResponses = !interceptsResponses;
     this.#observer.inFlightTag = () => inFlightTagOf(this.#client);

@@ -89,6 +89,173 @@ export function interceptResponses(
   return true;
 }
 
+/** Where the SDK reads response lines before imapflow frames them ({@link tapResponseLines}). */
+export interface ResponseTap {
+  /** Whether the lines arriving now are the tap's (asked before each line). */
+  readonly engaged: () => boolean;
+  /**
+   * Takes one line, CRLF removed (never one with a literal). A returned promise holds the lines after
+   * it until it settles; it must not reject.
+   */
+  readonly take: (line: Buffer) => void | Promise<void>;
+}
+
+// imapflow 2.10's ImapStream: a Transform fed the socket's bytes (after TLS, after COMPRESS=DEFLATE
+// inflation), framing them into lines and literals. Only what proves it holds no partial response
+// is read; its `_transform` is the stream contract every chunk goes through.
+interface ImapStreamRuntime {
+  _transform(chunk: unknown, encoding: BufferEncoding, next: (error?: Error | null) => void): void;
+  state: unknown;
+  lineBuffer: unknown;
+  inputBuffer: unknown;
+  literals: unknown;
+  readBytesCounter: unknown;
+  destroyed: boolean;
+}
+
+function streamerOf(client: ImapFlow): ImapStreamRuntime | undefined {
+  const streamer = (client as unknown as { streamer?: Partial<ImapStreamRuntime> }).streamer;
+  if (typeof streamer !== 'object' || streamer === null) return undefined;
+  if (typeof streamer._transform !== 'function' || typeof streamer.state !== 'number') return undefined;
+  if (!Array.isArray(streamer.lineBuffer) || !Array.isArray(streamer.inputBuffer)) return undefined;
+  if (!Array.isArray(streamer.literals)) return undefined;
+  return streamer as ImapStreamRuntime;
+}
+
+// ImapStream's state while it reads lines (not the bytes of a literal).
+const STREAM_READS_LINES = 1;
+const LF = 0x0a;
+const CR = 0x0d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+/**
+ * A partial line the tap keeps across chunks; a longer line (a long SEARCH answer) is handed to
+ * imapflow's stream whole, which bounds it (`maxLineLength`) and frames it.
+ */
+const MAX_TAPPED_PARTIAL_LINE = 64 * 1024;
+
+/**
+ * Reads the server's response lines before imapflow's `ImapStream` frames them, while `tap.engaged()`
+ * says they are the SDK's (its counting channel has commands in flight): each line goes straight to
+ * `tap.take`, without imapflow's per-line object, promise and event-loop yield. The bytes are read
+ * after TLS and after COMPRESS=DEFLATE inflation, where imapflow's stream reads them.
+ *
+ * Only what is safe is read here; everything else reaches imapflow's stream untouched and in order,
+ * and from there {@link interceptResponses}: a chunk that arrives while imapflow holds part of a
+ * response, the bytes after the line that ended the tap's turn (the channel's last completion), a line
+ * announcing a literal (from its first byte on), and a line longer than 64 KiB (imapflow bounds it).
+ * The tap waits for imapflow to have handled what it was handed before reading on.
+ *
+ * @param client - A client before `connect()`.
+ * @param tap - Whose lines, and where they go.
+ * @returns Whether the tap could be installed (false on an imapflow whose stream has another shape:
+ *   every line then goes through imapflow's stream).
+ */
+export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
+  const streamer = streamerOf(client);
+  if (streamer === undefined) return false;
+  const transform = streamer._transform.bind(streamer);
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+
+  const holdsNothing = () =>
+    streamer.state === STREAM_READS_LINES &&
+    (streamer.lineBuffer as unknown[]).length === 0 &&
+    (streamer.inputBuffer as unknown[]).length === 0 &&
+    (streamer.literals as unknown[]).length === 0;
+
+  const countRead = (bytes: number) => {
+    if (typeof streamer.readBytesCounter === 'number') streamer.readBytesCounter += bytes;
+  };
+
+  // Gives imapflow's stream the carried partial line and the chunk from `from` on.
+  const handOver = (chunk: Buffer, from: number, next: (error?: Error | null) => void) => {
+    const rest = from === 0 ? chunk : chunk.subarray(from);
+    const bytes = carry.length === 0 ? rest : Buffer.concat([...carry, rest]);
+    carry = [];
+    carryBytes = 0;
+    if (bytes.length === 0) next();
+    else transform(bytes, 'latin1', next);
+  };
+
+  const read = (chunk: Buffer, from: number, next: (error?: Error | null) => void): void => {
+    let position = from;
+    for (;;) {
+      if (streamer.destroyed) {
+        next();
+        return;
+      }
+      if (!tap.engaged()) {
+        handOver(chunk, position, next);
+        return;
+      }
+      const lf = chunk.indexOf(LF, position);
+      if (lf < 0) {
+        const tail = chunk.length - position;
+        if (carryBytes + tail > MAX_TAPPED_PARTIAL_LINE) {
+          handOver(chunk, position, next);
+          return;
+        }
+        if (tail > 0) {
+          carry.push(chunk.subarray(position));
+          carryBytes += tail;
+        }
+        next();
+        return;
+      }
+      let line =
+        carry.length === 0
+          ? chunk.subarray(position, lf)
+          : Buffer.concat([...carry, chunk.subarray(position, lf)]);
+      if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
+      // ImapStream's rule: a line ending in `{digits}` announces a literal. imapflow reads it whole.
+      if (announcesLiteral(line)) {
+        handOver(chunk, position, next);
+        return;
+      }
+      countRead(carryBytes + lf + 1 - position);
+      carry = [];
+      carryBytes = 0;
+      position = lf + 1;
+      if (line.length === 0) continue;
+      const taking = tap.take(line);
+      if (taking !== undefined) {
+        taking.then(() => read(chunk, position, next)).catch((error: unknown) => next(asError(error)));
+        return;
+      }
+    }
+  };
+
+  streamer._transform = (chunk, encoding, next) => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+    if (!Buffer.isBuffer(bytes) || (carry.length === 0 && !(tap.engaged() && holdsNothing()))) {
+      transform(chunk, encoding, next);
+      return;
+    }
+    try {
+      read(bytes, 0, next);
+    } catch (error) {
+      // Fails imapflow's stream (its error handler closes the connection), as its own parser would.
+      next(asError(error));
+    }
+  };
+  return true;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function announcesLiteral(line: Buffer): boolean {
+  let position = line.length - 1;
+  if (position < 2 || line[position] !== CLOSE_BRACE) return false;
+  position -= 1;
+  const digitsEnd = position;
+  while (position >= 0 && (line[position] ?? 0) >= 0x30 && (line[position] ?? 0) <= 0x39) position -= 1;
+  // At least one digit, then `{` (ImapStream's `checkLiteralMarker`).
+  return position >= 0 && position < digitsEnd && line[position] === OPEN_BRACE;
+}
+
 /**
  * Writes command lines on the client's connection, through its writer (TLS, COMPRESS=DEFLATE), with
  * the final CRLF added by it. For the counting channel only, while imapflow has no command in flight.
