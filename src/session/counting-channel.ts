@@ -12,6 +12,8 @@ import {
   readEsearch,
   readFetchRow,
   readNumberList,
+  type ScannedRow,
+  scanDatedFetchRow,
 } from './response-lines.js';
 import { MAX_LISTED_UIDS, UidList } from './uid-list.js';
 
@@ -21,6 +23,7 @@ import { MAX_LISTED_UIDS, UidList } from './uid-list.js';
  */
 export const MAX_UNTAGGED_PER_COMPLETION = 50_000;
 const MAX_UID = 4_294_967_295;
+const NO_OPTIONS = { uncorrelated: false };
 
 /** A tagged completion. */
 export interface Completion {
@@ -77,6 +80,11 @@ export interface ResponseCollector<T> {
   /** FETCH rows this command may legitimately draw in the mailbox open now (raises the untagged budget). */
   readonly expectedRows?: (bounds: MailboxBounds) => number;
   untagged(line: ResponseLine, raw: Buffer, channel: CountingChannel): void | Promise<void>;
+  /**
+   * A dated FETCH row read straight from the bytes ({@link scanDatedFetchRow}): what `untagged` would
+   * do with the same row, without the line's classification. Only for `draws: 'fetch'`.
+   */
+  datedRow?(uid: number, internalDateMs: number, channel: CountingChannel): void;
   /** The result for an OK completion (throws {@link ResponseViolation} for an implausible answer). */
   finish(completion: Completion): T;
 }
@@ -128,6 +136,8 @@ export class CountingChannel {
   #closed: ChannelClosed | undefined;
   #byeText: string | undefined;
   #bounds: MailboxBounds | undefined;
+  /** Reused for every row {@link scanDatedFetchRow} reads. */
+  readonly #row: ScannedRow = { sequence: 0, uid: 0, internalDateMs: 0 };
 
   constructor(host: ChannelHost) {
     this.#host = host;
@@ -222,6 +232,17 @@ export class CountingChannel {
   }
 
   #take(raw: Buffer, literalCount: number): void | Promise<void> {
+    // Nearly every line of a count is a dated FETCH row: read from the bytes, it costs no string and
+    // no object. Anything else, including rows of another shape, is classified below.
+    if (literalCount === 0) {
+      const fetch = this.#oldest('fetch');
+      if (fetch?.collector.datedRow !== undefined && scanDatedFetchRow(raw, this.#row)) {
+        this.#host.traceResponse(raw, true);
+        this.#countUntagged();
+        fetch.collector.datedRow(this.#row.uid, this.#row.internalDateMs, this);
+        return;
+      }
+    }
     let line: ResponseLine;
     try {
       line = parseResponseLine(raw);
@@ -234,16 +255,7 @@ export class CountingChannel {
       this.#complete(line);
       return;
     }
-    this.#untagged += 1;
-    if (this.#untagged > MAX_UNTAGGED_PER_COMPLETION && this.#untagged > this.#budget()) {
-      const rows = this.#budget() - MAX_UNTAGGED_PER_COMPLETION;
-      throw new ResponseViolation(
-        rows > 0
-          ? `FETCH sent over ${MAX_UNTAGGED_PER_COMPLETION} responses more than the ${rows} rows asked for`
-          : `more than ${MAX_UNTAGGED_PER_COMPLETION} untagged responses to one command`,
-        true,
-      );
-    }
+    this.#countUntagged();
     if (line.kind === 'continuation') return;
     if (line.kind === 'status') {
       if (line.status === 'BYE') this.#byeText = line.text;
@@ -289,6 +301,20 @@ export class CountingChannel {
     return undefined;
   }
 
+  // Every untagged line (continuations too) counts against the budget until a completion of the channel.
+  #countUntagged(): void {
+    this.#untagged += 1;
+    if (this.#untagged > MAX_UNTAGGED_PER_COMPLETION && this.#untagged > this.#budget()) {
+      const rows = this.#budget() - MAX_UNTAGGED_PER_COMPLETION;
+      throw new ResponseViolation(
+        rows > 0
+          ? `FETCH sent over ${MAX_UNTAGGED_PER_COMPLETION} responses more than the ${rows} rows asked for`
+          : `more than ${MAX_UNTAGGED_PER_COMPLETION} untagged responses to one command`,
+        true,
+      );
+    }
+  }
+
   #complete(line: Extract<ResponseLine, { kind: 'tagged' }>): void {
     const index = this.#pending.findIndex((pending) => pending.tag === line.tag);
     if (index < 0) throw new ResponseViolation('a completion for a tag the client never sent');
@@ -322,13 +348,14 @@ export class CountingChannel {
   // take an answer without a correlator.
   #oldest(
     draws: ResponseCollector<unknown>['draws'],
-    options: { uncorrelated: boolean } = { uncorrelated: false },
+    options: { uncorrelated: boolean } = NO_OPTIONS,
   ): Pending | undefined {
-    return this.#pending.find(
-      (pending) =>
-        pending.collector.draws === draws &&
-        !(options.uncorrelated && pending.collector.correlatedOnly === true),
-    );
+    for (const pending of this.#pending) {
+      if (pending.collector.draws !== draws) continue;
+      if (options.uncorrelated && pending.collector.correlatedOnly === true) continue;
+      return pending;
+    }
+    return undefined;
   }
 
   #fail(violation: ResponseViolation): void {
@@ -666,6 +693,11 @@ export function fetchDatesCollector(
   onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
   const seen = new Set<number>();
+  const dated = (uid: number, internalDateMs: number | null, rawDate: string | undefined) => {
+    if (!requested.includes(uid))
+      throw new ResponseViolation(`a FETCH row for UID ${uid}, which was not asked for`);
+    deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+  };
   return {
     draws: 'fetch',
     expectedRows: () => requested.length,
@@ -674,9 +706,10 @@ export function fetchDatesCollector(
       const row: FetchRow = readFetchRow(raw, line.number, line.start);
       if (row.internalDateMs === undefined) return;
       if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
-      if (!requested.includes(row.uid))
-        throw new ResponseViolation(`a FETCH row for UID ${row.uid}, which was not asked for`);
-      deliver(row, row.uid, seen, onRow, onMalformed);
+      dated(row.uid, row.internalDateMs, row.rawDate);
+    },
+    datedRow(uid, internalDateMs) {
+      dated(uid, internalDateMs, undefined);
     },
     finish() {
       return seen.size;
@@ -685,16 +718,17 @@ export function fetchDatesCollector(
 }
 
 function deliver(
-  row: FetchRow,
   uid: number,
+  internalDateMs: number | null,
+  rawDate: string | undefined,
   seen: Set<number>,
   onRow: (row: DatedUid) => void,
   onMalformed: (uid: number, raw: string) => void,
 ): void {
   if (seen.has(uid)) return;
   seen.add(uid);
-  if (row.internalDateMs === null || row.internalDateMs === undefined) onMalformed(uid, row.rawDate ?? '');
-  else onRow({ uid, internalDateMs: row.internalDateMs });
+  if (internalDateMs === null) onMalformed(uid, rawDate ?? '');
+  else onRow({ uid, internalDateMs });
 }
 
 /**
@@ -712,6 +746,21 @@ export function fetchSavedDatesCollector(
   onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
   const seen = new Set<number>();
+  const dated = (
+    uid: number,
+    internalDateMs: number | null,
+    rawDate: string | undefined,
+    channel: CountingChannel,
+  ) => {
+    const { exists, maxUid } = channel.bounds();
+    if (uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
+    if (!seen.has(uid) && seen.size >= exists)
+      throw new ResponseViolation(
+        `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
+        true,
+      );
+    deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+  };
   return {
     draws: 'fetch',
     expectedRows: (bounds) => bounds.exists,
@@ -719,15 +768,11 @@ export function fetchSavedDatesCollector(
       if (line.kind !== 'message' || line.name !== 'FETCH') return;
       const row: FetchRow = readFetchRow(raw, line.number, line.start);
       if (row.internalDateMs === undefined) return;
-      const { exists, maxUid } = channel.bounds();
       if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
-      if (row.uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${row.uid}, beyond the mailbox`);
-      if (!seen.has(row.uid) && seen.size >= exists)
-        throw new ResponseViolation(
-          `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
-          true,
-        );
-      deliver(row, row.uid, seen, onRow, onMalformed);
+      dated(row.uid, row.internalDateMs, row.rawDate, channel);
+    },
+    datedRow(uid, internalDateMs, channel) {
+      dated(uid, internalDateMs, undefined, channel);
     },
     finish() {
       return seen.size;

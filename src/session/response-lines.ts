@@ -299,6 +299,158 @@ export function readFetchRow(line: Buffer, sequence: number, start: number): Fet
     : { sequence, uid, internalDateMs, rawDate };
 }
 
+/** A dated FETCH row as {@link scanDatedFetchRow} reads it; one object is reused for every row. */
+export interface ScannedRow {
+  sequence: number;
+  uid: number;
+  internalDateMs: number;
+}
+
+/**
+ * Reads the shape nearly every dated FETCH row has — `* n FETCH (UID u INTERNALDATE "dd-Mon-yyyy
+ * hh:mm:ss +zzzz")`, the two items in either order, single spaces, the date valid — straight from the
+ * bytes, without a string or an object per row (~10× cheaper than {@link parseResponseLine} with
+ * {@link readFetchRow}). Anything else answers `false` and is left to those two, which decide what it
+ * means (another item, a malformed or missing date, a zero UID, other spacing).
+ *
+ * @param line - The response line (CRLF removed).
+ * @param into - Where the row is written when it answers `true`.
+ * @returns Whether the line had that shape; `into` then holds what {@link readFetchRow} would read.
+ */
+export function scanDatedFetchRow(line: Buffer, into: ScannedRow): boolean {
+  const length = line.length;
+  if (length < 50 || line[0] !== ASTERISK || line[1] !== SPACE) return false;
+  let position = 2;
+  let sequence = 0;
+  while (position < length && position < 12) {
+    const code = line[position] ?? 0;
+    if (code < ZERO || code > NINE) break;
+    sequence = sequence * 10 + (code - ZERO);
+    position += 1;
+  }
+  if (position === 2 || sequence > MAX_UINT32) return false;
+  // ` FETCH (`, the name in any case.
+  if (
+    line[position] !== SPACE ||
+    ((line[position + 1] ?? 0) | 0x20) !== 0x66 ||
+    ((line[position + 2] ?? 0) | 0x20) !== 0x65 ||
+    ((line[position + 3] ?? 0) | 0x20) !== 0x74 ||
+    ((line[position + 4] ?? 0) | 0x20) !== 0x63 ||
+    ((line[position + 5] ?? 0) | 0x20) !== 0x68 ||
+    line[position + 6] !== SPACE ||
+    line[position + 7] !== OPEN_PAREN
+  )
+    return false;
+  position += 8;
+  let uid = 0;
+  let dateMs = Number.NaN;
+  for (;;) {
+    if (isItem(line, position, 'uid')) {
+      if (uid !== 0) return false;
+      position += 4;
+      const start = position;
+      while (position < length && position - start <= 10) {
+        const code = line[position] ?? 0;
+        if (code < ZERO || code > NINE) break;
+        uid = uid * 10 + (code - ZERO);
+        position += 1;
+      }
+      if (position === start || position - start > 10 || uid === 0 || uid > MAX_UINT32) return false;
+    } else if (isItem(line, position, 'internaldate')) {
+      if (!Number.isNaN(dateMs) || line[position + 13] !== QUOTE) return false;
+      position += 14;
+      // `"dd-Mon-…"`, `" d-Mon-…"` or `"d-Mon-…"` (RFC 3501 date-day-fixed, and the unpadded day).
+      const dayStart = line[position] === SPACE ? position + 1 : position;
+      const dash = line[dayStart + 1] === DASH ? dayStart + 1 : dayStart + 2;
+      dateMs = dateTimeMsAt(line, dayStart, dash);
+      if (Number.isNaN(dateMs) || line[dash + 24] !== QUOTE) return false;
+      position = dash + 25;
+    } else return false;
+    const next = line[position];
+    if (next === CLOSE_PAREN) {
+      if (position !== length - 1 || uid === 0 || Number.isNaN(dateMs)) return false;
+      into.sequence = sequence;
+      into.uid = uid;
+      into.internalDateMs = dateMs;
+      return true;
+    }
+    if (next !== SPACE) return false;
+    position += 1;
+  }
+}
+
+const DASH = 0x2d;
+const PLUS_SIGN = 0x2b;
+const MINUS_SIGN = 0x2d;
+
+// `name` (lower case) then a space, the name in any case.
+function isItem(line: Buffer, at: number, name: string): boolean {
+  for (let index = 0; index < name.length; index += 1)
+    if (((line[at + index] ?? 0) | 0x20) !== name.charCodeAt(index)) return false;
+  return line[at + name.length] === SPACE;
+}
+
+// The date-time whose day runs from `dayStart` to `dash` (1 or 2 digits): as imapDateTimeMs, on bytes.
+function dateTimeMsAt(line: Buffer, dayStart: number, dash: number): number {
+  if ((dash - dayStart !== 1 && dash - dayStart !== 2) || line[dash] !== DASH) return Number.NaN;
+  const day = byteDigits(line, dayStart, dash - dayStart);
+  let monthIndex = -1;
+  const m0 = (line[dash + 1] ?? 0) | 0x20;
+  const m1 = (line[dash + 2] ?? 0) | 0x20;
+  const m2 = (line[dash + 3] ?? 0) | 0x20;
+  for (let month = 0; month < 12; month += 1) {
+    if (
+      MONTH_CODES.charCodeAt(month * 3) === m0 &&
+      MONTH_CODES.charCodeAt(month * 3 + 1) === m1 &&
+      MONTH_CODES.charCodeAt(month * 3 + 2) === m2
+    ) {
+      monthIndex = month;
+      break;
+    }
+  }
+  const at = dash + 4;
+  if (
+    monthIndex < 0 ||
+    line[at] !== DASH ||
+    line[at + 5] !== SPACE ||
+    line[at + 8] !== COLON ||
+    line[at + 11] !== COLON ||
+    line[at + 14] !== SPACE
+  )
+    return Number.NaN;
+  const sign = line[at + 15];
+  if (sign !== PLUS_SIGN && sign !== MINUS_SIGN) return Number.NaN;
+  const year = byteDigits(line, at + 1, 4);
+  const hour = byteDigits(line, at + 6, 2);
+  const minute = byteDigits(line, at + 9, 2);
+  const second = byteDigits(line, at + 12, 2);
+  const zoneHours = byteDigits(line, at + 16, 2);
+  const zoneMinutes = byteDigits(line, at + 18, 2);
+  const inRange =
+    day >= 1 &&
+    day <= 31 &&
+    year >= 0 &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 60 &&
+    zoneHours <= 23 &&
+    zoneMinutes <= 59;
+  if (!inRange || day > daysInMonth(year, monthIndex)) return Number.NaN;
+  const localMs = Date.UTC(year, monthIndex, day, hour, minute, second);
+  const offsetMs = (zoneHours * 60 + zoneMinutes) * 60_000;
+  return sign === MINUS_SIGN ? localMs + offsetMs : localMs - offsetMs;
+}
+
+function byteDigits(line: Buffer, start: number, length: number): number {
+  let value = 0;
+  for (let index = start; index < start + length; index += 1) {
+    const code = line[index] ?? 0;
+    if (code < ZERO || code > NINE) return Number.NaN;
+    value = value * 10 + (code - ZERO);
+  }
+  return value;
+}
+
 const MONTH_CODES = 'janfebmaraprmayjunjulaugsepoctnovdec';
 
 /**

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   imapDateTimeMs,
@@ -6,6 +7,8 @@ import {
   readEsearch,
   readFetchRow,
   readNumberList,
+  type ScannedRow,
+  scanDatedFetchRow,
   uint32Of,
 } from '../../../src/session/response-lines.js';
 import { MAX_LISTED_UIDS, UidList } from '../../../src/session/uid-list.js';
@@ -203,5 +206,164 @@ describe('INTERNALDATE', () => {
     ['0x-Jan-2026 00:00:00 +0000'],
   ])('refuses %j', (text) => {
     expect(imapDateTimeMs(text)).toBeUndefined();
+  });
+});
+
+describe('dated FETCH rows read straight from the bytes', () => {
+  function general(
+    text: string,
+  ): { uid: number | undefined; internalDateMs: number | null | undefined } | 'refused' {
+    try {
+      const raw = line(text);
+      const parsed = parseResponseLine(raw);
+      if (parsed.kind !== 'message' || parsed.name !== 'FETCH') return 'refused';
+      const { uid, internalDateMs } = readFetchRow(raw, parsed.number, parsed.start);
+      return { uid, internalDateMs };
+    } catch {
+      return 'refused';
+    }
+  }
+  function scanned(text: string): ScannedRow | undefined {
+    const into: ScannedRow = { sequence: 0, uid: 0, internalDateMs: 0 };
+    return scanDatedFetchRow(line(text), into) ? { ...into } : undefined;
+  }
+
+  it.each([
+    ['* 12 FETCH (UID 45 INTERNALDATE "01-Feb-2026 10:00:00 +0100")', 12, 45, Date.UTC(2026, 1, 1, 9)],
+    [
+      '* 1 fetch (internaldate " 1-Jan-2026 00:00:00 -1200" uid 4294967295)',
+      1,
+      4294967295,
+      Date.UTC(2026, 0, 1, 12),
+    ],
+    ['* 7 FETCH (UID 3 INTERNALDATE "1-Mar-2024 23:59:60 +0000")', 7, 3, Date.UTC(2024, 2, 2)],
+    ['* 7 FETCH (UID 3 INTERNALDATE "29-Feb-2024 00:00:00 +0000")', 7, 3, Date.UTC(2024, 1, 29)],
+  ])('reads %j', (text, sequence, uid, internalDateMs) => {
+    expect(scanned(text)).toEqual({ sequence, uid, internalDateMs });
+  });
+
+  it.each([
+    ['* 1 FETCH (UID 3 INTERNALDATE "31-Feb-2026 10:00:00 +0100")'],
+    ['* 1 FETCH (UID 0 INTERNALDATE "01-Feb-2026 10:00:00 +0100")'],
+    ['* 1 FETCH (UID 3 INTERNALDATE "01-Feb-2026 10:00:00 +0100" FLAGS (\\Seen))'],
+    ['* 1 FETCH (UID 3 UID 3 INTERNALDATE "01-Feb-2026 10:00:00 +0100")'],
+    ['* 1 FETCH (UID 3 INTERNALDATE "01-Feb-2026 10:00:00 +0100")x'],
+    ['* 1 FETCH (UID 3  INTERNALDATE "01-Feb-2026 10:00:00 +0100")'],
+    ['* 1 FETCH (UID 3 INTERNALDATE "01-Feb-2026 10:00:00 +0100"'],
+    ['* 1 FETCH (UID 3 INTERNALDATE 01-Feb-2026)'],
+    ['* 1 FETCH (UID 99999999999 INTERNALDATE "01-Feb-2026 10:00:00 +0100")'],
+    ['* 99999999999 FETCH (UID 3 INTERNALDATE "01-Feb-2026 10:00:00 +0100")'],
+    ['* 1 FETCH (UID 3 INTERNALDATE "01-Feb-2026 10:00:00 +0100" INTERNALDATE "01-Feb-2026 10:00:00 +0100")'],
+  ])('leaves %j to the general reader', (text) => {
+    expect(scanned(text)).toBeUndefined();
+  });
+
+  // Rows built from pieces that are mostly right: whenever the scanner reads one, the general reader
+  // reads the same UID and date from it.
+  // Each piece mostly valid, sometimes not (weights 4 : 1).
+  const digits = (max: number) => fc.stringMatching(new RegExp(`^[0-9]{1,${max}}$`));
+  const padded = (min: number, max: number, width: number) =>
+    fc.integer({ min, max }).map((value) => String(value).padStart(width, '0'));
+  const mostly = (valid: fc.Arbitrary<string>, ...odd: string[]) =>
+    fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: fc.constantFrom(...odd), weight: 1 });
+  const date = fc
+    .tuple(
+      mostly(
+        fc.oneof(
+          padded(1, 31, 2),
+          padded(1, 9, 1),
+          padded(1, 9, 1).map((day) => ` ${day}`),
+        ),
+        '00',
+        '32',
+        'x1',
+        '  1',
+      ),
+      mostly(fc.constantFrom('Jan', 'feb', 'MAR', 'Apr', 'jun', 'Dec'), 'Foo', 'ja', 'anf'),
+      mostly(padded(1900, 2100, 4), '0000', '99', '20x6'),
+      mostly(padded(0, 23, 2), '24', '1'),
+      mostly(padded(0, 59, 2), '60'),
+      mostly(padded(0, 60, 2), '61'),
+      mostly(fc.constantFrom('+', '-'), ' ', 'x'),
+      mostly(
+        fc.tuple(padded(0, 23, 2), padded(0, 59, 2)).map(([hours, minutes]) => hours + minutes),
+        '2400',
+        '0060',
+        '123',
+      ),
+    )
+    .map(
+      ([day, month, year, hour, minute, second, sign, zone]) =>
+        `${day}-${month}-${year} ${hour}:${minute}:${second} ${sign}${zone}`,
+    );
+  const item = fc.oneof(
+    mostly(
+      digits(10).map((uid) => `UID ${uid}`),
+      'UID 0',
+      'UID 99999999999',
+      'UID x',
+    ),
+    mostly(
+      date.map((text) => `INTERNALDATE "${text}"`),
+      'INTERNALDATE NIL',
+      'INTERNALDATE "x\\"y"',
+    ),
+    fc.constantFrom('uid 5', 'FLAGS (\\Seen)', 'MODSEQ (3)'),
+  );
+  const rowText = fc
+    .tuple(
+      mostly(digits(10), '99999999999', ''),
+      mostly(fc.constantFrom('FETCH', 'fetch'), 'FETCHX', 'FETC'),
+      fc.array(item, { minLength: 1, maxLength: 3 }),
+      mostly(fc.constant(' '), '  '),
+      mostly(fc.constant(')'), ') ', '', '))'),
+    )
+    .map(
+      ([sequence, name, items, separator, end]) => `* ${sequence} ${name} (${items.join(separator)}${end}`,
+    );
+
+  it('reads only what the general reader reads alike', () => {
+    let read = 0;
+    fc.assert(
+      fc.property(rowText, (text) => {
+        const fast = scanned(text);
+        if (fast === undefined) return;
+        read += 1;
+        expect(general(text)).toEqual({ uid: fast.uid, internalDateMs: fast.internalDateMs });
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(read).toBeGreaterThan(20);
+  });
+
+  it('reads every well-formed dated row of the usual shape', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4_294_967_295 }),
+        fc.integer({ min: 1, max: 4_294_967_295 }),
+        fc.date({
+          min: new Date('1970-01-01T00:00:00Z'),
+          max: new Date('2099-12-31T23:59:59Z'),
+          noInvalidDate: true,
+        }),
+        fc.integer({ min: -12 * 60, max: 14 * 60 }),
+        fc.boolean(),
+        (sequence, uid, at, offsetMinutes, uidFirst) => {
+          const local = new Date(Math.floor(at.getTime() / 1000) * 1000 + offsetMinutes * 60_000);
+          const pad = (value: number) => String(value).padStart(2, '0');
+          const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][
+            local.getUTCMonth()
+          ];
+          const zone = `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}${pad(Math.abs(offsetMinutes) % 60)}`;
+          const text = `${pad(local.getUTCDate())}-${month}-${local.getUTCFullYear()} ${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())} ${zone}`;
+          const items = uidFirst ? `UID ${uid} INTERNALDATE "${text}"` : `INTERNALDATE "${text}" UID ${uid}`;
+          expect(scanned(`* ${sequence} FETCH (${items})`)).toEqual({
+            sequence,
+            uid,
+            internalDateMs: Math.floor(at.getTime() / 1000) * 1000,
+          });
+        },
+      ),
+    );
   });
 });
