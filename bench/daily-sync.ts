@@ -14,7 +14,9 @@
  *
  * Every sample of every contender is checked bucket by bucket against the seed list.
  *
- *   npx tsx bench/daily-sync.ts [--size 100000] [--samples 9]
+ * `--rtt N` delays each direction of the proxy by N/2 ms (a distant server).
+ *
+ *   npx tsx bench/daily-sync.ts [--size 100000] [--samples 9] [--rtt 0]
  */
 import net from 'node:net';
 import { ImapFlow } from 'imapflow';
@@ -33,6 +35,7 @@ const argument = (name: string, fallback: number) => {
 };
 const size = argument('size', 100_000);
 const samples = argument('samples', 9);
+const rttMs = argument('rtt', 0);
 const options = { granularity: 'day' as const, timeZone: 'Europe/Berlin' };
 // The seed ends at 2026-11-25T00:00Z: the 24th is the last whole Berlin day, the one a sync on the
 // morning of the 25th counts; the 23rd is the previous sync's.
@@ -168,6 +171,7 @@ const expected = expectedCounts(seed, boundaries);
 const maildir = cachedMaildir(seed, `${size}-${SEED}`);
 const server = await startBenchServer({ ...standardVariant, name: 'standard', timeZone: 'UTC' }, maildir);
 try {
+  server.plainProxy.oneWayDelayMs = rttMs / 2;
   const connector = new ImapConnector({
     host: '127.0.0.1',
     port: server.plainProxy.port,
@@ -210,7 +214,7 @@ try {
   }
   const floorMs = median(rows['raw floor'].ms);
   console.log(
-    `daily sync of ${day.from} (Europe/Berlin), ${size} messages, median (min–max) of ${samples} samples, every sample exact against the seed list: sent ${expected.sent[0]}, received ${expected.received[0]}\n`,
+    `daily sync of ${day.from} (Europe/Berlin), ${size} messages, ${rttMs} ms RTT, median (min–max) of ${samples} samples, every sample exact against the seed list: sent ${expected.sent[0]}, received ${expected.received[0]}\n`,
   );
   console.log('| contender | ms | ÷ raw floor | bytes received / sent | commands |');
   console.log('|---|---|---|---|---|');
