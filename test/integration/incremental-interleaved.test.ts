@@ -10,10 +10,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-// Dovecot runs a LIST in parallel with the FETCH before it (LIST is not ambiguous with it), so its
-// answer may come before the FETCH's last rows and completion. Dovecot cannot be made to do that on
-// demand: the fault server holds the answer of the last FETCH until the LIST (and the LSUB imapflow
-// sends after it) are answered.
+// A server may run the LIST alongside the FETCH sent before it (RFC 3501 §5.5: commands that do not
+// depend on each other; Dovecot does not make a LIST wait for a running FETCH), so the LIST's answer may
+// come before the FETCH's last rows and completion. Dovecot cannot be made to do that on demand: the
+// fault server holds the answer of the last FETCH until the LIST (and the LSUB imapflow sends after
+// it) are answered.
 describe('the incremental count when the LIST answers before the FETCH sent with it', () => {
   it('gives the LIST to imapflow and every row to the count, exactly', async () => {
     const inbox = { path: 'INBOX', uidValidity: 100, messagesAtMs: [Date.UTC(2026, 0, 5, 10)] };
