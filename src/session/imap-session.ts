@@ -15,6 +15,7 @@ import {
   examineCollector,
   fetchDatesCollector,
   fetchSavedDatesCollector,
+  fetchUidRangeCollector,
   type ResponseCollector,
   type SortSummary,
   searchCollector,
@@ -118,6 +119,9 @@ const MAX_SEQUENCE_SET_LENGTH = 16 * 1024;
 // Answers only the SDK's counting channel asks for: reaching imapflow, they were never asked for (and
 // imapflow would expand a range such as `1:4294967295` in them into an array).
 const SEARCH_ANSWER = /^\* (?:SEARCH|ESEARCH|SORT)(?: |$)/i;
+// The untagged answers of imapflow's LIST (its listing may add LSUB; XLIST on Gmail-like servers).
+const LISTING_ANSWER = /^\* (?:LIST|LSUB|XLIST) /i;
+const MAX_UID = 4_294_967_295;
 let connectionCounter = 0;
 
 /**
@@ -151,6 +155,8 @@ export class ImapSession {
   readonly #malformedDates = new Map<string, Map<number, string>>();
   #malformedDateCount = 0;
   #greetingSeen = false;
+  /** Set while imapflow lists the mailboxes in the same flight as commands of the counting channel. */
+  #listingAlongside = false;
 
   /** The forms of this session's password to redact from anything handed back (`secretFormsOf`). */
   get secrets(): readonly string[] {
@@ -309,22 +315,82 @@ export class ImapSession {
    * @throws {@link ImapConnectorError}
    */
   async listMailboxes(): Promise<ListedMailbox[]> {
+    return this.#guard(() => this.#list());
+  }
+
+  async #list(): Promise<ListedMailbox[]> {
+    const entries = await this.#client.list();
+    // A server may repeat a LIST line (seen from proxies replaying a chunk): one mailbox is one
+    // mailbox, whatever the number of lines naming it (RFC 3501 §7.2.2 names each once).
+    const byPath = new Map<string, ListedMailbox>();
+    for (const entry of entries) {
+      if (typeof entry.path !== 'string' || byPath.has(entry.path)) continue;
+      byPath.set(entry.path, {
+        path: entry.path,
+        delimiter: entry.delimiter || undefined,
+        flags: [...entry.flags],
+        specialUse: entry.specialUse || undefined,
+        specialUseSource: entry.specialUseSource,
+      });
+    }
+    return [...byPath.values()];
+  }
+
+  /**
+   * Reads what arrived since an earlier count, in one pipelined write: per mailbox `EXAMINE` and
+   * `UID FETCH <from>:<from + span − 1> (UID INTERNALDATE)` — the UIDs from the cursor's floor on, asked
+   * for before UIDNEXT is known: rows at or above the UIDNEXT its EXAMINE announced are dropped — and
+   * then a LIST of every mailbox, after the EXAMINEs (on Dovecot with Maildir, a LIST makes every later
+   * EXAMINE of the session rescan its folder). One round trip for all of it (imapflow's listing may add
+   * an LSUB).
+   *
+   * @example
+   * ```ts
+   * const { opened, listed } = await session.datesFromUidsAndList(
+   *   [{ path: 'INBOX', fromUid: 4_120 }], 50_000, (index, row) => rows[index].push(row));
+   * ```
+   *
+   * @param mailboxes - Each mailbox and the first UID to read.
+   * @param span - How many UIDs from `fromUid` on are asked for.
+   * @param onRow - Called with the mailbox's index and each message's date, once per UID.
+   * @returns Per mailbox, what EXAMINE said or why it could not be opened (`MAILBOX_UNAVAILABLE`); and
+   *   every listed mailbox, as {@link listMailboxes} gives them.
+   * @throws {@link ImapConnectorError} for a failure of the connection or a refusal that is not the mailbox's.
+   */
+  async datesFromUidsAndList(
+    mailboxes: readonly { readonly path: string; readonly fromUid: number }[],
+    span: number,
+    onRow: (index: number, message: FetchedDate) => void,
+  ): Promise<{ opened: BatchedMailbox[]; listed: ListedMailbox[] }> {
     return this.#guard(async () => {
-      const entries = await this.#client.list();
-      // A server may repeat a LIST line (seen from proxies replaying a chunk): one mailbox is one
-      // mailbox, whatever the number of lines naming it (RFC 3501 §7.2.2 names each once).
-      const byPath = new Map<string, ListedMailbox>();
-      for (const entry of entries) {
-        if (typeof entry.path !== 'string' || byPath.has(entry.path)) continue;
-        byPath.set(entry.path, {
-          path: entry.path,
-          delimiter: entry.delimiter || undefined,
-          flags: [...entry.flags],
-          specialUse: entry.specialUse || undefined,
-          specialUseSource: entry.specialUseSource,
-        });
-      }
-      return [...byPath.values()];
+      this.#selected = undefined;
+      const batch = this.#batch(
+        mailboxes.map((mailbox) => mailbox.path),
+        (index) => {
+          const { path = '', fromUid = 1 } = mailboxes[index] ?? {};
+          // A floor past the last UID there can be: nothing to read (the EXAMINE still tells UIDNEXT).
+          if (!Number.isSafeInteger(fromUid) || fromUid < 1 || fromUid > MAX_UID) return [];
+          const to = Math.min(MAX_UID, fromUid + Math.max(1, span) - 1);
+          return [
+            {
+              command: `UID FETCH ${fromUid}:${to} (UID INTERNALDATE)`,
+              collector: fetchUidRangeCollector(
+                fromUid,
+                to,
+                (row) => onRow(index, row),
+                (uid, raw) => this.#reportMalformedDate(path, uid, raw),
+              ),
+            },
+          ];
+        },
+      );
+      // Written in the same tick as the batch, after it: one flight.
+      this.#listingAlongside = true;
+      const listing = this.#list().finally(() => {
+        this.#listingAlongside = false;
+      });
+      const [opened, listed] = await Promise.all([batch, listing]);
+      return { opened, listed };
     });
   }
 
@@ -775,7 +841,7 @@ export class ImapSession {
   // nobody asked for.
   #takeResponse(line: Buffer, literalCount: number): boolean | Promise<boolean> {
     if (!this.#greetingSeen) this.#checkGreeting(line);
-    if (this.#channel.active) {
+    if (this.#channel.active && !this.#isListingLine(line)) {
       const reading = this.#channel.take(line, literalCount);
       return reading === undefined ? true : reading.then(() => true);
     }
@@ -785,6 +851,16 @@ export class ImapSession {
       return true;
     }
     return false;
+  }
+
+  // While imapflow lists alongside the channel's commands, its answer (LIST and LSUB lines, its tagged
+  // completion) is imapflow's; every other line stays the channel's.
+  #isListingLine(line: Buffer): boolean {
+    if (!this.#listingAlongside) return false;
+    const tag = inFlightTagOf(this.#client);
+    if (tag === undefined) return false;
+    const head = line.toString('latin1', 0, Math.min(line.length, tag.length + 9));
+    return head.startsWith(`${tag} `) || LISTING_ANSWER.test(head);
   }
 
   async #guard<T>(work: () => Promise<T>, mailbox?: string): Promise<T> {
