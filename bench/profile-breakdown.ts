@@ -1,5 +1,6 @@
 // Profiling aid: where a warm count's client CPU goes, per component, in ms per count.
-//   npx tsx bench/profile-breakdown.ts [fewest-round-trips|fewest-bytes|auto] [counts=6]
+//   npx tsx bench/profile-breakdown.ts [fewest-round-trips|fewest-bytes|auto] [counts=6 | cold] [save.cpuprofile]
+// (`cold`: the first count of the process, no warm-up.)
 // Starts the bench server on the cached 100k mailbox, runs two counts to warm up, then profiles the
 // next ones with the inspector (sampling every 100 µs) and sums self time by where the code lives.
 
@@ -14,7 +15,8 @@ import { generateSeed } from './seed-model.js';
 type Transfer = 'auto' | 'fewest-round-trips' | 'fewest-bytes';
 const [transferArg = 'fewest-round-trips', countsArg = '6', saveArg] = process.argv.slice(2);
 const transfer = transferArg as Transfer;
-const counts = Number(countsArg);
+const cold = countsArg === 'cold';
+const counts = cold ? 1 : Number(countsArg);
 
 interface ProfileNode {
   id: number;
@@ -79,7 +81,7 @@ const target = {
   username: server.username,
   password: server.password,
 };
-for (let run = 0; run < 2; run += 1) await countWithSdk(target, spec, transfer);
+for (let run = 0; run < (cold ? 0 : 2); run += 1) await countWithSdk(target, spec, transfer);
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');

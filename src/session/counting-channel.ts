@@ -807,6 +807,24 @@ export function fetchUidRangeCollector(
   onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
   let seen = new Set<number>();
+  const dated = (
+    uid: number,
+    internalDateMs: number | null,
+    rawDate: string | undefined,
+    channel: CountingChannel,
+  ) => {
+    if (uid < from || uid > to)
+      throw new ResponseViolation(`a FETCH row for UID ${uid}, which was not asked for`);
+    const { exists, maxUid } = channel.bounds();
+    // Delivered after the EXAMINE: beyond the UIDNEXT the count reads up to.
+    if (uid > maxUid) return;
+    if (!seen.has(uid) && seen.size >= exists)
+      throw new ResponseViolation(
+        `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
+        true,
+      );
+    deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+  };
   return {
     draws: 'fetch',
     expectedRows: (bounds) => Math.max(0, Math.min(bounds.exists, to - from + 1)),
@@ -815,17 +833,10 @@ export function fetchUidRangeCollector(
       const row: FetchRow = readFetchRow(raw, line.number, line.start);
       if (row.internalDateMs === undefined) return;
       if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
-      if (row.uid < from || row.uid > to)
-        throw new ResponseViolation(`a FETCH row for UID ${row.uid}, which was not asked for`);
-      const { exists, maxUid } = channel.bounds();
-      // Delivered after the EXAMINE: beyond the UIDNEXT the count reads up to.
-      if (row.uid > maxUid) return;
-      if (!seen.has(row.uid) && seen.size >= exists)
-        throw new ResponseViolation(
-          `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
-          true,
-        );
-      deliver(row, row.uid, seen, onRow, onMalformed);
+      dated(row.uid, row.internalDateMs, row.rawDate, channel);
+    },
+    datedRow(uid, internalDateMs, channel) {
+      dated(uid, internalDateMs, undefined, channel);
     },
     finish() {
       const delivered = seen.size;

@@ -204,6 +204,7 @@ export class ImapSession {
     if (interceptsResponses)
       tapResponseLines(this.#client, {
         engaged: () => this.#channel.active,
+        claims: (line) => !this.#isListingLine(line),
         take: (line) => this.#channel.take(line, 0),
       });
     this.#client.on('close', () => this.#channel.close());

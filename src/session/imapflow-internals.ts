@@ -94,6 +94,11 @@ export interface ResponseTap {
   /** Whether the lines arriving now are the tap's (asked before each line). */
   readonly engaged: () => boolean;
   /**
+   * Whether a line, while engaged, is the tap's; one that is not (an answer to a command imapflow has in
+   * flight alongside) is handed to imapflow, which reads it before the tap reads on.
+   */
+  readonly claims: (line: Buffer) => boolean;
+  /**
    * Takes one line, CRLF removed (never one with a literal). A returned promise holds the lines after
    * it until it settles; it must not reject.
    */
@@ -143,7 +148,8 @@ const MAX_TAPPED_PARTIAL_LINE = 64 * 1024;
  * Only what is safe is read here; everything else reaches imapflow's stream untouched and in order,
  * and from there {@link interceptResponses}: a chunk that arrives while imapflow holds part of a
  * response, the bytes after the line that ended the tap's turn (the channel's last completion), a line
- * announcing a literal (from its first byte on), and a line longer than 64 KiB (imapflow bounds it).
+ * announcing a literal (from its first byte on), a line longer than 64 KiB (imapflow bounds it), and
+ * a line `tap.claims` declines (the answer to a command imapflow has in flight alongside the channel's).
  * The tap waits for imapflow to have handled what it was handed before reading on.
  *
  * @param client - A client before `connect()`.
@@ -211,6 +217,20 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
       // ImapStream's rule: a line ending in `{digits}` announces a literal. imapflow reads it whole.
       if (announcesLiteral(line)) {
         handOver(chunk, position, next);
+        return;
+      }
+      if (line.length > 0 && !tap.claims(line)) {
+        const end = lf + 1;
+        const whole =
+          carry.length === 0
+            ? chunk.subarray(position, end)
+            : Buffer.concat([...carry, chunk.subarray(position, end)]);
+        carry = [];
+        carryBytes = 0;
+        transform(whole, 'latin1', (error) => {
+          if (error) next(error);
+          else read(chunk, end, next);
+        });
         return;
       }
       countRead(carryBytes + lf + 1 - position);

@@ -16,11 +16,16 @@ interface StreamItem {
  * A real ImapStream with the tap in front of it, read the way imapflow's reader reads it (each item
  * released once handled). `events` records, in order, who got which line.
  */
-function tapped(engaged: () => boolean, take?: (line: string) => void | Promise<void>) {
+function tapped(
+  engaged: () => boolean,
+  take?: (line: string) => void | Promise<void>,
+  claims: (line: string) => boolean = () => true,
+) {
   const streamer = new ImapStream({ logger: silent, maxLineLength: 200_000 });
   const events: string[] = [];
   const installed = tapResponseLines({ streamer } as unknown as ImapFlow, {
     engaged,
+    claims: (line) => claims(line.toString('latin1')),
     take: (line) => {
       events.push(`tap ${line.toString('latin1')}`);
       return take?.(line.toString('latin1'));
@@ -78,6 +83,24 @@ describe('reading response lines before imapflow frames them', () => {
       'imapflow * 3 EXISTS',
       'imapflow A2 OK list done',
       'imapflow * 4 EXISTS',
+    ]);
+  });
+
+  it('hands a line it does not claim to imapflow, and reads on once imapflow has read it', async () => {
+    const { events, write } = tapped(
+      () => true,
+      undefined,
+      (line) => !line.startsWith('* LIST') && !line.startsWith('A1 '),
+    );
+    await write('* 1 FETCH (UID 1)\r\n* LIST () "/" INBOX\r\n* 2 FE');
+    await write('TCH (UID 2)\r\n* LIST () "/" Sent\r\nA1 OK listed\r\nS1 OK done\r\n');
+    expect(events).toEqual([
+      'tap * 1 FETCH (UID 1)',
+      'imapflow * LIST () "/" INBOX',
+      'tap * 2 FETCH (UID 2)',
+      'imapflow * LIST () "/" Sent',
+      'imapflow A1 OK listed',
+      'tap S1 OK done',
     ]);
   });
 
