@@ -89,7 +89,14 @@ export function interceptResponses(
   return true;
 }
 
-/** Where the SDK reads response lines before imapflow frames them ({@link tapResponseLines}). */
+/**
+ * Where the SDK reads response lines before imapflow frames them ({@link tapResponseLines}).
+ *
+ * @example
+ * ```ts
+ * const tap: ResponseTap = { engaged: () => true, claims: () => true, take: (line) => lines.push(line) };
+ * ```
+ */
 export interface ResponseTap {
   /** Whether the lines arriving now are the tap's (asked before each line). */
   readonly engaged: () => boolean;
@@ -151,6 +158,15 @@ const MAX_TAPPED_PARTIAL_LINE = 64 * 1024;
  * announcing a literal (from its first byte on), a line longer than 64 KiB (imapflow bounds it), and
  * a line `tap.claims` declines (the answer to a command imapflow has in flight alongside the channel's).
  * The tap waits for imapflow to have handled what it was handed before reading on.
+ *
+ * @example
+ * ```ts
+ * tapResponseLines(client, {
+ *   engaged: () => channel.active,
+ *   claims: (line) => !isListingLine(line),
+ *   take: (line) => channel.take(line, 0),
+ * });
+ * ```
  *
  * @param client - A client before `connect()`.
  * @param tap - Whose lines, and where they go.

@@ -299,7 +299,14 @@ export function readFetchRow(line: Buffer, sequence: number, start: number): Fet
     : { sequence, uid, internalDateMs, rawDate };
 }
 
-/** A dated FETCH row as {@link scanDatedFetchRow} reads it; one object is reused for every row. */
+/**
+ * A dated FETCH row as {@link scanDatedFetchRow} reads it; one object is reused for every row.
+ *
+ * @example
+ * ```ts
+ * const row: ScannedRow = { sequence: 0, uid: 0, internalDateMs: 0 };
+ * ```
+ */
 export interface ScannedRow {
   sequence: number;
   uid: number;
@@ -312,6 +319,13 @@ export interface ScannedRow {
  * bytes, without a string or an object per row (~10× cheaper than {@link parseResponseLine} with
  * {@link readFetchRow}). Anything else answers `false` and is left to those two, which decide what it
  * means (another item, a malformed or missing date, a zero UID, other spacing).
+ *
+ * @example
+ * ```ts
+ * const row: ScannedRow = { sequence: 0, uid: 0, internalDateMs: 0 };
+ * scanDatedFetchRow(Buffer.from('* 3 FETCH (UID 45 INTERNALDATE "01-Feb-2026 10:00:00 +0100")'), row);
+ * // true; row is { sequence: 3, uid: 45, internalDateMs: Date.UTC(2026, 1, 1, 9) }
+ * ```
  *
  * @param line - The response line (CRLF removed).
  * @param into - Where the row is written when it answers `true`.
