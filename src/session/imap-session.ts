@@ -30,6 +30,7 @@ import {
 } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import {
+  authenticateUnlessLoginDisabled,
   disableNagle,
   inFlightTagOf,
   interceptResponses,
@@ -176,6 +177,7 @@ export class ImapSession {
       this.#lastClientError = error;
     });
     skipSessionCommands(this.#client, SKIPPED_SESSION_COMMANDS);
+    authenticateUnlessLoginDisabled(this.#client);
     this.#channel = new CountingChannel({
       write: (lines) => {
         if (!writeCommandLines(this.#client, lines)) throw new Error('imapflow offers no writer');
