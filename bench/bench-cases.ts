@@ -187,7 +187,8 @@ export interface CountCase {
 }
 
 /**
- * The counting cases of the bench: the last 30 days, the last year per Berlin day, and all time.
+ * The counting cases of the bench: the last 30 days, the last year per Berlin day, all time, and
+ * yesterday (the last whole Berlin day, as a daily sync without a cursor counts it).
  *
  * @returns The cases, in table order.
  */
@@ -215,6 +216,15 @@ export function countCases(): CountCase[] {
     {
       name: 'all time (total)',
       spec: { boundariesMs: [Date.UTC(2000, 0, 1), SEED_END_MS + DAY_MS], timeZone: 'UTC', mailboxes },
+    },
+    {
+      name: 'yesterday (one Berlin day)',
+      spec: {
+        boundariesMs: [lastMidnight.minus({ days: 1 }).toMillis(), lastMidnight.toMillis()],
+        granularity: 'day',
+        timeZone: EDGE_ZONE,
+        mailboxes,
+      },
     },
   ];
 }

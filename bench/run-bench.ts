@@ -1,4 +1,4 @@
-// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily --standard-only --variants --sdk-only]
+// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily --standard-only --variants --sdk-only --without-baseline --compress]
 // Counting and connecting on a big seeded mailbox: the SDK side by side with a raw pipelined floor
 // client (bench/raw-floor.ts) and hand-written imapflow code, in alternating fresh processes, through a
 // counting proxy that can add a round-trip delay. Writes results JSON and a markdown table.
@@ -6,7 +6,11 @@ import { execFileSync, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
+import {
+  compressingVariant,
+  reducedCapabilityVariant,
+  standardVariant,
+} from '../test/harness/dovecot/dovecot-variants.js';
 import { RawImapClient } from '../test/harness/raw-imap-client.js';
 import { type CaseTarget, countCases } from './bench-cases.js';
 import { type BenchServer, startBenchServer } from './bench-server.js';
@@ -31,6 +35,10 @@ interface Options {
   variants: boolean;
   /** Measure the SDK side only (for sizes where the baseline would take minutes a run). */
   sdkOnly: boolean;
+  /** The SDK and the raw floor, without hand-written imapflow (minutes a run at 1M). */
+  withoutBaseline: boolean;
+  /** The standard server offers COMPRESS=DEFLATE (imapflow, and so both the SDK and the baseline, use it). */
+  compress: boolean;
   runs: number;
   output: string;
 }
@@ -45,6 +53,8 @@ function parseOptions(argv: readonly string[]): Options {
     size,
     runs: Number(value('--runs') ?? 5),
     sdkOnly: argv.includes('--sdk-only'),
+    withoutBaseline: argv.includes('--without-baseline'),
+    compress: argv.includes('--compress'),
     rttMs: Number(value('--rtt') ?? 0),
     cold: argv.includes('--cold'),
     cases: value('--cases'),
@@ -232,7 +242,11 @@ async function main(): Promise<void> {
     `seed: ${options.size} messages ready in ${Math.round(performance.now() - time)} ms\n`,
   );
   const standard = await startBenchServer(
-    { ...standardVariant, name: 'standard', timeZone: SERVER_TIME_ZONE },
+    {
+      ...(options.compress ? compressingVariant : standardVariant),
+      name: 'standard',
+      timeZone: SERVER_TIME_ZONE,
+    },
     maildir,
   );
   const reduced = await startBenchServer(
@@ -271,7 +285,8 @@ async function main(): Promise<void> {
           contenders: [
             request('sdk-count'),
             ...(options.variants ? [request('sdk-count-pipelined'), request('sdk-count-fewest-bytes')] : []),
-            ...(options.sdkOnly ? [] : [request('floor-count'), request('baseline-count')]),
+            ...(options.sdkOnly ? [] : [request('floor-count')]),
+            ...(options.sdkOnly || options.withoutBaseline ? [] : [request('baseline-count')]),
           ],
           expected: expectedCounts(seed, boundaries),
         });
@@ -339,7 +354,7 @@ async function main(): Promise<void> {
         platform: `${os.type()} ${os.release()}`,
         dovecot: execFileSync('/usr/sbin/dovecot', ['--version']).toString().trim(),
         serverTimeZone: SERVER_TIME_ZONE,
-        transport: `loopback through a counting TCP proxy${options.rttMs > 0 ? ` adding ${options.rttMs} ms a round trip (TCP_NODELAY)` : ''}; plaintext for counts, implicit TLS for tests; no COMPRESS offered`,
+        transport: `loopback through a counting TCP proxy${options.rttMs > 0 ? ` adding ${options.rttMs} ms a round trip (TCP_NODELAY)` : ''}; plaintext for counts, implicit TLS for tests; ${options.compress ? 'COMPRESS=DEFLATE offered by the standard server (the raw floor does not use it)' : 'no COMPRESS offered'}`,
         loadAverage: os.loadavg().map((value) => Math.round(value * 10) / 10),
       },
       mailboxes: Object.fromEntries(seed.map((mailbox) => [mailbox.path, mailbox.datesMs.length])),
@@ -377,7 +392,7 @@ function markdownOf(
   results: readonly Result[],
 ): string {
   const lines = [
-    `### ${size.toLocaleString('en')} messages, ${options.rttMs > 0 ? `${options.rttMs} ms RTT` : 'loopback'}, ${options.cold ? 'cold' : 'warm'} process — median of ${options.runs}`,
+    `### ${size.toLocaleString('en')} messages, ${options.rttMs > 0 ? `${options.rttMs} ms RTT` : 'loopback'}, ${options.cold ? 'cold' : 'warm'} process${options.compress ? ', COMPRESS=DEFLATE' : ''} — median of ${options.runs}`,
     '',
     `Load average at the end: ${load.join(' / ')} (2 cores shared with other work: compare within a table).`,
     '',

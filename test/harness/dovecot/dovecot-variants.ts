@@ -84,3 +84,13 @@ export const dottedNamespaceVariant: DovecotVariant = {
   prefix: 'INBOX.',
   mailboxes: [{ name: 'Sent Items' }, { name: 'Drafts' }, { name: 'Junk E-mail' }, { name: 'Deleted Items' }],
 };
+
+/**
+ * Stock Dovecot offering COMPRESS=DEFLATE (RFC 4978, the `imap_zlib` plugin), as many providers do:
+ * imapflow negotiates it for counts, so the counting channel reads inflated bytes.
+ */
+export const compressingVariant: DovecotVariant = {
+  name: 'compressing',
+  mailboxes: standardMailboxes,
+  extraConfig: 'protocol imap {\n  mail_plugins = $mail_plugins imap_zlib\n}\n',
+};
