@@ -4,6 +4,7 @@ import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { callHost } from '../errors/unexpected-failure.js';
 import type { ConnectionLimiter } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
+import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
@@ -179,14 +180,8 @@ class SignalCounter {
       buckets: this.buckets.length,
       rangeMs: this.range.untilMs - this.range.sinceMs,
     });
-    // INBOX always exists (RFC 3501 §5.1): counted before LIST, which on Dovecot (Maildir) makes every
-    // later EXAMINE of the session rescan its folder (docs/counting.md). Kept only if the plan counts
-    // it without deduplication.
-    const early =
-      this.selection.deduplicate !== 'always' && !this.selection.exclude.includes(INBOX)
-        ? (await this.#countMailboxes([INBOX], path))[0]
-        : undefined;
-    const { usable: listed, unusable } = partitionByMailboxName(await this.session.listMailboxes());
+    const [early, mailboxes] = await this.#inboxThenList(path);
+    const { usable: listed, unusable } = partitionByMailboxName(mailboxes);
     for (const odd of unusable) {
       this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
     }
@@ -257,6 +252,22 @@ class SignalCounter {
       deduplication: this.#deduplication,
       warnings: this.#warnings,
     };
+  }
+
+  // INBOX always exists (RFC 3501 §5.1): counted before LIST, which on Dovecot (Maildir) makes every
+  // later EXAMINE of the session rescan its folder (docs/counting.md). Kept only if the plan counts it
+  // without deduplication. On the pipelined path the LIST is written right behind INBOX's batch, in the
+  // same flight (one awaited round trip for both): INBOX's EXAMINE still reaches the server first.
+  async #inboxThenList(path: CountingPath): Promise<[MailboxOutcome | undefined, ListedMailbox[]]> {
+    if (this.selection.deduplicate === 'always' || this.selection.exclude.includes(INBOX))
+      return [undefined, await this.session.listMailboxes()];
+    const inbox = this.#countMailboxes([INBOX], path);
+    if (path !== 'pipelined-dates') {
+      const [early] = await inbox;
+      return [early, await this.session.listMailboxes()];
+    }
+    const [[early], listed] = await this.session.listMailboxesAlongside(inbox);
+    return [early, listed];
   }
 
   // The one place where per-mailbox counts are added up and the strategy that ran is recorded.

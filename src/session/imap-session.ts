@@ -118,6 +118,10 @@ const MAX_SEQUENCE_SET_LENGTH = 16 * 1024;
 // Answers only the SDK's counting channel asks for: reaching imapflow, they were never asked for (and
 // imapflow would expand a range such as `1:4294967295` in them into an array).
 const SEARCH_ANSWER = /^\* (?:SEARCH|ESEARCH|SORT)(?: |$)/i;
+// What imapflow's LIST draws (RFC 3501 §7.2.2–3, RFC 5819 LIST-STATUS, XLIST): only imapflow reads it.
+const IMAPFLOW_LISTING_ANSWER = /^(?:X?LIST|LSUB|STATUS) /i;
+const ASTERISK = 0x2a;
+const SPACE = 0x20;
 let connectionCounter = 0;
 
 /**
@@ -151,6 +155,9 @@ export class ImapSession {
   readonly #malformedDates = new Map<string, Map<number, string>>();
   #malformedDateCount = 0;
   #greetingSeen = false;
+  #interceptsResponses = false;
+  /** Set while imapflow's LIST is in flight alongside the counting channel's commands. */
+  #listingAlongside = false;
 
   /** The forms of this session's password to redact from anything handed back (`secretFormsOf`). */
   get secrets(): readonly string[] {
@@ -194,6 +201,7 @@ export class ImapSession {
     const interceptsResponses = interceptResponses(this.#client, (line, literalCount) =>
       this.#takeResponse(line, literalCount),
     );
+    this.#interceptsResponses = interceptsResponses;
     this.#client.on('close', () => this.#channel.close());
     this.#observer.watchLoggedResponses = !interceptsResponses;
     this.#observer.inFlightTag = () => inFlightTagOf(this.#client);
@@ -320,6 +328,42 @@ export class ImapSession {
       }
       return [...byPath.values()];
     });
+  }
+
+  /**
+   * Whether {@link listMailboxesAlongside} can list while a pipelined batch is in flight: the server
+   * has SEARCHRES (RFC 5182), so a batch is one write and the channel writes nothing more until it is
+   * answered, and every response line can be told apart before imapflow reads it.
+   */
+  get listsAlongsideBatches(): boolean {
+    return this.#interceptsResponses && this.capabilities.includes('SEARCHRES');
+  }
+
+  /**
+   * Lists every mailbox right behind a pipelined batch that is still in flight (written by
+   * {@link datesInWindow}, not awaited), in the same flight: one awaited round trip for both instead of
+   * two. imapflow writes its LIST after the channel's commands (RFC 3501 §5.5 allows the pipelining),
+   * and while both are in flight its lines (`* LIST`, `* LSUB`, `* STATUS`, its own tag) are handed to
+   * imapflow, every other line to the channel. The caller sends nothing on the channel until this
+   * settles. Without {@link listsAlongsideBatches}, this is {@link listMailboxes} after `batch`.
+   *
+   * @param batch - The batch in flight.
+   * @returns The batch's result and the mailboxes; the batch's failure first when both fail.
+   * @throws {@link ImapConnectorError}
+   */
+  async listMailboxesAlongside<T>(batch: Promise<T>): Promise<[T, ListedMailbox[]]> {
+    if (!this.listsAlongsideBatches) {
+      const done = await batch;
+      return [done, await this.listMailboxes()];
+    }
+    this.#listingAlongside = true;
+    const listing = this.listMailboxes().finally(() => {
+      this.#listingAlongside = false;
+    });
+    const [batched, listed] = await Promise.allSettled([batch, listing]);
+    if (batched.status === 'rejected') throw batched.reason;
+    if (listed.status === 'rejected') throw listed.reason;
+    return [batched.value, listed.value];
   }
 
   /**
@@ -769,6 +813,10 @@ export class ImapSession {
   // nobody asked for.
   #takeResponse(line: Buffer, literalCount: number): boolean | Promise<boolean> {
     if (!this.#greetingSeen) this.#checkGreeting(line);
+    if (this.#listingAlongside && this.#isImapflowsLine(line)) {
+      this.#observer.observeResponse(line);
+      return false;
+    }
     if (this.#channel.active) {
       const reading = this.#channel.take(line, literalCount);
       return reading === undefined ? true : reading.then(() => true);
@@ -779,6 +827,19 @@ export class ImapSession {
       return true;
     }
     return false;
+  }
+
+  // While imapflow's LIST shares the flight with the channel's commands: its untagged answers and the
+  // completion of its tag (imapflow's tags are hexadecimal; the channel's start with "S").
+  #isImapflowsLine(line: Buffer): boolean {
+    if (line[0] === ASTERISK) return IMAPFLOW_LISTING_ANSWER.test(line.toString('latin1', 2, 10));
+    const tag = inFlightTagOf(this.#client);
+    return (
+      tag !== undefined &&
+      line.length > tag.length &&
+      line[tag.length] === SPACE &&
+      line.toString('latin1', 0, tag.length) === tag
+    );
   }
 
   async #guard<T>(work: () => Promise<T>, mailbox?: string): Promise<T> {

@@ -55,5 +55,12 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
       .slice(firstAfterLogin)
       .filter((flight) => !flight.every((line) => / LOGOUT$/i.test(line)));
     expect(countingFlights.length, JSON.stringify(countingFlights)).toBeLessThanOrEqual(4);
+    // LIST rides in INBOX's flight, behind INBOX's EXAMINE (on Dovecot a LIST makes every later EXAMINE
+    // rescan its folder).
+    const first = countingFlights[0] ?? [];
+    const examineInbox = first.findIndex((line) => / EXAMINE "INBOX"$/i.test(line));
+    const list = first.findIndex((line) => / LIST /i.test(line));
+    expect(examineInbox, JSON.stringify(first)).toBe(0);
+    expect(list, JSON.stringify(first)).toBeGreaterThan(examineInbox);
   });
 });
