@@ -27,8 +27,8 @@ interface Options {
   rttMs: number;
   /** Measure the first call of fresh processes. */
   cold: boolean;
-  /** Only the cases whose name contains this. */
-  cases: string | undefined;
+  /** Only the cases whose name contains one of these (`--cases daily,yesterday`). */
+  cases: string[] | undefined;
   /** Only the standard (full-capability) server. */
   standardOnly: boolean;
   /** Also the SDK with each `transfer` preference forced. */
@@ -57,7 +57,7 @@ function parseOptions(argv: readonly string[]): Options {
     compress: argv.includes('--compress'),
     rttMs: Number(value('--rtt') ?? 0),
     cold: argv.includes('--cold'),
-    cases: value('--cases'),
+    cases: value('--cases')?.split(','),
     standardOnly: argv.includes('--standard-only'),
     variants: argv.includes('--variants'),
     output: value('--output') ?? fileURLToPath(new URL('results.json', import.meta.url)),
@@ -271,7 +271,8 @@ async function main(): Promise<void> {
     const pairs: Pair[] = [];
     for (const server of options.standardOnly ? [standard] : [standard, reduced]) {
       for (const countCase of countCases()) {
-        if (options.cases !== undefined && !countCase.name.includes(options.cases)) continue;
+        if (options.cases !== undefined && !options.cases.some((part) => countCase.name.includes(part)))
+          continue;
         const boundaries = countCase.spec.boundariesMs;
         const request = (implementation: CaseRequest['implementation']): CaseRequest => ({
           implementation,
