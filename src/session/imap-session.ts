@@ -105,8 +105,13 @@ export interface SessionOptions {
 }
 
 // ID costs a round trip (two on Dovecot, whose short answer makes imapflow ask again) and tells
-// nothing the greeting does not.
+// nothing the greeting does not. A count also skips imapflow's awaited NAMESPACE: it asks for it in
+// the flight of its LIST instead (listMailboxes), and times the link with a NOOP sent with the login.
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
+const SKIPPED_COUNT_SESSION_COMMANDS = new Set(['ID', 'NAMESPACE']);
+// The tag of the NOOP that times the link, written right before the login (the channel's tags start
+// at S1, imapflow's are hexadecimal numbers).
+const PROBE_TAG = 'S0';
 const LOGOUT_GRACE_MS = 2_000;
 // A destroyed socket reports 'close' within a tick; this only bounds a slot's return if it never did.
 const SLOT_RETURN_LIMIT_MS = 2_000;
@@ -120,6 +125,9 @@ const MAX_SEQUENCE_SET_LENGTH = 16 * 1024;
 const SEARCH_ANSWER = /^\* (?:SEARCH|ESEARCH|SORT)(?: |$)/i;
 // What imapflow's LIST draws (RFC 3501 §7.2.2–3, RFC 5819 LIST-STATUS, XLIST): only imapflow reads it.
 const IMAPFLOW_LISTING_ANSWER = /^(?:X?LIST|LSUB|STATUS) /i;
+const NAMESPACE_ANSWER = /^\* NAMESPACE /i;
+// The personal namespace is the answer's first item; a longer answer lists other users' and shared ones.
+const MAX_NAMESPACE_ANSWER_BYTES = 4_096;
 const ASTERISK = 0x2a;
 const SPACE = 0x20;
 let connectionCounter = 0;
@@ -158,6 +166,16 @@ export class ImapSession {
   #interceptsResponses = false;
   /** Set while imapflow's LIST is in flight alongside the counting channel's commands. */
   #listingAlongside = false;
+  /** A count skips imapflow's NAMESPACE after login and sends its own with the LIST. */
+  readonly #asksNamespaceItself: boolean;
+  /** The personal namespace's prefix (RFC 2342), once known ('' for none). */
+  #personalPrefix: string | undefined;
+  /** Set while the channel's NAMESPACE is in flight: its answer is read here, before the channel. */
+  #namespacePending = false;
+  #namespaceAnswer: string | undefined;
+  /** When the NOOP that times the link was written, until its completion arrives. */
+  #probeSentAt: number | undefined;
+  #probeRoundTripMs: number | undefined;
 
   /** The forms of this session's password to redact from anything handed back (`secretFormsOf`). */
   get secrets(): readonly string[] {
@@ -183,8 +201,15 @@ export class ImapSession {
     this.#client.on('error', (error: unknown) => {
       this.#lastClientError = error;
     });
-    skipSessionCommands(this.#client, SKIPPED_SESSION_COMMANDS);
-    authenticateUnlessLoginDisabled(this.#client);
+    this.#asksNamespaceItself = options.purpose === 'count';
+    skipSessionCommands(
+      this.#client,
+      this.#asksNamespaceItself ? SKIPPED_COUNT_SESSION_COMMANDS : SKIPPED_SESSION_COMMANDS,
+    );
+    authenticateUnlessLoginDisabled(
+      this.#client,
+      this.#asksNamespaceItself ? { beforeAuthenticate: () => this.#sendProbe() } : {},
+    );
     this.#channel = new CountingChannel({
       write: (lines) => {
         if (!writeCommandLines(this.#client, lines)) throw new Error('imapflow offers no writer');
@@ -276,11 +301,12 @@ export class ImapSession {
   }
 
   /**
-   * The round-trip time to the server, measured on the first command after login (NAMESPACE), for
-   * choosing how to count; `undefined` when it could not be timed.
+   * The round-trip time to the server, for choosing how to count: on a count session, the NOOP sent in
+   * the login's flight (answered before the login, without the server's password check); otherwise the
+   * first command after login (NAMESPACE). `undefined` when it could not be timed.
    */
   get roundTripEstimateMs(): number | undefined {
-    return this.#observer.firstRoundTripMs();
+    return this.#probeRoundTripMs ?? this.#observer.firstRoundTripMs();
   }
 
   /**
@@ -311,6 +337,13 @@ export class ImapSession {
    * @throws {@link ImapConnectorError}
    */
   async listMailboxes(): Promise<ListedMailbox[]> {
+    const namespace = this.#sendNamespace();
+    if (namespace === undefined) return this.#withinPersonalNamespace(await this.#list());
+    const [, listed] = await this.#listingAlongsideChannel(namespace);
+    return this.#withinPersonalNamespace(listed);
+  }
+
+  async #list(): Promise<ListedMailbox[]> {
     return this.#guard(async () => {
       const entries = await this.#client.list();
       // A server may repeat a LIST line (seen from proxies replaying a chunk): one mailbox is one
@@ -356,14 +389,69 @@ export class ImapSession {
       const done = await batch;
       return [done, await this.listMailboxes()];
     }
+    const namespace = this.#sendNamespace();
+    const [[batched], listed] = await this.#listingAlongsideChannel(Promise.all([batch, namespace]));
+    return [batched, this.#withinPersonalNamespace(listed)];
+  }
+
+  // imapflow's LIST written while the channel's commands are in flight (RFC 3501 §5.5): its lines go
+  // to imapflow, the rest to the channel (#takeResponse). The channel's failure first when both fail.
+  async #listingAlongsideChannel<T>(inFlight: Promise<T>): Promise<[T, ListedMailbox[]]> {
     this.#listingAlongside = true;
-    const listing = this.listMailboxes().finally(() => {
+    const listing = this.#list().finally(() => {
       this.#listingAlongside = false;
     });
-    const [batched, listed] = await Promise.allSettled([batch, listing]);
-    if (batched.status === 'rejected') throw batched.reason;
+    const [channel, listed] = await Promise.allSettled([inFlight, listing]);
+    if (channel.status === 'rejected') throw channel.reason;
     if (listed.status === 'rejected') throw listed.reason;
-    return [batched.value, listed.value];
+    return [channel.value, listed.value];
+  }
+
+  /**
+   * Asks for the namespaces on the channel (RFC 2342), when this session skipped imapflow's and the
+   * prefix is not known yet; the answer is read in #takeResponse. imapflow lists from the personal
+   * namespace's prefix (`LIST "INBOX." "*"` and `LIST "" "INBOX"` on Cyrus or Courier); listing
+   * everything and keeping that namespace's mailboxes gives the same list without waiting for
+   * NAMESPACE first. A refusal leaves the prefix empty, as imapflow does.
+   */
+  #sendNamespace(): Promise<string> | undefined {
+    if (!this.#asksNamespaceItself || this.#personalPrefix !== undefined) return undefined;
+    if (!this.capabilities.includes('NAMESPACE')) {
+      this.#personalPrefix = '';
+      return undefined;
+    }
+    const [answer] = this.#channel.send([{ command: 'NAMESPACE', collector: namespaceCollector }]);
+    this.#namespacePending = true;
+    this.#namespaceAnswer = undefined;
+    return this.#guard(async () => {
+      try {
+        await answer;
+      } catch (error) {
+        if (!(error instanceof CommandRefused) || isNotConnectedRefusal(error)) throw error;
+      } finally {
+        this.#namespacePending = false;
+      }
+      this.#personalPrefix = personalPrefixOf(this.#namespaceAnswer);
+      return this.#personalPrefix;
+    });
+  }
+
+  #withinPersonalNamespace(listed: ListedMailbox[]): ListedMailbox[] {
+    const prefix = this.#personalPrefix;
+    if (prefix === undefined || prefix === '') return listed;
+    return listed.filter(
+      (mailbox) => mailbox.path.toUpperCase() === 'INBOX' || mailbox.path.startsWith(prefix),
+    );
+  }
+
+  // A NOOP written right before the login, in its flight: answered as soon as the server reads it
+  // (RFC 3501 §6.1.2, any state), it times the link without the server's password check.
+  #sendProbe(): void {
+    if (this.#probeSentAt !== undefined || this.#probeRoundTripMs !== undefined) return;
+    const line = `${PROBE_TAG} NOOP`;
+    if (!writeCommandLines(this.#client, line)) return;
+    this.#probeSentAt = performance.now();
+    this.#observer.traceCommand(line);
   }
 
   /**
@@ -401,7 +489,7 @@ export class ImapSession {
       return { path, uidValidity, uidNext: uidNext ?? null, exists };
     } catch (error) {
       // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
-      if (error instanceof CommandRefused && !isTransientRefusal(error))
+      if (error instanceof CommandRefused && !isTransientRefusal(error) && !isNotConnectedRefusal(error))
         throw new MailboxRefusedError(path, error);
       throw error;
     }
@@ -432,7 +520,8 @@ export class ImapSession {
       return examined;
     } catch (error) {
       this.#channel.opened(undefined);
-      if (isCommandRefusal(error) && !isTransientRefusal(error)) throw new MailboxRefusedError(path, error);
+      if (isCommandRefusal(error) && !isTransientRefusal(error) && !isNotConnectedRefusal(error))
+        throw new MailboxRefusedError(path, error);
       throw error;
     }
   }
@@ -702,7 +791,11 @@ export class ImapSession {
         : (examine as Promise<unknown>).then(
             () => undefined,
             (error: unknown) => {
-              if (error instanceof CommandRefused && !isTransientRefusal(error))
+              if (
+                error instanceof CommandRefused &&
+                !isTransientRefusal(error) &&
+                !isNotConnectedRefusal(error)
+              )
                 return new MailboxRefusedError(slot.path, error);
               throw error;
             },
@@ -813,6 +906,18 @@ export class ImapSession {
   // nobody asked for.
   #takeResponse(line: Buffer, literalCount: number): boolean | Promise<boolean> {
     if (!this.#greetingSeen) this.#checkGreeting(line);
+    if (this.#probeSentAt !== undefined && isTaggedWith(line, PROBE_TAG)) {
+      this.#probeRoundTripMs = performance.now() - this.#probeSentAt;
+      this.#probeSentAt = undefined;
+      this.#observer.traceResponse(line, false);
+      return true;
+    }
+    if (this.#namespacePending && NAMESPACE_ANSWER.test(line.toString('latin1', 0, 12))) {
+      // The first answer counts (RFC 2342 §5: one per command); its prefix is read once it completes.
+      this.#namespaceAnswer ??= line.toString('utf8', 0, Math.min(line.length, MAX_NAMESPACE_ANSWER_BYTES));
+      this.#observer.traceResponse(line, false);
+      return true;
+    }
     if (this.#listingAlongside && this.#isImapflowsLine(line)) {
       this.#observer.observeResponse(line);
       return false;
@@ -834,12 +939,7 @@ export class ImapSession {
   #isImapflowsLine(line: Buffer): boolean {
     if (line[0] === ASTERISK) return IMAPFLOW_LISTING_ANSWER.test(line.toString('latin1', 2, 10));
     const tag = inFlightTagOf(this.#client);
-    return (
-      tag !== undefined &&
-      line.length > tag.length &&
-      line[tag.length] === SPACE &&
-      line.toString('latin1', 0, tag.length) === tag
-    );
+    return tag !== undefined && isTaggedWith(line, tag);
   }
 
   async #guard<T>(work: () => Promise<T>, mailbox?: string): Promise<T> {
@@ -855,7 +955,8 @@ export class ImapSession {
     }
   }
 
-  #fail(error: unknown, mailbox?: string): ImapConnectorError {
+  #fail(failure: unknown, mailbox?: string): ImapConnectorError {
+    const error = isNotConnectedRefusal(failure) ? notConnectedFailure(failure) : failure;
     if (error instanceof MailboxRefusedError) {
       const refusal = classifyFailure(error.refusal, {
         host: this.#config.host,
@@ -1037,4 +1138,53 @@ function isConnectionGone(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   if (error instanceof ChannelClosed) return error.reason === undefined;
   return code === 'NoConnection' || code === 'EConnectionClosed';
+}
+
+function isTaggedWith(line: Buffer, tag: string): boolean {
+  return (
+    line.length > tag.length && line[tag.length] === SPACE && line.toString('latin1', 0, tag.length) === tag
+  );
+}
+
+// NAMESPACE is answered untagged and read by the session (#takeResponse), not by the channel.
+const namespaceCollector: ResponseCollector<undefined> = {
+  draws: 'none',
+  untagged: () => undefined,
+  finish: () => undefined,
+};
+
+/**
+ * The prefix of the first personal namespace in a NAMESPACE answer (RFC 2342 §5:
+ * `* NAMESPACE (("INBOX." ".")) NIL NIL`), '' when there is none (NIL), when it is not a quoted string
+ * or when no answer came: imapflow's own default.
+ *
+ * @example
+ * ```ts
+ * personalPrefixOf('* NAMESPACE (("INBOX." ".")) NIL NIL'); // 'INBOX.'
+ * ```
+ *
+ * @param answer - The untagged NAMESPACE line, if one came.
+ * @returns The prefix.
+ */
+export function personalPrefixOf(answer: string | undefined): string {
+  const quoted =
+    answer === undefined ? undefined : /^\* NAMESPACE \(\("((?:[^"\\]|\\.)*)"/i.exec(answer)?.[1];
+  return quoted === undefined ? '' : quoted.replace(/\\(.)/g, '$1');
+}
+
+// Exchange answers every command after a login its back end did not complete with this BAD; imapflow
+// reads it from its NAMESPACE as a failed login, and so does a count, from whatever command gets it.
+const NOT_CONNECTED = /User is authenticated but not connected/i;
+
+function isNotConnectedRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { responseText, response } = error as { responseText?: unknown; response?: unknown };
+  return [responseText, response].some((text) => typeof text === 'string' && NOT_CONNECTED.test(text));
+}
+
+// Shaped like imapflow's AuthenticationFailure, so the failure is classified as the same login failure.
+function notConnectedFailure(error: unknown): Error {
+  const { responseText, response } = error as { responseText?: unknown; response?: unknown };
+  const text = typeof responseText === 'string' ? responseText : typeof response === 'string' ? response : '';
+  return Object.assign(new Error('Authentication failed'), { authenticationFailed: true, response: text });
 }

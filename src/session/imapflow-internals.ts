@@ -49,9 +49,14 @@ function hasAuthenticate(client: ImapFlow): client is ImapFlow & ImapFlowAuthent
  * it holds then (after STARTTLS, refreshed: RFC 9051 §6.2.1).
  *
  * @param client - A client before `connect()`.
+ * @param options - `beforeAuthenticate`: called right before imapflow writes its login command (after
+ *   STARTTLS), e.g. to pipeline a command ahead of it.
  * @returns Whether the hook could be installed (false on an imapflow without the internal `authenticate`).
  */
-export function authenticateUnlessLoginDisabled(client: ImapFlow): boolean {
+export function authenticateUnlessLoginDisabled(
+  client: ImapFlow,
+  options: { beforeAuthenticate?: () => void } = {},
+): boolean {
   if (!hasAuthenticate(client)) return false;
   const authenticate = client.authenticate.bind(client);
   client.authenticate = async () => {
@@ -59,6 +64,7 @@ export function authenticateUnlessLoginDisabled(client: ImapFlow): boolean {
     if (auth?.loginMethod !== undefined && client.capabilities.has('LOGINDISABLED')) {
       auth.loginMethod = undefined;
     }
+    options.beforeAuthenticate?.();
     return authenticate();
   };
   return true;

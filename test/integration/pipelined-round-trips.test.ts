@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CountingProxy } from '../../bench/counting-proxy.js';
 import { ImapConnector } from '../../src/index.js';
 import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import { createMailUser, type DovecotEndpoint, type MailUser } from '../harness/dovecot/dovecot-server.js';
@@ -33,7 +34,7 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
     await proxy?.close();
   });
 
-  it('counts five folders daily in 5 awaited round trips from the greeting to LOGOUT, exactly', async () => {
+  it('counts five folders daily in 4 awaited round trips from the greeting to LOGOUT, exactly', async () => {
     const before = proxy.flights().length;
     const counts = await new ImapConnector({
       host: '127.0.0.1',
@@ -54,18 +55,19 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
     const countingFlights = flights
       .slice(firstAfterLogin)
       .filter((flight) => !flight.every((line) => / LOGOUT$/i.test(line)));
-    // From the greeting: LOGIN, imapflow's NAMESPACE, then the count itself (issue 9: at most 4 after
-    // login): INBOX's batch with LIST, the other folders' batch, and LOGOUT.
-    expect(flights.length, JSON.stringify(flights)).toBe(5);
-    expect(flights[0]).toEqual([expect.stringMatching(/^\S+ LOGIN /)]);
-    expect(flights[1]).toEqual([expect.stringMatching(/^\S+ NAMESPACE$/)]);
+    // From the greeting: the login (with the NOOP that times the link), then the count itself (issue 9:
+    // at most 4 after login): INBOX's batch with NAMESPACE and LIST, the other folders' batch, LOGOUT.
+    expect(flights.length, JSON.stringify(flights)).toBe(4);
+    expect(flights[0]).toEqual([expect.stringMatching(/^S0 NOOP$/), expect.stringMatching(/^\S+ LOGIN /)]);
     expect(countingFlights.length, JSON.stringify(countingFlights)).toBe(2);
     // LIST rides in INBOX's flight, behind INBOX's EXAMINE (on Dovecot a LIST makes every later EXAMINE
     // rescan its folder).
     const first = countingFlights[0] ?? [];
     const examineInbox = first.findIndex((line) => / EXAMINE "INBOX"$/i.test(line));
+    const namespace = first.findIndex((line) => / NAMESPACE$/i.test(line));
     const list = first.findIndex((line) => / LIST /i.test(line));
     expect(examineInbox, JSON.stringify(first)).toBe(0);
+    expect(namespace, JSON.stringify(first)).toBeGreaterThan(examineInbox);
     expect(list, JSON.stringify(first)).toBeGreaterThan(examineInbox);
   });
 });
@@ -130,7 +132,7 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
       password: user.password,
     });
 
-  it('takes 5 awaited round trips from the greeting to LOGOUT, login included, and finds every floor in its batches', async () => {
+  it('takes 4 awaited round trips from the greeting to LOGOUT, login included, and finds every floor in its batches', async () => {
     const before = proxy.flights().length;
     const counts = await connector().countSignals(range, {
       granularity: 'day',
@@ -140,11 +142,11 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 2 });
     expect(counts.strategies).toEqual(['pipelined-dates', 'empty']);
     expect(cursorState(counts.cursor).floors).toEqual(expectedFloors);
-    // LOGIN; NAMESPACE (imapflow's); INBOX's batch with LIST; the other folders' batch; LOGOUT. No
-    // folder is opened twice.
+    // The login (with its NOOP); INBOX's batch with NAMESPACE and LIST; the other folders' batch;
+    // LOGOUT. No folder is opened twice.
     const flights = proxy.flights().slice(before);
-    expect(flights.length, JSON.stringify(flights)).toBe(5);
-    expect(flights[0]).toEqual([expect.stringMatching(/^\S+ LOGIN /)]);
+    expect(flights.length, JSON.stringify(flights)).toBe(4);
+    expect(flights[0]).toEqual([expect.stringMatching(/^S0 NOOP$/), expect.stringMatching(/^\S+ LOGIN /)]);
     expect(flights.at(-1)).toEqual([expect.stringMatching(/^\S+ LOGOUT$/)]);
     const examined = flights.flat().filter((line) => / EXAMINE /.test(line));
     expect(examined).toHaveLength(new Set(examined.map((line) => line.split(' ').slice(1).join(' '))).size);
@@ -169,7 +171,7 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
     );
     // Every seed but Projects' first (20 days old): INBOX 3, Archive 2, Projects 1 received; Sent 2.
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 6 });
-    expect(proxy.flights().slice(before).length).toBe(5);
+    expect(proxy.flights().slice(before).length).toBe(4);
     expect(cursorState(counts.cursor).floors).toEqual({
       INBOX: 4,
       Sent: 3,
@@ -177,5 +179,38 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
       Projects: 3,
       Clients: 1,
     });
+  });
+});
+
+describeWithDovecot('the round trip a count measures before choosing its path', () => {
+  let proxy: CountingProxy;
+  let user: MailUser;
+
+  beforeAll(async () => {
+    const server = sharedDovecot();
+    user = createMailUser(server, 'rtt-probe');
+    await seedMailboxes(server, user, [{ mailbox: 'INBOX', atMs: inMarch(2, 9) }]);
+    proxy = await CountingProxy.start(server.plainPort);
+  });
+
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  it('is timed on the NOOP sent with the login: behind a 40 ms link, auto pipelines on a server with SORT', async () => {
+    proxy.oneWayDelayMs = 20;
+    const counts = await new ImapConnector({
+      host: '127.0.0.1',
+      port: proxy.port,
+      security: 'none',
+      username: user.username,
+      password: user.password,
+    }).countSignals(
+      { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
+      { granularity: 'day', timeZone: 'UTC' },
+    );
+    expect(counts.received).toBe(1);
+    expect(counts.strategies).toContain('pipelined-dates');
+    expect(counts.strategies).not.toContain('arrival-order');
   });
 });
