@@ -19,7 +19,8 @@ const imapDate = (ms: number) => {
   return `${day.getUTCDate()}-${MONTHS[day.getUTCMonth()]}-${day.getUTCFullYear()}`;
 };
 
-class LineSocket {
+/** A plain IMAP socket: tagged commands, pipelined, and their untagged lines (also used by `daily-sync.ts`). */
+export class LineSocket {
   readonly #socket: net.Socket;
   #buffer = '';
   #waiters: { tag: string; lines: string[]; resolve: (lines: string[]) => void }[] = [];

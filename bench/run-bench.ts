@@ -1,4 +1,4 @@
-// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily --standard-only --variants --sdk-only --without-baseline --compress]
+// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily,daily-sync --standard-only --variants --sdk-only --without-baseline --compress]
 // Counting and connecting on a big seeded mailbox: the SDK side by side with a raw pipelined floor
 // client (bench/raw-floor.ts) and hand-written imapflow code, in alternating fresh processes, through a
 // counting proxy that can add a round-trip delay. Writes results JSON and a markdown table.
@@ -27,7 +27,10 @@ interface Options {
   rttMs: number;
   /** Measure the first call of fresh processes. */
   cold: boolean;
-  /** Only the cases whose name contains one of these (`--cases daily,yesterday`). */
+  /**
+   * Only the cases whose name contains one of these (`--cases daily,yesterday`); `daily-sync` runs
+   * bench/daily-sync.ts ("count yesterday" with and without the cursor, hand-written imapflow, raw floor).
+   */
   cases: string[] | undefined;
   /** Only the standard (full-capability) server. */
   standardOnly: boolean;
@@ -234,6 +237,22 @@ interface Pair {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.cases?.includes('daily-sync')) {
+    // Its own bench, in one warm process with its own server: the contenders alternate call by call.
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('daily-sync.ts', import.meta.url)),
+        ...['--size', String(options.size), '--samples', String(Math.max(5, options.runs))],
+        ...['--rtt', String(options.rttMs)],
+      ],
+      { stdio: 'inherit' },
+    );
+    options.cases = options.cases.filter((name) => name !== 'daily-sync');
+    if (options.cases.length === 0) return;
+  }
   const startedAt = new Date().toISOString();
   let time = performance.now();
   const seed = generateSeed(options.size, SEED);

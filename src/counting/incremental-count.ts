@@ -1,12 +1,15 @@
 // An incremental count: with the cursor of an earlier count, read only the UIDs it had not accounted
-// for (EXAMINE, then `UID FETCH <floor>:<UIDNEXT-1> (UID INTERNALDATE)`), count those dated from the
-// watermark on into the range's buckets, and move the cursor forward.
+// for — EXAMINE and `UID FETCH <floor>:<floor + span − 1> (UID INTERNALDATE)` of every mailbox the cursor
+// counted, and LIST after them, in one pipelined flight —, count those dated from the watermark on into
+// the range's buckets, and move the cursor forward. New mailboxes, a changed UIDVALIDITY and more new
+// UIDs than the span are read afterwards, mailbox by mailbox.
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { callHost } from '../errors/unexpected-failure.js';
+import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
-import { type FetchedDate, type ImapSession, UidList } from '../session/imap-session.js';
+import { type BatchedMailbox, type FetchedDate, type ImapSession, UidList } from '../session/imap-session.js';
 import { MAX_LISTED_UIDS } from '../session/uid-list.js';
 import { inCountSession, redactedCounts } from './count-session.js';
 
@@ -135,13 +138,24 @@ class IncrementalCounter {
   }
 
   async run(onProgress: CountSignalsOptions['onProgress']): Promise<IncrementalOutcome> {
-    const { usable: listed, unusable } = partitionByMailboxName(await this.session.listMailboxes());
+    // The cursor's own folder list: every mailbox it counted, with a UIDVALIDITY to check, is read from
+    // its floor in one flight, with the LIST after the EXAMINEs (see readFromFloors). Deduplicating
+    // always needs identities, which only the mailbox-by-mailbox path reads.
+    const flown =
+      this.context.selection.deduplicate === 'always'
+        ? []
+        : this.state.mailboxes.filter((mailbox) => mailbox.counts !== '-' && mailbox.uidValidity !== '');
+    const flight = flown.length > 0 ? await this.#readFromFloors(flown) : undefined;
+    const { usable: listed, unusable } = partitionByMailboxName(
+      flight?.listed ?? (await this.session.listMailboxes()),
+    );
     for (const odd of unusable) {
       this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
     }
     const capabilities = this.session.capabilities;
     const roles = detectMailboxRoles(listed, capabilities, this.context.selection.roles);
     const plan = planMailboxes(listed, roles, this.context.selection.exclude);
+    const planned = new Map(plan.map((mailbox) => [mailbox.path, mailbox]));
     const changed = plan.find((mailbox) => {
       const before = this.#previous.get(mailbox.path);
       return before !== undefined && before.counts !== codeOf(mailbox);
@@ -158,6 +172,17 @@ class IncrementalCounter {
     }
     const deduplication = deduplicationOf(this.context.selection.deduplicate, roles, capabilities);
     this.#identity = deduplication !== 'none';
+    // What the flight read of a mailbox that is not counted from it (gone, rescanned, deduplicated) is
+    // dropped, its unreadable dates too: the mailbox-by-mailbox path reads again what it needs.
+    for (const mailbox of flown) {
+      const read = flight?.byPath.get(mailbox.path);
+      if (
+        read === undefined ||
+        this.#identity ||
+        !this.#usable(mailbox.path, read, planned.get(mailbox.path))
+      )
+        this.session.takeMalformedDates(mailbox.path);
+    }
     this.#warnings.push(...roleWarningsOf(plan, roles));
     this.#warnAboutGap();
     this.#warnAboutGoneMailboxes(plan);
@@ -174,7 +199,10 @@ class IncrementalCounter {
       }
       let result: Awaited<ReturnType<IncrementalCounter['countMailbox']>>;
       try {
-        result = await this.countMailbox(mailbox, mailbox.counts);
+        const read = this.#identity ? undefined : flight?.byPath.get(mailbox.path);
+        result =
+          (read && this.#countFromFlight(mailbox, mailbox.counts, read)) ??
+          (await this.countMailbox(mailbox, mailbox.counts));
       } catch (error) {
         if (!(error instanceof CursorUnusable)) throw error;
         // RFC 3501 §6.3.1 requires UIDNEXT; without it no UID range can be bounded.
@@ -232,6 +260,90 @@ class IncrementalCounter {
         warnings: this.#warnings,
         elapsedMs: 0,
       },
+    };
+  }
+
+  // One flight: EXAMINE + `UID FETCH <floor>:<floor + MAX_UID_SPAN − 1>` of every mailbox the cursor
+  // counted, then LIST. The FETCH cannot wait for UIDNEXT (that would be a second round trip), so it
+  // names a fixed span from the floor: rows at or above UIDNEXT are dropped by the channel, and a
+  // mailbox with more new UIDs than the span is read again from the watermark. Rows are tallied as they
+  // come, per mailbox (nothing per message is kept), and added up only for the mailboxes the plan then
+  // counts from them.
+  async #readFromFloors(mailboxes: readonly CursorMailbox[]): Promise<Flight> {
+    const keepFromMs = Math.max(this.range.untilMs, this.state.watermarkMs);
+    const reads = mailboxes.map(() => new FloorRead(this.buckets, this.state.watermarkMs, keepFromMs));
+    const { opened, listed } = await this.session.datesFromUidsAndList(
+      mailboxes.map((mailbox) => ({ path: mailbox.path, fromUid: mailbox.floorUid })),
+      MAX_UID_SPAN,
+      (index, row) => reads[index]?.add(row),
+    );
+    const byPath = new Map<string, FlightRead>();
+    mailboxes.forEach((mailbox, index) => {
+      const batched = opened[index];
+      const read = reads[index];
+      if (batched !== undefined && read !== undefined) byPath.set(mailbox.path, { batched, read });
+    });
+    return { listed, byPath };
+  }
+
+  // Whether the flight's read of a mailbox counts as it is: listed and counted now, opened, the same
+  // UIDVALIDITY as in the cursor, and no more new UIDs than the span asked for. A mailbox the server
+  // refused stays "read" (it is reported unavailable from the flight's answer).
+  #usable(path: string, { batched }: FlightRead, planned: PlannedMailbox | undefined): boolean {
+    if (planned === undefined || planned.counts === 'skipped') return false;
+    const examined = batched.examined;
+    if (examined === undefined) return true;
+    const before = this.#previous.get(path);
+    if (before === undefined || before.uidValidity !== examined.uidValidity) return false;
+    const { uidNext } = examined;
+    return uidNext === null || uidNext - before.floorUid <= MAX_UID_SPAN;
+  }
+
+  // A mailbox counted from the flight; `undefined` when it must be read on its own (rescan, too many
+  // new UIDs), as countMailbox does.
+  #countFromFlight(
+    mailbox: PlannedMailbox,
+    category: Category,
+    { batched, read }: FlightRead,
+  ): { counted: CountedMailbox; cursor: CursorMailbox; newestMs: number | undefined } | undefined {
+    const before = this.#previous.get(mailbox.path);
+    const code = category === 'sent' ? 's' : 'r';
+    if (batched.unavailable !== undefined) {
+      this.#warnings.push({
+        code: 'mailbox_unavailable',
+        message: batched.unavailable.message,
+        mailbox: mailbox.path,
+      });
+      // Keep what the cursor knew: what arrived meanwhile is read next time.
+      const kept = before ?? { path: mailbox.path, counts: code, uidValidity: '', floorUid: 1 };
+      return { counted: notOpened(mailbox), cursor: kept, newestMs: undefined };
+    }
+    const { examined } = batched;
+    const { uidNext } = examined;
+    if (uidNext === null || !Number.isSafeInteger(uidNext) || uidNext < 1) {
+      throw new CursorUnusable('uidnext_missing');
+    }
+    if (before === undefined || !this.#usable(mailbox.path, { batched, read }, mailbox)) return undefined;
+    const tally = this.#tally[category];
+    for (const [index, count] of read.counts) tally[index] = (tally[index] ?? 0) + count;
+    return {
+      counted: {
+        ...mailbox,
+        inRange: read.inRange,
+        strategy: 'new-messages',
+        uidValidity: examined.uidValidity,
+        uidNext: examined.uidNext,
+        messages: examined.exists,
+        sync: 'incremental',
+        rescanReason: null,
+      },
+      cursor: {
+        path: mailbox.path,
+        counts: code,
+        uidValidity: examined.uidValidity,
+        floorUid: Math.min(uidNext, read.lowestKeptUid),
+      },
+      newestMs: read.newestMs,
     };
   }
 
@@ -386,4 +498,45 @@ function notOpened(mailbox: PlannedMailbox): CountedMailbox {
     sync: null,
     rescanReason: null,
   };
+}
+
+/** What the flight gave: the listing, and per mailbox of the cursor its EXAMINE answer and its rows, tallied. */
+interface Flight {
+  readonly listed: ListedMailbox[];
+  readonly byPath: ReadonlyMap<string, FlightRead>;
+}
+
+interface FlightRead {
+  readonly batched: BatchedMailbox;
+  readonly read: FloorRead;
+}
+
+/**
+ * The rows of one mailbox read from its floor, tallied as they come by the rules of `#tallyRows` (no
+ * deduplication on this path): per bucket, the messages dated in the range and at or after the
+ * watermark; the newest date; and the lowest UID dated at or after `keepFromMs`, which the next count
+ * must read again.
+ */
+class FloorRead {
+  readonly counts = new Map<number, number>();
+  inRange = 0;
+  newestMs: number | undefined;
+  lowestKeptUid = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly buckets: readonly TimeBucket[],
+    private readonly watermarkMs: number,
+    private readonly keepFromMs: number,
+  ) {}
+
+  add(row: FetchedDate): void {
+    this.newestMs = Math.max(this.newestMs ?? row.internalDateMs, row.internalDateMs);
+    if (row.internalDateMs >= this.keepFromMs) this.lowestKeptUid = Math.min(this.lowestKeptUid, row.uid);
+    // Signals are history: a message dated before the watermark was counted (or deliberately not).
+    if (row.internalDateMs < this.watermarkMs) return;
+    const index = bucketIndexOf(this.buckets, row.internalDateMs);
+    if (index < 0) return;
+    this.inRange += 1;
+    this.counts.set(index, (this.counts.get(index) ?? 0) + 1);
+  }
 }

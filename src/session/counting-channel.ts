@@ -737,3 +737,59 @@ export function fetchSavedDatesCollector(
     },
   };
 }
+
+/**
+ * Collects `UID FETCH <from>:<to> (UID INTERNALDATE)` rows sent in the same flight as the EXAMINE of
+ * their mailbox, before its UIDNEXT is known (the incremental count reads "every UID from the cursor's
+ * floor" that way). A dated row for a UID outside `from:to` is a protocol error, each UID counts once,
+ * no more rows than the mailbox holds are accepted, and rows at or above UIDNEXT of the EXAMINE (mail
+ * delivered meanwhile, read by the next count) are dropped; a malformed INTERNALDATE is reported.
+ *
+ * @example
+ * ```ts
+ * const collector = fetchUidRangeCollector(120, 50_119, (row) => rows.push(row), report);
+ * channel.send([{ command: 'EXAMINE "INBOX"', collector: examineCollector() },
+ *   { command: 'UID FETCH 120:50119 (UID INTERNALDATE)', collector }]);
+ * ```
+ *
+ * @param from - The first UID asked for.
+ * @param to - The last UID asked for (at most 2³² − 1).
+ * @param onRow - Called once per UID below UIDNEXT that the server dated.
+ * @param onMalformed - Called once per UID whose date cannot be read, with the server's text.
+ * @returns The collector; its result is the number of rows delivered.
+ */
+export function fetchUidRangeCollector(
+  from: number,
+  to: number,
+  onRow: (row: DatedUid) => void,
+  onMalformed: (uid: number, raw: string) => void,
+): ResponseCollector<number> {
+  let seen = new Set<number>();
+  return {
+    draws: 'fetch',
+    expectedRows: (bounds) => Math.max(0, Math.min(bounds.exists, to - from + 1)),
+    untagged(line, raw, channel) {
+      if (line.kind !== 'message' || line.name !== 'FETCH') return;
+      const row: FetchRow = readFetchRow(raw, line.number, line.start);
+      if (row.internalDateMs === undefined) return;
+      if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
+      if (row.uid < from || row.uid > to)
+        throw new ResponseViolation(`a FETCH row for UID ${row.uid}, which was not asked for`);
+      const { exists, maxUid } = channel.bounds();
+      // Delivered after the EXAMINE: beyond the UIDNEXT the count reads up to.
+      if (row.uid > maxUid) return;
+      if (!seen.has(row.uid) && seen.size >= exists)
+        throw new ResponseViolation(
+          `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
+          true,
+        );
+      deliver(row, row.uid, seen, onRow, onMalformed);
+    },
+    finish() {
+      const delivered = seen.size;
+      // Nothing more can come for this command: the set is not kept until the whole flight ends.
+      seen = new Set();
+      return delivered;
+    },
+  };
+}

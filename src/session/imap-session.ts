@@ -15,6 +15,7 @@ import {
   examineCollector,
   fetchDatesCollector,
   fetchSavedDatesCollector,
+  fetchUidRangeCollector,
   type ResponseCollector,
   type SortSummary,
   searchCollector,
@@ -130,6 +131,7 @@ const NAMESPACE_ANSWER = /^\* NAMESPACE /i;
 const MAX_NAMESPACE_ANSWER_BYTES = 4_096;
 const ASTERISK = 0x2a;
 const SPACE = 0x20;
+const MAX_UID = 4_294_967_295;
 let connectionCounter = 0;
 
 /**
@@ -337,29 +339,88 @@ export class ImapSession {
    * @throws {@link ImapConnectorError}
    */
   async listMailboxes(): Promise<ListedMailbox[]> {
-    const namespace = this.#sendNamespace();
-    if (namespace === undefined) return this.#withinPersonalNamespace(await this.#list());
-    const [, listed] = await this.#listingAlongsideChannel(namespace);
-    return this.#withinPersonalNamespace(listed);
+    return this.#guard(async () => {
+      const namespace = this.#askNamespace();
+      if (namespace === undefined) return this.#withinPersonalNamespace(await this.#list());
+      const [, listed] = await this.#listingAlongsideChannel(namespace);
+      return this.#withinPersonalNamespace(listed);
+    });
   }
 
   async #list(): Promise<ListedMailbox[]> {
+    const entries = await this.#client.list();
+    // A server may repeat a LIST line (seen from proxies replaying a chunk): one mailbox is one
+    // mailbox, whatever the number of lines naming it (RFC 3501 §7.2.2 names each once).
+    const byPath = new Map<string, ListedMailbox>();
+    for (const entry of entries) {
+      if (typeof entry.path !== 'string' || byPath.has(entry.path)) continue;
+      byPath.set(entry.path, {
+        path: entry.path,
+        delimiter: entry.delimiter || undefined,
+        flags: [...entry.flags],
+        specialUse: entry.specialUse || undefined,
+        specialUseSource: entry.specialUseSource,
+      });
+    }
+    return [...byPath.values()];
+  }
+
+  /**
+   * Reads what arrived since an earlier count, in one pipelined write: per mailbox `EXAMINE` and
+   * `UID FETCH <from>:<from + span − 1> (UID INTERNALDATE)` — the UIDs from the cursor's floor on, asked
+   * for before UIDNEXT is known: rows at or above the UIDNEXT its EXAMINE announced are dropped — and
+   * then a LIST of every mailbox, after the EXAMINEs (on Dovecot with Maildir, a LIST makes every later
+   * EXAMINE of the session rescan its folder), with the NAMESPACE a count asks for itself before it. One
+   * round trip for all of it (imapflow's listing may add an LSUB).
+   *
+   * @example
+   * ```ts
+   * const { opened, listed } = await session.datesFromUidsAndList(
+   *   [{ path: 'INBOX', fromUid: 4_120 }], 50_000, (index, row) => rows[index].push(row));
+   * ```
+   *
+   * @param mailboxes - Each mailbox and the first UID to read.
+   * @param span - How many UIDs from `fromUid` on are asked for.
+   * @param onRow - Called with the mailbox's index and each message's date, once per UID.
+   * @returns Per mailbox, what EXAMINE said or why it could not be opened (`MAILBOX_UNAVAILABLE`); and
+   *   every listed mailbox, as {@link listMailboxes} gives them.
+   * @throws {@link ImapConnectorError} for a failure of the connection or a refusal that is not the mailbox's.
+   */
+  async datesFromUidsAndList(
+    mailboxes: readonly { readonly path: string; readonly fromUid: number }[],
+    span: number,
+    onRow: (index: number, message: FetchedDate) => void,
+  ): Promise<{ opened: BatchedMailbox[]; listed: ListedMailbox[] }> {
     return this.#guard(async () => {
-      const entries = await this.#client.list();
-      // A server may repeat a LIST line (seen from proxies replaying a chunk): one mailbox is one
-      // mailbox, whatever the number of lines naming it (RFC 3501 §7.2.2 names each once).
-      const byPath = new Map<string, ListedMailbox>();
-      for (const entry of entries) {
-        if (typeof entry.path !== 'string' || byPath.has(entry.path)) continue;
-        byPath.set(entry.path, {
-          path: entry.path,
-          delimiter: entry.delimiter || undefined,
-          flags: [...entry.flags],
-          specialUse: entry.specialUse || undefined,
-          specialUseSource: entry.specialUseSource,
-        });
-      }
-      return [...byPath.values()];
+      this.#selected = undefined;
+      const batch = this.#batch(
+        mailboxes.map((mailbox) => mailbox.path),
+        (index) => {
+          const { path = '', fromUid = 1 } = mailboxes[index] ?? {};
+          // A floor past the last UID there can be: nothing to read (the EXAMINE still tells UIDNEXT).
+          if (!Number.isSafeInteger(fromUid) || fromUid < 1 || fromUid > MAX_UID) return [];
+          const to = Math.min(MAX_UID, fromUid + Math.max(1, span) - 1);
+          return [
+            {
+              command: `UID FETCH ${fromUid}:${to} (UID INTERNALDATE)`,
+              collector: fetchUidRangeCollector(
+                fromUid,
+                to,
+                (row) => onRow(index, row),
+                (uid, raw) => this.#reportMalformedDate(path, uid, raw),
+              ),
+            },
+          ];
+        },
+      );
+      const namespace = this.#askNamespace();
+      // Written in the same tick as the batch, after it: one flight.
+      this.#listingAlongside = true;
+      const listing = this.#list().finally(() => {
+        this.#listingAlongside = false;
+      });
+      const [opened, , listed] = await Promise.all([batch, namespace, listing]);
+      return { opened, listed: this.#withinPersonalNamespace(listed) };
     });
   }
 
@@ -381,7 +442,8 @@ export class ImapSession {
    * settles. Without {@link listsAlongsideBatches}, this is {@link listMailboxes} after `batch`.
    *
    * @param batch - The batch in flight.
-   * @returns The batch's result and the mailboxes; the batch's failure first when both fail.
+   * @returns The batch's result and the mailboxes; when both fail, the failure that came first (the
+   *   other one is usually its consequence: the connection closed).
    * @throws {@link ImapConnectorError}
    */
   async listMailboxesAlongside<T>(batch: Promise<T>): Promise<[T, ListedMailbox[]]> {
@@ -389,32 +451,34 @@ export class ImapSession {
       const done = await batch;
       return [done, await this.listMailboxes()];
     }
-    const namespace = this.#sendNamespace();
-    const [[batched], listed] = await this.#listingAlongsideChannel(Promise.all([batch, namespace]));
-    return [batched, this.#withinPersonalNamespace(listed)];
+    // The batch went through #guard already (datesInWindow); NAMESPACE and LIST go through it here.
+    const listing = this.#guard(async () => {
+      const namespace = this.#askNamespace();
+      const [, listed] = await this.#listingAlongsideChannel(namespace ?? Promise.resolve(undefined));
+      return this.#withinPersonalNamespace(listed);
+    });
+    return bothOrFirstFailure(batch, listing);
   }
 
   // imapflow's LIST written while the channel's commands are in flight (RFC 3501 §5.5): its lines go
-  // to imapflow, the rest to the channel (#takeResponse). The channel's failure first when both fail.
+  // to imapflow, the rest to the channel (#takeResponse). Unguarded: the caller runs it inside #guard.
   async #listingAlongsideChannel<T>(inFlight: Promise<T>): Promise<[T, ListedMailbox[]]> {
     this.#listingAlongside = true;
     const listing = this.#list().finally(() => {
       this.#listingAlongside = false;
     });
-    const [channel, listed] = await Promise.allSettled([inFlight, listing]);
-    if (channel.status === 'rejected') throw channel.reason;
-    if (listed.status === 'rejected') throw listed.reason;
-    return [channel.value, listed.value];
+    return bothOrFirstFailure(inFlight, listing);
   }
 
   /**
    * Asks for the namespaces on the channel (RFC 2342), when this session skipped imapflow's and the
-   * prefix is not known yet; the answer is read in #takeResponse. imapflow lists from the personal
+   * prefix is not known yet; the answer is read in #takeResponse. Unguarded: callers run it inside
+   * #guard. imapflow lists from the personal
    * namespace's prefix (`LIST "INBOX." "*"` and `LIST "" "INBOX"` on Cyrus or Courier); listing
    * everything and keeping that namespace's mailboxes gives the same list without waiting for
    * NAMESPACE first. A refusal leaves the prefix empty, as imapflow does.
    */
-  #sendNamespace(): Promise<string> | undefined {
+  #askNamespace(): Promise<string> | undefined {
     if (!this.#asksNamespaceItself || this.#personalPrefix !== undefined) return undefined;
     if (!this.capabilities.includes('NAMESPACE')) {
       this.#personalPrefix = '';
@@ -423,7 +487,7 @@ export class ImapSession {
     const [answer] = this.#channel.send([{ command: 'NAMESPACE', collector: namespaceCollector }]);
     this.#namespacePending = true;
     this.#namespaceAnswer = undefined;
-    return this.#guard(async () => {
+    return (async () => {
       try {
         await answer;
       } catch (error) {
@@ -433,7 +497,7 @@ export class ImapSession {
       }
       this.#personalPrefix = personalPrefixOf(this.#namespaceAnswer);
       return this.#personalPrefix;
-    });
+    })();
   }
 
   #withinPersonalNamespace(listed: ListedMailbox[]): ListedMailbox[] {
@@ -1187,4 +1251,20 @@ function notConnectedFailure(error: unknown): Error {
   const { responseText, response } = error as { responseText?: unknown; response?: unknown };
   const text = typeof responseText === 'string' ? responseText : typeof response === 'string' ? response : '';
   return Object.assign(new Error('Authentication failed'), { authenticationFailed: true, response: text });
+}
+
+// Both results; or, when either fails, the failure that came first: the other is usually its
+// consequence (a failure closes the connection, and the other's commands end with it), and waiting for
+// both means no rejection is left unhandled.
+async function bothOrFirstFailure<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  let failure: { readonly error: unknown } | undefined;
+  const noted = <T>(work: Promise<T>) =>
+    work.catch((error: unknown) => {
+      failure ??= { error };
+      throw error;
+    });
+  const [a, b] = await Promise.allSettled([noted(first), noted(second)]);
+  if (failure !== undefined) throw failure.error;
+  if (a.status === 'rejected' || b.status === 'rejected') throw new Error('unreachable');
+  return [a.value, b.value];
 }

@@ -85,6 +85,14 @@ describeWithDovecot('a count on a server with a prefixed personal namespace and 
     const listedByTest = tested.mailboxes.map((mailbox) => mailbox.path);
     expect(listedByTest).not.toContain('Public.Team');
     for (const path of listedByTest) expect(paths).toContain(path);
+    // The incremental count lists in its one flight too, and keeps to the same mailboxes.
+    const later = await connector.countSignals(
+      { since: '2026-05-01T00:00:00Z', until: '2026-06-01T00:00:00Z' },
+      { cursor: counts.cursor },
+    );
+    expect(later.mode).toBe('incremental');
+    expect(later.mailboxes.map((mailbox) => mailbox.path)).toEqual(paths);
+    expect(later.warnings.filter((warning) => /mailbox/.test(warning.code))).toEqual([]);
   });
 });
 

@@ -46,6 +46,7 @@ function watchRss(): () => number {
 async function countAgainst(
   scenario: FaultScenario,
   overrides: Partial<ConnectionTimeouts> = {},
+  { withCursor = false }: { withCursor?: boolean } = {},
 ): Promise<{ error: ImapConnectorError; elapsedMs: number; rssGrowth: number }> {
   server = await startFaultServer(scenario);
   const connector = new ImapConnector(
@@ -59,12 +60,17 @@ async function countAgainst(
     },
     { retry: { attempts: 1 } },
   );
+  // The incremental path: a full count the server answers well gives the cursor the measured count
+  // starts from.
+  const cursor = withCursor
+    ? (await connector.countSignals(januaryRange, { granularity: 'day' })).cursor
+    : undefined;
   const baseline = activeHandleCount();
   const stopWatching = watchRss();
   const startedAt = Date.now();
   // Daily buckets fetch every date on a server without SORT, so floods can be played at FETCH too.
   const outcome = await connector
-    .countSignals(januaryRange, { granularity: 'day' })
+    .countSignals(januaryRange, { granularity: 'day', cursor })
     .catch((failure: unknown) => failure);
   const elapsedMs = Date.now() - startedAt;
   const rssGrowth = stopWatching();
@@ -180,6 +186,63 @@ describe('countSignals against hostile servers', () => {
     );
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
     expect(error.detail.limit).toBe('SEARCH returned more than 3 results for a mailbox of 3 messages');
+  });
+
+  // The incremental count asks for a fixed span of UIDs from the cursor's floor (`UID FETCH 4:50003`)
+  // before it knows UIDNEXT; the full count never asks for more UIDs than the mailbox has.
+  // The flood answers the first such FETCH; the server then answers nothing else.
+  const fromTheFloor = (flood: (conn: FaultConnection, from: number) => Promise<void>): FaultInjector => {
+    const flooding = new WeakSet<FaultConnection>();
+    return (stage, command) => {
+      if (flooding.has(stage.connection)) return true;
+      const set = /^FETCH (\d+):(\d+) /i.exec(command.args.replace(/^UID /i, ''));
+      if (stage.command !== 'FETCH' || !set || Number(set[2]) - Number(set[1]) < 1_000) return false;
+      flooding.add(stage.connection);
+      void flood(stage.connection, Number(set[1]));
+      return true;
+    };
+  };
+  // Three million rows, for UIDs `first`, `first + 1`... (or the same `cycle` UIDs over and over).
+  const rowsFrom = async (conn: FaultConnection, first: number, cycle = 3_000_000) => {
+    for (let n = 0; !conn.closed && n < 3_000_000; ) {
+      const batch: string[] = [];
+      for (let i = 0; i < 1_000; i += 1, n += 1) {
+        const uid = first + (n % cycle);
+        batch.push(`* ${uid} FETCH (UID ${uid} INTERNALDATE "20-Jan-2026 10:00:00 +0000")\r\n`);
+      }
+      await conn.send(batch.join(''));
+    }
+  };
+
+  it('stops a FETCH from the cursor floor answering millions of new UIDs (RESPONSE_TOO_LARGE)', async () => {
+    // Rows for UIDs inside the set asked for but at or above UIDNEXT, again and again: dropped, and
+    // counted against the bound on untagged responses.
+    const { error, rssGrowth } = await countAgainst(
+      mailboxScenario(
+        januaryMailboxes,
+        fromTheFloor((conn, from) => rowsFrom(conn, from, 1_000)),
+      ),
+      {},
+      { withCursor: true },
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(error.detail.limit).toMatch(/^FETCH sent over 50000 responses more than the \d+ rows asked for$/);
+    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+  });
+
+  it('refuses a FETCH from the cursor floor answered as `1:*` (PROTOCOL_ERROR)', async () => {
+    // Every message from UID 1 on, millions of them: the first row below the floor ends the count.
+    const { error, rssGrowth } = await countAgainst(
+      mailboxScenario(
+        januaryMailboxes,
+        fromTheFloor((conn) => rowsFrom(conn, 1)),
+      ),
+      {},
+      { withCursor: true },
+    );
+    expect(error).toMatchObject({ code: 'PROTOCOL_ERROR' });
+    expect(error.detail.violation).toBe('a FETCH row for UID 1, which was not asked for');
+    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
   });
 
   it('ends a greeting that never finishes at greetingMs (GREETING_TIMEOUT)', async () => {
