@@ -4,10 +4,11 @@ import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { callHost } from '../errors/unexpected-failure.js';
 import type { ConnectionLimiter } from '../limits/connection-limiter.js';
 import type { ConnectorLogger } from '../logger.js';
+import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { partitionByMailboxName } from '../mailboxes/mailbox-names.js';
 import { detectMailboxRoles } from '../mailboxes/role-detection.js';
 import type { RetryOptions } from '../retry/retry-policy.js';
-import type { ExaminedMailbox, ImapSession } from '../session/imap-session.js';
+import type { ExaminedMailbox, ImapSession, MalformedDate } from '../session/imap-session.js';
 import type { BucketGranularity } from './calendar-periods.js';
 import type { CountRange } from './count-range.js';
 import { inCountSession, redactedCounts } from './count-session.js';
@@ -32,10 +33,12 @@ import { malformedDatesWarning, signalBucketsOf } from './signal-counts.js';
 import {
   accountIdentityOf,
   encodeCursor,
+  FloorOfDates,
   floorWindowOf,
   fullCountFloor,
   type MailboxFloor,
   nextWatermark,
+  openEndedWindowOf,
   ServerTimeReached,
   surelyPast,
 } from './sync-cursor.js';
@@ -179,14 +182,8 @@ class SignalCounter {
       buckets: this.buckets.length,
       rangeMs: this.range.untilMs - this.range.sinceMs,
     });
-    // INBOX always exists (RFC 3501 §5.1): counted before LIST, which on Dovecot (Maildir) makes every
-    // later EXAMINE of the session rescan its folder (docs/counting.md). Kept only if the plan counts
-    // it without deduplication.
-    const early =
-      this.selection.deduplicate !== 'always' && !this.selection.exclude.includes(INBOX)
-        ? (await this.#countMailboxes([INBOX], path))[0]
-        : undefined;
-    const { usable: listed, unusable } = partitionByMailboxName(await this.session.listMailboxes());
+    const [early, mailboxes] = await this.#inboxThenList(path);
+    const { usable: listed, unusable } = partitionByMailboxName(mailboxes);
     for (const odd of unusable) {
       this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
     }
@@ -259,6 +256,22 @@ class SignalCounter {
     };
   }
 
+  // INBOX always exists (RFC 3501 §5.1): counted before LIST, which on Dovecot (Maildir) makes every
+  // later EXAMINE of the session rescan its folder (docs/counting.md). Kept only if the plan counts it
+  // without deduplication. On the pipelined path the LIST is written right behind INBOX's batch, in the
+  // same flight (one awaited round trip for both): INBOX's EXAMINE still reaches the server first.
+  async #inboxThenList(path: CountingPath): Promise<[MailboxOutcome | undefined, ListedMailbox[]]> {
+    if (this.selection.deduplicate === 'always' || this.selection.exclude.includes(INBOX))
+      return [undefined, await this.session.listMailboxes()];
+    const inbox = this.#countMailboxes([INBOX], path);
+    if (path !== 'pipelined-dates') {
+      const [early] = await inbox;
+      return [early, await this.session.listMailboxes()];
+    }
+    const [[early], listed] = await this.session.listMailboxesAlongside(inbox);
+    return [early, listed];
+  }
+
   // The one place where per-mailbox counts are added up and the strategy that ran is recorded.
   #addUp(mailbox: PlannedMailbox, outcome: MailboxOutcome | undefined): MailboxCount {
     const notOpened = { inRange: null, strategy: null, uidValidity: null, uidNext: null, messages: null };
@@ -297,16 +310,34 @@ class SignalCounter {
   ): Promise<MailboxOutcome[]> {
     if (path === 'pipelined-dates' && this.#deduplication === 'none') {
       const tallies = paths.map(() => bucketTally(this.buckets));
-      // The cursor's floor (the lowest UID that may be dated after the range) is searched in the same
-      // batch: for a range surely past, its lowest UID is the floor, no date needed (sync-cursor.ts).
+      // The cursor's floor (the lowest UID that may be dated after the range) comes from the same
+      // batch (sync-cursor.ts): for a range surely past, its floor window's lowest UID, searched
+      // alongside, no date needed; otherwise the batch reads the dates after the range too (an
+      // open-ended window) and the floor is the lowest UID dated at or after its end.
       const floorsInBatch = surelyPast(this.range.untilMs, this.#startedAtMs);
+      const floorsOfDates = floorsInBatch ? undefined : paths.map(() => new FloorOfDates(this.range.untilMs));
       const opened = await this.session.datesInWindow(
         paths,
-        supersetWindowOf(this.range.sinceMs, this.range.untilMs),
-        (index, message) => tallies[index]?.add(message.internalDateMs),
+        floorsOfDates === undefined
+          ? supersetWindowOf(this.range.sinceMs, this.range.untilMs)
+          : openEndedWindowOf(this.range),
+        (index, message) => {
+          tallies[index]?.add(message.internalDateMs);
+          floorsOfDates?.[index]?.add(message.uid, message.internalDateMs);
+        },
         floorsInBatch ? floorWindowOf(this.range) : undefined,
       );
-      for (const mailbox of opened) this.#warnAboutMalformedDates(mailbox.path);
+      opened.forEach((mailbox, index) => {
+        const malformed = this.#warnAboutMalformedDates(mailbox.path);
+        const floor = floorsOfDates?.[index];
+        if (mailbox.examined === undefined || floor === undefined) return;
+        const found = floor.result(
+          mailbox.examined.uidNext,
+          malformed.map((message) => message.uid),
+        );
+        this.#serverTime.observe(found.newestMs);
+        this.#floors.set(mailbox.path, found);
+      });
       for (const mailbox of opened) {
         if (mailbox.examined === undefined || mailbox.extraMin === undefined) continue;
         const { uidNext } = mailbox.examined;
@@ -384,14 +415,17 @@ class SignalCounter {
     return floor;
   }
 
-  #warnAboutMalformedDates(path: string): void {
-    const warning = malformedDatesWarning(path, this.session.takeMalformedDates(path));
+  // Warns about the mailbox's unreadable dates read since the last call, and returns them.
+  #warnAboutMalformedDates(path: string): MalformedDate[] {
+    const malformed = this.session.takeMalformedDates(path);
+    const warning = malformedDatesWarning(path, malformed);
     if (warning !== undefined) this.#warnings.push(warning);
+    return malformed;
   }
 
   // The pipelined path closes each mailbox before the next: the floors of the incremental cursor
-  // (where the next count starts reading) are found afterwards, one mailbox at a time. (A remaining
-  // cost on slow links: two round trips a non-empty mailbox; see docs/performance.md.)
+  // (where the next count starts reading) that its batch could not give (a range surely past on a
+  // server without ESEARCH) are found afterwards, one mailbox at a time, two round trips each.
   async #floorsOfBatch(outcomes: ReadonlyMap<string, MailboxOutcome>): Promise<void> {
     for (const [path, outcome] of outcomes) {
       if (this.#floors.has(path) || 'unavailable' in outcome) continue;

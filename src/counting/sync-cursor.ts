@@ -248,20 +248,6 @@ export interface MailboxFloor {
 }
 
 /**
- * After a full count of an open mailbox, the lowest UID the next incremental count must read: UIDNEXT,
- * or lower when messages dated at or after the range's end (not counted now) are already there, e.g.
- * mail of this morning when yesterday was counted. Found by a date-only search from a day and a half
- * before `until` (RFC 3501 SINCE is server-local: the superset window covers every server zone); their
- * exact dates are read when there are at most 5,000 of them, or when the watermark may fall before
- * `until` (a range that has not ended).
- *
- * @param session - The session, with the mailbox open.
- * @param uidNext - UIDNEXT at EXAMINE.
- * @param range - The counted range.
- * @param nowMs - The client's clock.
- * @returns The floor, and the newest INTERNALDATE read (when dates were read).
- */
-/**
  * The date window whose messages may be dated at or after the range's end: the one a full count's
  * floor is searched in (also sent inside the pipelined batch, so it costs no round trip of its own).
  *
@@ -283,6 +269,90 @@ export function floorWindowOf(range: { readonly untilMs: number }): {
   };
 }
 
+/**
+ * The window of a pipelined batch that also reads the cursor's floor (a range that has not surely
+ * ended, see {@link FloorOfDates}): the range's superset window (`supersetWindowOf`), open-ended, so the
+ * one `UID FETCH` of its dates also reads every message dated after the range.
+ *
+ * @example
+ * ```ts
+ * openEndedWindowOf({ sinceMs: Date.UTC(2026, 0, 1) }); // { sinceDayMs: 31 Dec 2025, beforeDayMs: 31 Dec 9999 }
+ * ```
+ *
+ * @param range - The counted range.
+ * @returns The window.
+ */
+export function openEndedWindowOf(range: { readonly sinceMs: number }): {
+  sinceDayMs: number;
+  beforeDayMs: number;
+} {
+  return {
+    sinceDayMs: supersetWindowOf(range.sinceMs, range.sinceMs + 1).sinceDayMs,
+    beforeDayMs: LAST_IMAP_DAY_MS,
+  };
+}
+
+/**
+ * A mailbox's floor read from dates a count fetched anyway (a pipelined batch over
+ * {@link openEndedWindowOf}), with no search or round trip of its own. The same floor as
+ * {@link fullCountFloor} reading dates: every message dated at or after `until` is in both windows, so
+ * the lowest UID among them (or UIDNEXT when none) is the same; a date that cannot be read might be after
+ * `until`, so its UID is a floor too; and the newest date read is a time the server had reached.
+ *
+ * @example
+ * ```ts
+ * const floor = new FloorOfDates(range.untilMs);
+ * for (const row of rows) floor.add(row.uid, row.internalDateMs);
+ * floor.result(examined.uidNext, malformedUids); // { floorUid, newestMs }
+ * ```
+ */
+export class FloorOfDates {
+  readonly #untilMs: number;
+  #floorUid = Number.POSITIVE_INFINITY;
+  #newestMs: number | undefined;
+
+  /** @param untilMs - The counted range's end. */
+  constructor(untilMs: number) {
+    this.#untilMs = untilMs;
+  }
+
+  /**
+   * @param uid - A message read.
+   * @param internalDateMs - Its INTERNALDATE.
+   */
+  add(uid: number, internalDateMs: number): void {
+    if (this.#newestMs === undefined || internalDateMs > this.#newestMs) this.#newestMs = internalDateMs;
+    if (internalDateMs >= this.#untilMs && uid < this.#floorUid) this.#floorUid = uid;
+  }
+
+  /**
+   * @param uidNext - UIDNEXT at EXAMINE, `null` when the server did not say (floor 1: a full read next time).
+   * @param malformedUids - Messages whose date could not be read.
+   * @returns The floor and the newest date read.
+   */
+  result(uidNext: number | null, malformedUids: readonly number[]): MailboxFloor {
+    // RFC 3501 §6.3.1 requires UIDNEXT; a server without it gets floor 1, and a full count next time.
+    if (uidNext === null || !Number.isSafeInteger(uidNext) || uidNext < 1)
+      return { floorUid: 1, newestMs: undefined };
+    const floorUid = Math.min(uidNext, this.#floorUid, ...malformedUids);
+    return { floorUid, newestMs: this.#newestMs };
+  }
+}
+
+/**
+ * After a full count of an open mailbox, the lowest UID the next incremental count must read: UIDNEXT,
+ * or lower when messages dated at or after the range's end (not counted now) are already there, e.g.
+ * mail of this morning when yesterday was counted. Found by a date-only search from a day and a half
+ * before `until` (RFC 3501 SINCE is server-local: the superset window covers every server zone); their
+ * exact dates are read when there are at most 5,000 of them, or when the watermark may fall before
+ * `until` (a range that has not ended).
+ *
+ * @param session - The session, with the mailbox open.
+ * @param uidNext - UIDNEXT at EXAMINE.
+ * @param range - The counted range.
+ * @param nowMs - The client's clock.
+ * @returns The floor, and the newest INTERNALDATE read (when dates were read).
+ */
 export async function fullCountFloor(
   session: ImapSession,
   uidNext: number,

@@ -69,8 +69,11 @@ export interface MailboxBounds {
 
 /** Collects the untagged answer of one command and turns it into a result at its completion. */
 export interface ResponseCollector<T> {
-  /** The kinds of untagged data this command draws. */
-  readonly draws: 'examine' | 'search' | 'sort' | 'fetch';
+  /**
+   * The kinds of untagged data this command draws (`none`: nothing the channel reads, e.g. a NAMESPACE
+   * whose answer the session reads before the channel).
+   */
+  readonly draws: 'examine' | 'search' | 'sort' | 'fetch' | 'none';
   /**
    * Answered only by an ESEARCH correlated to its tag (RFC 4731 §3.1 `(TAG …)`): an uncorrelated
    * answer (a plain `* SEARCH`, an ESEARCH without TAG) belongs to another command in flight. Dovecot

@@ -31,6 +31,7 @@ import {
 } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import {
+  authenticateUnlessLoginDisabled,
   disableNagle,
   inFlightTagOf,
   interceptResponses,
@@ -106,8 +107,13 @@ export interface SessionOptions {
 }
 
 // ID costs a round trip (two on Dovecot, whose short answer makes imapflow ask again) and tells
-// nothing the greeting does not.
+// nothing the greeting does not. A count also skips imapflow's awaited NAMESPACE: it asks for it in
+// the flight of its LIST instead (listMailboxes), and times the link with a NOOP sent with the login.
 const SKIPPED_SESSION_COMMANDS = new Set(['ID']);
+const SKIPPED_COUNT_SESSION_COMMANDS = new Set(['ID', 'NAMESPACE']);
+// The tag of the NOOP that times the link, written right before the login (the channel's tags start
+// at S1, imapflow's are hexadecimal numbers).
+const PROBE_TAG = 'S0';
 const LOGOUT_GRACE_MS = 2_000;
 // A destroyed socket reports 'close' within a tick; this only bounds a slot's return if it never did.
 const SLOT_RETURN_LIMIT_MS = 2_000;
@@ -119,8 +125,13 @@ const MAX_SEQUENCE_SET_LENGTH = 16 * 1024;
 // Answers only the SDK's counting channel asks for: reaching imapflow, they were never asked for (and
 // imapflow would expand a range such as `1:4294967295` in them into an array).
 const SEARCH_ANSWER = /^\* (?:SEARCH|ESEARCH|SORT)(?: |$)/i;
-// The untagged answers of imapflow's LIST (its listing may add LSUB; XLIST on Gmail-like servers).
-const LISTING_ANSWER = /^\* (?:LIST|LSUB|XLIST) /i;
+// What imapflow's LIST draws (RFC 3501 §7.2.2–3, RFC 5819 LIST-STATUS, XLIST): only imapflow reads it.
+const IMAPFLOW_LISTING_ANSWER = /^(?:X?LIST|LSUB|STATUS) /i;
+const NAMESPACE_ANSWER = /^\* NAMESPACE /i;
+// The personal namespace is the answer's first item; a longer answer lists other users' and shared ones.
+const MAX_NAMESPACE_ANSWER_BYTES = 4_096;
+const ASTERISK = 0x2a;
+const SPACE = 0x20;
 const MAX_UID = 4_294_967_295;
 let connectionCounter = 0;
 
@@ -155,8 +166,19 @@ export class ImapSession {
   readonly #malformedDates = new Map<string, Map<number, string>>();
   #malformedDateCount = 0;
   #greetingSeen = false;
-  /** Set while imapflow lists the mailboxes in the same flight as commands of the counting channel. */
+  #interceptsResponses = false;
+  /** Set while imapflow's LIST is in flight alongside the counting channel's commands. */
   #listingAlongside = false;
+  /** A count skips imapflow's NAMESPACE after login and sends its own with the LIST. */
+  readonly #asksNamespaceItself: boolean;
+  /** The personal namespace's prefix (RFC 2342), once known ('' for none). */
+  #personalPrefix: string | undefined;
+  /** Set while the channel's NAMESPACE is in flight: its answer is read here, before the channel. */
+  #namespacePending = false;
+  #namespaceAnswer: string | undefined;
+  /** When the NOOP that times the link was written, until its completion arrives. */
+  #probeSentAt: number | undefined;
+  #probeRoundTripMs: number | undefined;
 
   /** The forms of this session's password to redact from anything handed back (`secretFormsOf`). */
   get secrets(): readonly string[] {
@@ -182,7 +204,15 @@ export class ImapSession {
     this.#client.on('error', (error: unknown) => {
       this.#lastClientError = error;
     });
-    skipSessionCommands(this.#client, SKIPPED_SESSION_COMMANDS);
+    this.#asksNamespaceItself = options.purpose === 'count';
+    skipSessionCommands(
+      this.#client,
+      this.#asksNamespaceItself ? SKIPPED_COUNT_SESSION_COMMANDS : SKIPPED_SESSION_COMMANDS,
+    );
+    authenticateUnlessLoginDisabled(
+      this.#client,
+      this.#asksNamespaceItself ? { beforeAuthenticate: () => this.#sendProbe() } : {},
+    );
     this.#channel = new CountingChannel({
       write: (lines) => {
         if (!writeCommandLines(this.#client, lines)) throw new Error('imapflow offers no writer');
@@ -199,12 +229,14 @@ export class ImapSession {
     const interceptsResponses = interceptResponses(this.#client, (line, literalCount) =>
       this.#takeResponse(line, literalCount),
     );
+    this.#interceptsResponses = interceptsResponses;
     // While the channel has commands in flight, its lines are read before imapflow frames them; what
-    // the tap leaves (see `tapResponseLines`) still reaches `#takeResponse` through imapflow.
+    // the tap leaves (see `tapResponseLines`) still reaches `#takeResponse` through imapflow, in order:
+    // the lines that are not the channel's (the NOOP probe, the NAMESPACE answer, imapflow's LIST).
     if (interceptsResponses)
       tapResponseLines(this.#client, {
         engaged: () => this.#channel.active,
-        claims: (line) => !this.#isListingLine(line),
+        claims: (line) => !this.#isOutsideChannel(line),
         take: (line) => this.#channel.take(line, 0),
       });
     this.#client.on('close', () => this.#channel.close());
@@ -281,11 +313,12 @@ export class ImapSession {
   }
 
   /**
-   * The round-trip time to the server, measured on the first command after login (NAMESPACE), for
-   * choosing how to count; `undefined` when it could not be timed.
+   * The round-trip time to the server, for choosing how to count: on a count session, the NOOP sent in
+   * the login's flight (answered before the login, without the server's password check); otherwise the
+   * first command after login (NAMESPACE). `undefined` when it could not be timed.
    */
   get roundTripEstimateMs(): number | undefined {
-    return this.#observer.firstRoundTripMs();
+    return this.#probeRoundTripMs ?? this.#observer.firstRoundTripMs();
   }
 
   /**
@@ -316,7 +349,12 @@ export class ImapSession {
    * @throws {@link ImapConnectorError}
    */
   async listMailboxes(): Promise<ListedMailbox[]> {
-    return this.#guard(() => this.#list());
+    return this.#guard(async () => {
+      const namespace = this.#askNamespace();
+      if (namespace === undefined) return this.#withinPersonalNamespace(await this.#list());
+      const [, listed] = await this.#listingAlongsideChannel(namespace);
+      return this.#withinPersonalNamespace(listed);
+    });
   }
 
   async #list(): Promise<ListedMailbox[]> {
@@ -342,8 +380,8 @@ export class ImapSession {
    * `UID FETCH <from>:<from + span − 1> (UID INTERNALDATE)` — the UIDs from the cursor's floor on, asked
    * for before UIDNEXT is known: rows at or above the UIDNEXT its EXAMINE announced are dropped — and
    * then a LIST of every mailbox, after the EXAMINEs (on Dovecot with Maildir, a LIST makes every later
-   * EXAMINE of the session rescan its folder). One round trip for all of it (imapflow's listing may add
-   * an LSUB).
+   * EXAMINE of the session rescan its folder), with the NAMESPACE a count asks for itself before it. One
+   * round trip for all of it (imapflow's listing may add an LSUB).
    *
    * @example
    * ```ts
@@ -385,14 +423,109 @@ export class ImapSession {
           ];
         },
       );
+      const namespace = this.#askNamespace();
       // Written in the same tick as the batch, after it: one flight.
       this.#listingAlongside = true;
       const listing = this.#list().finally(() => {
         this.#listingAlongside = false;
       });
-      const [opened, listed] = await Promise.all([batch, listing]);
-      return { opened, listed };
+      const [opened, , listed] = await Promise.all([batch, namespace, listing]);
+      return { opened, listed: this.#withinPersonalNamespace(listed) };
     });
+  }
+
+  /**
+   * Whether {@link listMailboxesAlongside} can list while a pipelined batch is in flight: the server
+   * has SEARCHRES (RFC 5182), so a batch is one write and the channel writes nothing more until it is
+   * answered, and every response line can be told apart before imapflow reads it.
+   */
+  get listsAlongsideBatches(): boolean {
+    return this.#interceptsResponses && this.capabilities.includes('SEARCHRES');
+  }
+
+  /**
+   * Lists every mailbox right behind a pipelined batch that is still in flight (written by
+   * {@link datesInWindow}, not awaited), in the same flight: one awaited round trip for both instead of
+   * two. imapflow writes its LIST after the channel's commands (RFC 3501 §5.5 allows the pipelining),
+   * and while both are in flight its lines (`* LIST`, `* LSUB`, `* STATUS`, its own tag) are handed to
+   * imapflow, every other line to the channel. The caller sends nothing on the channel until this
+   * settles. Without {@link listsAlongsideBatches}, this is {@link listMailboxes} after `batch`.
+   *
+   * @param batch - The batch in flight.
+   * @returns The batch's result and the mailboxes; when both fail, the failure that came first (the
+   *   other one is usually its consequence: the connection closed).
+   * @throws {@link ImapConnectorError}
+   */
+  async listMailboxesAlongside<T>(batch: Promise<T>): Promise<[T, ListedMailbox[]]> {
+    if (!this.listsAlongsideBatches) {
+      const done = await batch;
+      return [done, await this.listMailboxes()];
+    }
+    // The batch went through #guard already (datesInWindow); NAMESPACE and LIST go through it here.
+    const listing = this.#guard(async () => {
+      const namespace = this.#askNamespace();
+      const [, listed] = await this.#listingAlongsideChannel(namespace ?? Promise.resolve(undefined));
+      return this.#withinPersonalNamespace(listed);
+    });
+    return bothOrFirstFailure(batch, listing);
+  }
+
+  // imapflow's LIST written while the channel's commands are in flight (RFC 3501 §5.5): its lines go
+  // to imapflow, the rest to the channel (#takeResponse). Unguarded: the caller runs it inside #guard.
+  async #listingAlongsideChannel<T>(inFlight: Promise<T>): Promise<[T, ListedMailbox[]]> {
+    this.#listingAlongside = true;
+    const listing = this.#list().finally(() => {
+      this.#listingAlongside = false;
+    });
+    return bothOrFirstFailure(inFlight, listing);
+  }
+
+  /**
+   * Asks for the namespaces on the channel (RFC 2342), when this session skipped imapflow's and the
+   * prefix is not known yet; the answer is read in #takeResponse. Unguarded: callers run it inside
+   * #guard. imapflow lists from the personal
+   * namespace's prefix (`LIST "INBOX." "*"` and `LIST "" "INBOX"` on Cyrus or Courier); listing
+   * everything and keeping that namespace's mailboxes gives the same list without waiting for
+   * NAMESPACE first. A refusal leaves the prefix empty, as imapflow does.
+   */
+  #askNamespace(): Promise<string> | undefined {
+    if (!this.#asksNamespaceItself || this.#personalPrefix !== undefined) return undefined;
+    if (!this.capabilities.includes('NAMESPACE')) {
+      this.#personalPrefix = '';
+      return undefined;
+    }
+    const [answer] = this.#channel.send([{ command: 'NAMESPACE', collector: namespaceCollector }]);
+    this.#namespacePending = true;
+    this.#namespaceAnswer = undefined;
+    return (async () => {
+      try {
+        await answer;
+      } catch (error) {
+        if (!(error instanceof CommandRefused) || isNotConnectedRefusal(error)) throw error;
+      } finally {
+        this.#namespacePending = false;
+      }
+      this.#personalPrefix = personalPrefixOf(this.#namespaceAnswer);
+      return this.#personalPrefix;
+    })();
+  }
+
+  #withinPersonalNamespace(listed: ListedMailbox[]): ListedMailbox[] {
+    const prefix = this.#personalPrefix;
+    if (prefix === undefined || prefix === '') return listed;
+    return listed.filter(
+      (mailbox) => mailbox.path.toUpperCase() === 'INBOX' || mailbox.path.startsWith(prefix),
+    );
+  }
+
+  // A NOOP written right before the login, in its flight: answered as soon as the server reads it
+  // (RFC 3501 §6.1.2, any state), it times the link without the server's password check.
+  #sendProbe(): void {
+    if (this.#probeSentAt !== undefined || this.#probeRoundTripMs !== undefined) return;
+    const line = `${PROBE_TAG} NOOP`;
+    if (!writeCommandLines(this.#client, line)) return;
+    this.#probeSentAt = performance.now();
+    this.#observer.traceCommand(line);
   }
 
   /**
@@ -430,7 +563,7 @@ export class ImapSession {
       return { path, uidValidity, uidNext: uidNext ?? null, exists };
     } catch (error) {
       // UNAVAILABLE, INUSE, LIMIT (RFC 5530) are about the server, not this mailbox: transient.
-      if (error instanceof CommandRefused && !isTransientRefusal(error))
+      if (error instanceof CommandRefused && !isTransientRefusal(error) && !isNotConnectedRefusal(error))
         throw new MailboxRefusedError(path, error);
       throw error;
     }
@@ -461,7 +594,8 @@ export class ImapSession {
       return examined;
     } catch (error) {
       this.#channel.opened(undefined);
-      if (isCommandRefusal(error) && !isTransientRefusal(error)) throw new MailboxRefusedError(path, error);
+      if (isCommandRefusal(error) && !isTransientRefusal(error) && !isNotConnectedRefusal(error))
+        throw new MailboxRefusedError(path, error);
       throw error;
     }
   }
@@ -731,7 +865,11 @@ export class ImapSession {
         : (examine as Promise<unknown>).then(
             () => undefined,
             (error: unknown) => {
-              if (error instanceof CommandRefused && !isTransientRefusal(error))
+              if (
+                error instanceof CommandRefused &&
+                !isTransientRefusal(error) &&
+                !isNotConnectedRefusal(error)
+              )
                 return new MailboxRefusedError(slot.path, error);
               throw error;
             },
@@ -842,7 +980,23 @@ export class ImapSession {
   // nobody asked for.
   #takeResponse(line: Buffer, literalCount: number): boolean | Promise<boolean> {
     if (!this.#greetingSeen) this.#checkGreeting(line);
-    if (this.#channel.active && !this.#isListingLine(line)) {
+    if (this.#probeSentAt !== undefined && isTaggedWith(line, PROBE_TAG)) {
+      this.#probeRoundTripMs = performance.now() - this.#probeSentAt;
+      this.#probeSentAt = undefined;
+      this.#observer.traceResponse(line, false);
+      return true;
+    }
+    if (this.#namespacePending && NAMESPACE_ANSWER.test(line.toString('latin1', 0, 12))) {
+      // The first answer counts (RFC 2342 §5: one per command); its prefix is read once it completes.
+      this.#namespaceAnswer ??= line.toString('utf8', 0, Math.min(line.length, MAX_NAMESPACE_ANSWER_BYTES));
+      this.#observer.traceResponse(line, false);
+      return true;
+    }
+    if (this.#listingAlongside && this.#isImapflowsLine(line)) {
+      this.#observer.observeResponse(line);
+      return false;
+    }
+    if (this.#channel.active) {
       const reading = this.#channel.take(line, literalCount);
       return reading === undefined ? true : reading.then(() => true);
     }
@@ -854,14 +1008,21 @@ export class ImapSession {
     return false;
   }
 
-  // While imapflow lists alongside the channel's commands, its answer (LIST and LSUB lines, its tagged
-  // completion) is imapflow's; every other line stays the channel's.
-  #isListingLine(line: Buffer): boolean {
-    if (!this.#listingAlongside) return false;
+  // Lines that can arrive while the channel has commands in flight but are not the channel's: the NOOP
+  // probe's completion, the answer to the session's NAMESPACE, and imapflow's LIST lines (#takeResponse
+  // reads them; the tap leaves them to imapflow, which hands them there).
+  #isOutsideChannel(line: Buffer): boolean {
+    if (this.#probeSentAt !== undefined && isTaggedWith(line, PROBE_TAG)) return true;
+    if (this.#namespacePending && NAMESPACE_ANSWER.test(line.toString('latin1', 0, 12))) return true;
+    return this.#listingAlongside && this.#isImapflowsLine(line);
+  }
+
+  // While imapflow's LIST shares the flight with the channel's commands: its untagged answers and the
+  // completion of its tag (imapflow's tags are hexadecimal; the channel's start with "S").
+  #isImapflowsLine(line: Buffer): boolean {
+    if (line[0] === ASTERISK) return IMAPFLOW_LISTING_ANSWER.test(line.toString('latin1', 2, 10));
     const tag = inFlightTagOf(this.#client);
-    if (tag === undefined) return false;
-    const head = line.toString('latin1', 0, Math.min(line.length, tag.length + 9));
-    return head.startsWith(`${tag} `) || LISTING_ANSWER.test(head);
+    return tag !== undefined && isTaggedWith(line, tag);
   }
 
   async #guard<T>(work: () => Promise<T>, mailbox?: string): Promise<T> {
@@ -877,7 +1038,8 @@ export class ImapSession {
     }
   }
 
-  #fail(error: unknown, mailbox?: string): ImapConnectorError {
+  #fail(failure: unknown, mailbox?: string): ImapConnectorError {
+    const error = isNotConnectedRefusal(failure) ? notConnectedFailure(failure) : failure;
     if (error instanceof MailboxRefusedError) {
       const refusal = classifyFailure(error.refusal, {
         host: this.#config.host,
@@ -1059,4 +1221,69 @@ function isConnectionGone(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   if (error instanceof ChannelClosed) return error.reason === undefined;
   return code === 'NoConnection' || code === 'EConnectionClosed';
+}
+
+function isTaggedWith(line: Buffer, tag: string): boolean {
+  return (
+    line.length > tag.length && line[tag.length] === SPACE && line.toString('latin1', 0, tag.length) === tag
+  );
+}
+
+// NAMESPACE is answered untagged and read by the session (#takeResponse), not by the channel.
+const namespaceCollector: ResponseCollector<undefined> = {
+  draws: 'none',
+  untagged: () => undefined,
+  finish: () => undefined,
+};
+
+/**
+ * The prefix of the first personal namespace in a NAMESPACE answer (RFC 2342 §5:
+ * `* NAMESPACE (("INBOX." ".")) NIL NIL`), '' when there is none (NIL), when it is not a quoted string
+ * or when no answer came: imapflow's own default.
+ *
+ * @example
+ * ```ts
+ * personalPrefixOf('* NAMESPACE (("INBOX." ".")) NIL NIL'); // 'INBOX.'
+ * ```
+ *
+ * @param answer - The untagged NAMESPACE line, if one came.
+ * @returns The prefix.
+ */
+export function personalPrefixOf(answer: string | undefined): string {
+  const quoted =
+    answer === undefined ? undefined : /^\* NAMESPACE \(\("((?:[^"\\]|\\.)*)"/i.exec(answer)?.[1];
+  return quoted === undefined ? '' : quoted.replace(/\\(.)/g, '$1');
+}
+
+// Exchange answers every command after a login its back end did not complete with this BAD; imapflow
+// reads it from its NAMESPACE as a failed login, and so does a count, from whatever command gets it.
+const NOT_CONNECTED = /User is authenticated but not connected/i;
+
+function isNotConnectedRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { responseText, response } = error as { responseText?: unknown; response?: unknown };
+  return [responseText, response].some((text) => typeof text === 'string' && NOT_CONNECTED.test(text));
+}
+
+// Shaped like imapflow's AuthenticationFailure, so the failure is classified as the same login failure.
+function notConnectedFailure(error: unknown): Error {
+  const { responseText, response } = error as { responseText?: unknown; response?: unknown };
+  const text = typeof responseText === 'string' ? responseText : typeof response === 'string' ? response : '';
+  return Object.assign(new Error('Authentication failed'), { authenticationFailed: true, response: text });
+}
+
+// Both results; or, when either fails, the failure that came first: the other is usually its
+// consequence (a failure closes the connection, and the other's commands end with it), and waiting for
+// both means no rejection is left unhandled.
+async function bothOrFirstFailure<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  let failure: { readonly error: unknown } | undefined;
+  const noted = <T>(work: Promise<T>) =>
+    work.catch((error: unknown) => {
+      failure ??= { error };
+      throw error;
+    });
+  const [a, b] = await Promise.allSettled([noted(first), noted(second)]);
+  if (failure !== undefined) throw failure.error;
+  if (a.status === 'rejected' || b.status === 'rejected') throw new Error('unreachable');
+  return [a.value, b.value];
 }

@@ -33,6 +33,43 @@ export function skipSessionCommands(client: ImapFlow, commands: ReadonlySet<stri
   return true;
 }
 
+interface ImapFlowAuthenticator {
+  authenticate(): Promise<unknown>;
+  options?: { auth?: { loginMethod?: string | undefined } };
+}
+
+function hasAuthenticate(client: ImapFlow): client is ImapFlow & ImapFlowAuthenticator {
+  return typeof (client as unknown as Partial<ImapFlowAuthenticator>).authenticate === 'function';
+}
+
+/**
+ * Keeps AUTHENTICATE for a server that advertises LOGINDISABLED (RFC 3501 §6.2.3): imapflow given
+ * `auth.loginMethod: 'LOGIN'` would otherwise refuse to log in there ("Login is disabled"), where
+ * AUTHENTICATE is allowed. The choice is made just before imapflow authenticates, on the capabilities
+ * it holds then (after STARTTLS, refreshed: RFC 9051 §6.2.1).
+ *
+ * @param client - A client before `connect()`.
+ * @param options - `beforeAuthenticate`: called right before imapflow writes its login command (after
+ *   STARTTLS), e.g. to pipeline a command ahead of it.
+ * @returns Whether the hook could be installed (false on an imapflow without the internal `authenticate`).
+ */
+export function authenticateUnlessLoginDisabled(
+  client: ImapFlow,
+  options: { beforeAuthenticate?: () => void } = {},
+): boolean {
+  if (!hasAuthenticate(client)) return false;
+  const authenticate = client.authenticate.bind(client);
+  client.authenticate = async () => {
+    const auth = client.options?.auth;
+    if (auth?.loginMethod !== undefined && client.capabilities.has('LOGINDISABLED')) {
+      auth.loginMethod = undefined;
+    }
+    options.beforeAuthenticate?.();
+    return authenticate();
+  };
+  return true;
+}
+
 /**
  * Whether the client's transport finished connecting (TCP, and TLS for implicit TLS), which tells a
  * deadline that fires before any server byte apart: connect timeout versus greeting timeout.

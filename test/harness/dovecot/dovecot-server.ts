@@ -173,12 +173,16 @@ export async function startDovecot(variant: DovecotVariant): Promise<DovecotServ
  *
  * @param endpoint - The server.
  * @param prefix - Readable part of the name.
+ * @param password - The password (random by default); passwd-file forbids `:` and line breaks in it.
  * @returns The new account's credentials.
  */
-export function createMailUser(endpoint: DovecotEndpoint, prefix = 'user'): MailUser {
+export function createMailUser(
+  endpoint: DovecotEndpoint,
+  prefix = 'user',
+  password = `pw-${randomBytes(9).toString('base64url')}`,
+): MailUser {
   const suffix = randomBytes(4).toString('hex');
   const username = `${prefix}-${suffix}@example.test`;
-  const password = `pw-${randomBytes(9).toString('base64url')}`;
   // Dovecot re-reads a changed passwd-file at most once a second, so accounts added within the same
   // second would be missing; a file per account is read the first time the account logs in.
   const file = path.join(endpoint.passwdDirectory, username);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, nextWatermark, surelyPast } from '../../../src/counting/sync-cursor.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  FloorOfDates,
+  nextWatermark,
+  openEndedWindowOf,
+  surelyPast,
+} from '../../../src/counting/sync-cursor.js';
 
 const state = {
   account: '0123456789abcdef',
@@ -100,5 +107,40 @@ describe('nextWatermark', () => {
   it('treats only ranges ended more than a day ago as surely past', () => {
     expect(surelyPast(now - 86_400_000, now)).toBe(true);
     expect(surelyPast(now - 86_399_000, now)).toBe(false);
+  });
+});
+
+describe('the floor read from a batch of dates', () => {
+  const until = Date.UTC(2026, 10, 30, 6);
+  const rows: [number, number][] = [
+    [10, until - 1_000], // before the end
+    [11, until + 3_600_000], // after
+    [12, until], // at the end: not counted now, so the next count must read it
+    [13, until - 60_000],
+  ];
+
+  it('is the lowest UID dated at or after the end, and the newest date read', () => {
+    const floor = new FloorOfDates(until);
+    for (const [uid, ms] of rows) floor.add(uid, ms);
+    expect(floor.result(20, [])).toEqual({ floorUid: 11, newestMs: until + 3_600_000 });
+  });
+
+  it('is UIDNEXT when nothing is dated after the end, and lower for an unreadable date', () => {
+    const floor = new FloorOfDates(until);
+    floor.add(10, until - 1_000);
+    expect(floor.result(20, [])).toEqual({ floorUid: 20, newestMs: until - 1_000 });
+    expect(floor.result(20, [15, 17]).floorUid).toBe(15);
+  });
+
+  it('is 1 without UIDNEXT (the next count reads everything)', () => {
+    expect(new FloorOfDates(until).result(null, [])).toEqual({ floorUid: 1, newestMs: undefined });
+  });
+
+  it('comes from a window open towards the future, from the range superset start', () => {
+    // 12 h west of UTC, 1 Jan 2026 00:00 UTC is still 31 Dec 2025.
+    expect(openEndedWindowOf({ sinceMs: Date.UTC(2026, 0, 1) })).toEqual({
+      sinceDayMs: Date.UTC(2025, 11, 31),
+      beforeDayMs: Date.UTC(9999, 11, 31),
+    });
   });
 });

@@ -22,6 +22,23 @@ describe('imapFlowOptionsOf: transport security', () => {
   });
 
   it('logs in with the password resolved for this connection', () => {
-    expect(options.auth).toEqual({ user: 'u', pass: 'resolved' });
+    expect(options.auth).toMatchObject({ user: 'u', pass: 'resolved' });
+  });
+});
+
+describe('imapFlowOptionsOf: login command', () => {
+  const validated = validateConfig({ host: 'imap.example.com', username: 'u', password: 'x' });
+  if (!validated.ok) throw new Error('invalid fixture');
+  const { config } = validated;
+
+  it.each([
+    ['printable ASCII', 'u', 'p@ss w0rd!', 'LOGIN'],
+    ['quotes and backslashes (escaped in a quoted string)', 'u', 'a"b\\c', 'LOGIN'],
+    ['an 8-bit password (UTF-8 in a quoted string needs UTF8=ACCEPT)', 'u', 'grüße', undefined],
+    ['an 8-bit username', 'jürgen', 'plain', undefined],
+    ['a control character (a quoted string cannot carry it)', 'u', 'tab\there', undefined],
+  ])('%s → %s', (_name, username, password, loginMethod) => {
+    const options = imapFlowOptionsOf({ ...config, username }, password, silentLogger, 'test');
+    expect(options.auth?.loginMethod).toBe(loginMethod);
   });
 });
