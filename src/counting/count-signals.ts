@@ -34,13 +34,13 @@ import {
   accountIdentityOf,
   encodeCursor,
   FloorOfDates,
+  floorSearchedInBatch,
   floorWindowOf,
   fullCountFloor,
   type MailboxFloor,
   nextWatermark,
   openEndedWindowOf,
   ServerTimeReached,
-  surelyPast,
 } from './sync-cursor.js';
 import type { TimeBucket } from './time-buckets.js';
 
@@ -311,10 +311,10 @@ class SignalCounter {
     if (path === 'pipelined-dates' && this.#deduplication === 'none') {
       const tallies = paths.map(() => bucketTally(this.buckets));
       // The cursor's floor (the lowest UID that may be dated after the range) comes from the same
-      // batch (sync-cursor.ts): for a range surely past, its floor window's lowest UID, searched
-      // alongside, no date needed; otherwise the batch reads the dates after the range too (an
-      // open-ended window) and the floor is the lowest UID dated at or after its end.
-      const floorsInBatch = surelyPast(this.range.untilMs, this.#startedAtMs);
+      // batch (sync-cursor.ts): for a range that ended over a week ago, its floor window's lowest UID,
+      // searched alongside, no date needed; otherwise the batch reads the dates after the range too
+      // (an open-ended window) and the floor is the lowest UID dated at or after its end.
+      const floorsInBatch = floorSearchedInBatch(this.range.untilMs, this.#startedAtMs);
       const floorsOfDates = floorsInBatch ? undefined : paths.map(() => new FloorOfDates(this.range.untilMs));
       const opened = await this.session.datesInWindow(
         paths,

@@ -182,6 +182,86 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
   });
 });
 
+describeWithDovecot('the cursor floors of a pipelined count of a range that has surely ended', () => {
+  const HOUR = 3_600_000;
+  // Whole seconds, as INTERNALDATE: Archive's message is then exactly at the 3-day range's end.
+  const now = Math.floor(Date.now() / 1000) * 1000;
+  let server: DovecotEndpoint;
+  let user: MailUser;
+  let proxy: RecordingProxy;
+  // In append order, so UIDs count from 1 per mailbox.
+  const seeds: SeedMessage[] = [
+    { mailbox: 'INBOX', atMs: now - 3 * HOUR }, // UID 1
+    { mailbox: 'INBOX', atMs: now - 48 * HOUR }, // UID 2
+    { mailbox: 'Sent', atMs: now - 50 * HOUR }, // UID 1
+    { mailbox: 'Archive', atMs: now - 72 * HOUR }, // UID 1: exactly 3 days ago
+    { mailbox: 'Projects', atMs: now - 20 * 24 * HOUR }, // UID 1
+    { mailbox: 'Projects', atMs: now - 5 * HOUR }, // UID 2
+  ];
+
+  beforeAll(async () => {
+    server = sharedDovecot();
+    user = createMailUser(server, 'pipelined-past');
+    await seedMailboxes(server, user, seeds, ['Projects', 'Clients']);
+    proxy = await startRecordingProxy(server.plainPort);
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  const count = (daysAgo: number) =>
+    new ImapConnector({
+      host: '127.0.0.1',
+      port: proxy.port,
+      security: 'none',
+      username: user.username,
+      password: user.password,
+    }).countSignals(
+      {
+        since: new Date(now - (daysAgo + 30) * 24 * HOUR).toISOString(),
+        until: new Date(now - daysAgo * 24 * HOUR).toISOString(),
+      },
+      { transfer: 'fewest-round-trips' },
+    );
+
+  it('reads them from the dates it fetches when the range ended within a week: no floor search', async () => {
+    const before = proxy.flights().length;
+    const counts = await count(3);
+    // Only Projects' first message is in the range (20 days ago); Archive's is exactly at its end.
+    expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 0, received: 1 });
+    const lines = proxy.flights().slice(before).flat();
+    expect(lines.filter((line) => /RETURN \(MIN\)/.test(line))).toEqual([]);
+    expect(lines.filter((line) => / EXAMINE /.test(line))).toHaveLength(5);
+    // Written by hand: the lowest UID dated at or after the end, else UIDNEXT.
+    expect(cursorState(counts.cursor).floors).toEqual({
+      INBOX: 1,
+      Sent: 1,
+      Archive: 1,
+      Projects: 2,
+      Clients: 1,
+    });
+    expect(cursorState(counts.cursor).watermarkMs).toBe(now - 72 * HOUR);
+  });
+
+  it('searches them alongside the batch when the range ended over a week ago', async () => {
+    const before = proxy.flights().length;
+    const counts = await count(10);
+    expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 0, received: 1 });
+    const lines = proxy.flights().slice(before).flat();
+    // One floor search per mailbox, sent with its EXAMINE.
+    expect(lines.filter((line) => /RETURN \(MIN\)/.test(line))).toHaveLength(5);
+    expect(cursorState(counts.cursor).floors).toEqual({
+      INBOX: 1,
+      Sent: 1,
+      Archive: 1,
+      Projects: 2,
+      Clients: 1,
+    });
+    expect(cursorState(counts.cursor).watermarkMs).toBe(now - 240 * HOUR);
+  });
+});
+
 describeWithDovecot('the round trip a count measures before choosing its path', () => {
   let proxy: CountingProxy;
   let user: MailUser;

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { choosePath, PIPELINE_MIN_ROUND_TRIP_MS } from '../../../src/counting/counting-cost.js';
+import {
+  choosePath,
+  PIPELINE_MIN_ROUND_TRIP_MS,
+  SHORT_RANGE_MAX_MS,
+} from '../../../src/counting/counting-cost.js';
 
 const YEAR_MS = 365 * 86_400_000;
 const WEEK_MS = 7 * 86_400_000;
+const DAY_MS = 86_400_000;
 
 describe('the counting cost model', () => {
   it.each([
@@ -12,6 +17,16 @@ describe('the counting cost model', () => {
     ['a fast link without SORT, daily buckets', ['ESEARCH'], 0.4, 365, YEAR_MS, 'pipelined-dates'],
     ['a fast link without SORT, a long total', [], 0.4, 1, YEAR_MS, 'per-mailbox'],
     ['a fast link without SORT, a week’s total', ['ESEARCH'], 0.4, 1, WEEK_MS, 'pipelined-dates'],
+    ['a fast link with SORT, one day (a daily sync)', ['SORT', 'ESEARCH'], 0.4, 1, DAY_MS, 'pipelined-dates'],
+    ['a fast link with SORT, a week by day', ['SORT'], 0.4, 7, SHORT_RANGE_MAX_MS, 'pipelined-dates'],
+    [
+      'a fast link with SORT, a week and a second',
+      ['SORT'],
+      0.4,
+      8,
+      SHORT_RANGE_MAX_MS + 1000,
+      'per-mailbox',
+    ],
     ['just under the threshold', ['SORT'], PIPELINE_MIN_ROUND_TRIP_MS - 0.1, 365, YEAR_MS, 'per-mailbox'],
     ['at the threshold', ['SORT'], PIPELINE_MIN_ROUND_TRIP_MS, 365, YEAR_MS, 'pipelined-dates'],
   ] as const)('%s: %s', (_name, capabilities, roundTripMs, buckets, rangeMs, expected) => {
