@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  choosePath,
-  PIPELINE_MIN_ROUND_TRIP_MS,
-  SHORT_RANGE_MAX_MS,
-} from '../../../src/counting/counting-cost.js';
+import { choosePath, PIPELINE_MIN_ROUND_TRIP_MS } from '../../../src/counting/counting-cost.js';
 
 const YEAR_MS = 365 * 86_400_000;
 const WEEK_MS = 7 * 86_400_000;
@@ -12,23 +8,22 @@ const DAY_MS = 86_400_000;
 describe('the counting cost model', () => {
   it.each([
     ['a slow link, whatever the server', ['SORT', 'ESEARCH'], 20, 365, YEAR_MS, 'pipelined-dates'],
-    ['a fast link with SORT', ['SORT'], 0.4, 365, YEAR_MS, 'per-mailbox'],
-    ['a fast link with SORT, unmeasured', ['SORT'], undefined, 1, YEAR_MS, 'per-mailbox'],
+    ['a fast link with SORT, daily buckets', ['SORT'], 0.4, 365, YEAR_MS, 'pipelined-dates'],
+    ['a fast link with SORT, unmeasured, a long total', ['SORT'], undefined, 1, YEAR_MS, 'per-mailbox'],
     ['a fast link without SORT, daily buckets', ['ESEARCH'], 0.4, 365, YEAR_MS, 'pipelined-dates'],
     ['a fast link without SORT, a long total', [], 0.4, 1, YEAR_MS, 'per-mailbox'],
     ['a fast link without SORT, a week’s total', ['ESEARCH'], 0.4, 1, WEEK_MS, 'pipelined-dates'],
     ['a fast link with SORT, one day (a daily sync)', ['SORT', 'ESEARCH'], 0.4, 1, DAY_MS, 'pipelined-dates'],
-    ['a fast link with SORT, a week by day', ['SORT'], 0.4, 7, SHORT_RANGE_MAX_MS, 'pipelined-dates'],
+    ['a slow link, a long total', ['SORT', 'ESEARCH'], 20, 1, YEAR_MS, 'pipelined-dates'],
     [
-      'a fast link with SORT, a week and a second',
-      ['SORT'],
-      0.4,
-      8,
-      SHORT_RANGE_MAX_MS + 1000,
+      'a long total just under the threshold',
+      ['ESEARCH'],
+      PIPELINE_MIN_ROUND_TRIP_MS - 0.1,
+      1,
+      YEAR_MS,
       'per-mailbox',
     ],
-    ['just under the threshold', ['SORT'], PIPELINE_MIN_ROUND_TRIP_MS - 0.1, 365, YEAR_MS, 'per-mailbox'],
-    ['at the threshold', ['SORT'], PIPELINE_MIN_ROUND_TRIP_MS, 365, YEAR_MS, 'pipelined-dates'],
+    ['a long total at the threshold', ['ESEARCH'], PIPELINE_MIN_ROUND_TRIP_MS, 1, YEAR_MS, 'pipelined-dates'],
   ] as const)('%s: %s', (_name, capabilities, roundTripMs, buckets, rangeMs, expected) => {
     expect(choosePath({ capabilities: [...capabilities], roundTripMs, buckets, rangeMs })).toBe(expected);
   });
