@@ -42,6 +42,8 @@ export type { CountProgress, CountSignalsOptions } from './counting/count-signal
 export type { TransferPreference } from './counting/counting-cost.js';
 export { transferPreferences } from './counting/counting-cost.js';
 export type { RoleWarningCode, SkipReason } from './counting/counting-plan.js';
+export type { MailboxListing } from './counting/side-listing.js';
+export { mailboxListings } from './counting/side-listing.js';
 export type {
   CountedMailbox,
   CountedRange,

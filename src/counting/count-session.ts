@@ -1,8 +1,9 @@
 /** The connection a count runs on: opened, logged out, and its failures mapped, the same for every kind of count. */
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
-import { ImapSession } from '../session/imap-session.js';
+import { ImapSession, resolveSessionPassword } from '../session/imap-session.js';
 import type { CountContext } from './count-signals.js';
+import { type MailboxListing, SideListing } from './side-listing.js';
 import type { SignalCounts } from './signal-counts.js';
 
 /**
@@ -15,24 +16,71 @@ import type { SignalCounts } from './signal-counts.js';
  * @param signal - The caller's cancellation.
  * @param count - The work on the open session.
  * @param finish - Builds the returned value once logged out (with the session, for redaction).
+ * @param options - `listing: 'side-connection'`: a second, short-lived session lists the mailboxes
+ *   alongside (handed to `count`), and is closed before this settles.
  * @returns What `finish` returns.
  */
 export async function inCountSession<R, T>(
   config: ImapConnectorConfig,
   context: Pick<CountContext, 'logger' | 'limiter'>,
   signal: AbortSignal | undefined,
-  count: (session: ImapSession) => Promise<R>,
+  count: (session: ImapSession, side: SideListing | undefined) => Promise<R>,
   finish: (result: R, session: ImapSession) => T,
+  options: { readonly listing?: MailboxListing | undefined } = {},
 ): Promise<T> {
-  const session = await ImapSession.open(config, {
-    purpose: 'count',
+  const sessionOptions = {
+    purpose: 'count' as const,
     logger: context.logger,
     signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
-    limiter: context.limiter,
-  });
+  };
+  if (options.listing !== 'side-connection') {
+    const session = await ImapSession.open(config, { ...sessionOptions, limiter: context.limiter });
+    return counted(session, undefined, count, finish);
+  }
+  // The counting session takes its slot first (waiting if it must); the side session only a slot free
+  // at once, so it never holds up the count nor takes a slot another count waits for.
+  const permit = await context.limiter?.acquire(config, { signal });
+  const sidePermit = context.limiter?.tryAcquire(config);
+  let resolution: Promise<string> | undefined;
+  // One call of a password function per count, whichever session asks first.
+  const password = () => {
+    resolution ??= resolveSessionPassword(config, sessionOptions);
+    return resolution;
+  };
+  const opening = ImapSession.open(config, { ...sessionOptions, permit, password });
+  const side =
+    context.limiter !== undefined && sidePermit === undefined
+      ? undefined
+      : SideListing.start({ ...sessionOptions, config, password, permit: sidePermit });
+  let session: ImapSession;
   try {
-    const result = await count(session);
+    session = await opening;
+  } catch (error) {
+    await side?.stop();
+    throw error;
+  }
+  let result: T;
+  try {
+    result = await counted(session, side, count, finish);
+  } catch (error) {
+    await side?.stop();
+    throw error;
+  }
+  // The count awaited the side's list: only its LOGOUT may still be under way.
+  await side?.settled();
+  return result;
+}
+
+// Runs the count on the open session, logs out, and maps failures.
+async function counted<R, T>(
+  session: ImapSession,
+  side: SideListing | undefined,
+  count: (session: ImapSession, side: SideListing | undefined) => Promise<R>,
+  finish: (result: R, session: ImapSession) => T,
+): Promise<T> {
+  try {
+    const result = await count(session, side);
     await session.logout();
     return finish(result, session);
   } catch (error) {

@@ -22,6 +22,7 @@ import {
   interiorCountStrategy,
   type NamedStrategy,
 } from './mailbox-strategies.js';
+import type { MailboxListing, SideListing } from './side-listing.js';
 import type {
   CountedMailbox,
   CountingStrategy,
@@ -77,6 +78,16 @@ export interface CountSignalsOptions {
    * links and million-message mailboxes). Counts are exact either way (docs/counting.md).
    */
   readonly transfer?: TransferPreference | undefined;
+  /**
+   * Where a full count lists the mailboxes: `same-connection` (default) on the connection it counts
+   * on; `side-connection` on a second, short-lived connection opened alongside (one more login per
+   * count), so the counting connection sends no LIST — worth it on servers where a LIST slows every
+   * later EXAMINE of the session, e.g. Dovecot with Maildir. The side connection takes a slot of the
+   * connector's `limiter` only if one is free at once; if there is none, or it fails, the count lists on
+   * its own connection as by default. Counts are the same either way; an incremental count (`cursor`)
+   * lists on its own connection.
+   */
+  readonly mailboxListing?: MailboxListing | undefined;
   /**
    * Overrides the connector's `retry` policy for this call, field by field; e.g. `{ attempts: 1 }` when
    * a person is waiting for the answer.
@@ -135,7 +146,7 @@ export async function countSignals(
     config,
     context,
     options.signal,
-    (session) =>
+    (session, side) =>
       new SignalCounter(
         session,
         range,
@@ -143,8 +154,10 @@ export async function countSignals(
         context.selection,
         options.transfer,
         accountIdentityOf(config),
+        side,
       ).run(options.onProgress),
     (result, session) => redactedCounts(result, session, startedAt),
+    { listing: options.mailboxListing },
   );
 }
 
@@ -166,6 +179,7 @@ class SignalCounter {
     private readonly selection: MailboxSelection,
     private readonly transfer: TransferPreference | undefined,
     private readonly account: string,
+    private readonly side: SideListing | undefined,
   ) {
     this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
     this.#warnings = [...range.warnings];
@@ -260,9 +274,18 @@ class SignalCounter {
   // later EXAMINE of the session rescan its folder (docs/counting.md). Kept only if the plan counts it
   // without deduplication. On the pipelined path the LIST is written right behind INBOX's batch, in the
   // same flight (one awaited round trip for both): INBOX's EXAMINE still reaches the server first.
+  // With a side listing (`mailboxListing: 'side-connection'`) the counting connection sends no LIST
+  // unless the side connection failed: then it lists after INBOX, as the per-mailbox path does.
   async #inboxThenList(path: CountingPath): Promise<[MailboxOutcome | undefined, ListedMailbox[]]> {
-    if (this.selection.deduplicate === 'always' || this.selection.exclude.includes(INBOX))
-      return [undefined, await this.session.listMailboxes()];
+    const inboxFirst = !(this.selection.deduplicate === 'always' || this.selection.exclude.includes(INBOX));
+    if (this.side !== undefined) {
+      const inbox = inboxFirst ? this.#countMailboxes([INBOX], path) : Promise.resolve([]);
+      // Both awaited together: a failing batch must not leave the side's list unobserved, nor the
+      // reverse (the side's never rejects).
+      const [[early], sideListed] = await Promise.all([inbox, this.side.listed]);
+      return [early, sideListed ?? (await this.session.listMailboxes())];
+    }
+    if (!inboxFirst) return [undefined, await this.session.listMailboxes()];
     const inbox = this.#countMailboxes([INBOX], path);
     if (path !== 'pipelined-dates') {
       const [early] = await inbox;

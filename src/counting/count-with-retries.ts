@@ -5,6 +5,7 @@ import { withRetries } from '../retry/with-retries.js';
 import { type CountRangeInput, parseCountRange } from './count-range.js';
 import { type CountContext, type CountSignalsOptions, countSignals } from './count-signals.js';
 import { countIncrementally } from './incremental-count.js';
+import { mailboxListings } from './side-listing.js';
 import type { SignalCounts } from './signal-counts.js';
 import { accountIdentityOf, type CursorFallbackReason, decodeCursor } from './sync-cursor.js';
 import { bucketsOf } from './time-buckets.js';
@@ -41,6 +42,22 @@ export async function countSignalsWithRetries(
             field: 'cursor',
             code: 'invalid_type',
             message: 'Pass the cursor string of an earlier result, or nothing.',
+          },
+        ],
+      },
+    });
+  }
+  if (options.mailboxListing !== undefined && !mailboxListings.includes(options.mailboxListing)) {
+    throw new ImapConnectorError({
+      code: 'CONFIG_INVALID',
+      message: `Invalid count options: mailboxListing: use one of ${mailboxListings.join(', ')}.`,
+      detail: {
+        phase: 'config',
+        issues: [
+          {
+            field: 'mailboxListing',
+            code: 'invalid_value',
+            message: `Use one of ${mailboxListings.join(', ')}.`,
           },
         ],
       },

@@ -165,6 +165,34 @@ export class ConnectionLimiter {
   }
 
   /**
+   * Takes a slot of the endpoint's server and account only if both are free now, without waiting and
+   * without overtaking anyone: while a caller waits, no slot is free to it (each release grants all
+   * that fit), so this never takes a slot a waiter needs. For optional extra connections, such as the
+   * side connection a count may list its mailboxes on.
+   *
+   * @param endpoint - Host, port and username.
+   * @returns The permit, or `undefined` when no slot is free at once.
+   *
+   * @example
+   * ```ts
+   * const permit = limiter.tryAcquire({ host: 'imap.example.com', port: 993, username: 'ana' });
+   * if (permit !== undefined) {
+   *   try {
+   *     await useOptionalConnection();
+   *   } finally {
+   *     permit.release();
+   *   }
+   * }
+   * ```
+   */
+  tryAcquire(endpoint: ConnectionEndpoint): ConnectionPermit | undefined {
+    const serverKey = `${endpoint.host.toLowerCase()}:${endpoint.port}`;
+    const accountKey = `${serverKey} ${endpoint.username.toLowerCase()}`;
+    if (this.#queue.length > 0 || !this.#fits(serverKey, accountKey)) return undefined;
+    return this.#take(serverKey, accountKey);
+  }
+
+  /**
    * What the limiter holds and queues now.
    *
    * @returns Active and waiting counts.

@@ -104,6 +104,18 @@ export interface SessionOptions {
   readonly overallTimeoutMs?: number | undefined;
   /** Shared cap on connections: the session waits for a slot before connecting and frees it once closed. */
   readonly limiter?: ConnectionLimiter | undefined;
+  /**
+   * A slot taken already (instead of waiting on `limiter`): the session frees it once closed, or at
+   * once if it cannot open.
+   */
+  readonly permit?: ConnectionPermit | undefined;
+  /**
+   * The password as resolved once for the whole operation (a count and its side connection share one
+   * call of the host's password function); by default the session resolves it itself.
+   */
+  readonly password?: (() => Promise<string>) | undefined;
+  /** A count's side connection, which only lists: no NOOP times the link in the login's flight. */
+  readonly listingOnly?: boolean | undefined;
 }
 
 // ID costs a round trip (two on Dovecot, whose short answer makes imapflow ask again) and tells
@@ -211,7 +223,9 @@ export class ImapSession {
     );
     authenticateUnlessLoginDisabled(
       this.#client,
-      this.#asksNamespaceItself ? { beforeAuthenticate: () => this.#sendProbe() } : {},
+      this.#asksNamespaceItself && options.listingOnly !== true
+        ? { beforeAuthenticate: () => this.#sendProbe() }
+        : {},
     );
     this.#channel = new CountingChannel({
       write: (lines) => {
@@ -262,14 +276,10 @@ export class ImapSession {
    */
   static async open(config: ImapConnectorConfig, options: SessionOptions): Promise<ImapSession> {
     // The wait for a slot comes before the session's own deadlines start.
-    const permit = await options.limiter?.acquire(config, { signal: options.signal });
+    const permit = options.permit ?? (await options.limiter?.acquire(config, { signal: options.signal }));
     let session: ImapSession;
     try {
-      const password = await resolvePassword(config.password, {
-        // Fetching the password is part of logging in, and of the operation's overall budget.
-        timeoutMs: Math.min(config.timeouts.loginMs, options.overallTimeoutMs ?? Number.POSITIVE_INFINITY),
-        signal: options.signal,
-      });
+      const password = await (options.password?.() ?? resolveSessionPassword(config, options));
       session = new ImapSession(config, password, options, permit);
     } catch (error) {
       permit?.release();
@@ -1172,6 +1182,31 @@ export class ImapSession {
     this.#deadline = { code, timeoutMs };
     this.#closeClient();
   }
+}
+
+/**
+ * The password for one session or operation: the configured text, or one call of the host's function,
+ * within the login's time limit and the operation's overall one.
+ *
+ * @example
+ * ```ts
+ * const password = await resolveSessionPassword(config, { signal, overallTimeoutMs: 60_000 });
+ * ```
+ *
+ * @param config - The validated configuration.
+ * @param options - The caller's signal and the operation's overall limit.
+ * @returns The password.
+ * @throws {@link ImapConnectorError} `PASSWORD_UNAVAILABLE` or `ABORTED`.
+ */
+export function resolveSessionPassword(
+  config: ImapConnectorConfig,
+  options: Pick<SessionOptions, 'signal' | 'overallTimeoutMs'>,
+): Promise<string> {
+  return resolvePassword(config.password, {
+    // Fetching the password is part of logging in, and of the operation's overall budget.
+    timeoutMs: Math.min(config.timeouts.loginMs, options.overallTimeoutMs ?? Number.POSITIVE_INFINITY),
+    signal: options.signal,
+  });
 }
 
 /** A NO/BAD answer to EXAMINE: the mailbox, not the connection, is the problem. */

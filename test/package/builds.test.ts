@@ -32,6 +32,7 @@ const RUNTIME_EXPORTS = [
   'imapConnectorConfigSchema',
   'isErrorCode',
   'isImapConnectorError',
+  'mailboxListings',
   'maximumDiscoveryTimeoutMs',
   'providerPresets',
   'rangeLimits',

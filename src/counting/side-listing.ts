@@ -1,0 +1,129 @@
+/** Where a full count gets its mailbox list: its own connection, or a short-lived second one alongside. */
+import type { ImapConnectorConfig } from '../config/config-schema.js';
+import type { ConnectionPermit } from '../limits/connection-limiter.js';
+import type { ConnectorLogger } from '../logger.js';
+import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
+import { ImapSession } from '../session/imap-session.js';
+
+/**
+ * Every value of `countSignals`' `mailboxListing` option, for forms and input checks (see
+ * {@link MailboxListing}).
+ *
+ * @example
+ * ```ts
+ * const mailboxListing = mailboxListings.find((value) => value === request.query.listing) ?? 'same-connection';
+ * ```
+ */
+export const mailboxListings = ['same-connection', 'side-connection'] as const;
+/**
+ * `same-connection` (default): a full count lists the mailboxes on the connection it counts on, in
+ * INBOX's flight. `side-connection`: it lists them on a second, short-lived connection opened alongside
+ * (one more login per count), so the counting connection never sends LIST — on Dovecot with Maildir a
+ * LIST makes every later EXAMINE of its session rescan the folder.
+ */
+export type MailboxListing = (typeof mailboxListings)[number];
+
+/** What the side connection needs: the count's configuration, logger, signal and deadline. */
+export interface SideListingInput {
+  readonly config: ImapConnectorConfig;
+  readonly logger: ConnectorLogger;
+  readonly signal: AbortSignal | undefined;
+  readonly overallTimeoutMs: number | undefined;
+  /** The count's one resolution of the password. */
+  readonly password: () => Promise<string>;
+  /** The side connection's slot, taken only if one was free at once; `undefined` without a limiter. */
+  readonly permit: ConnectionPermit | undefined;
+}
+
+/**
+ * A second session that logs in, lists the mailboxes exactly as the counting session would
+ * (`ImapSession.listMailboxes`: the personal namespace's), and logs out. It never fails the count:
+ * any failure makes {@link SideListing.listed} `undefined` (logged at debug), and the count lists on
+ * its own connection instead.
+ *
+ * @example
+ * ```ts
+ * const side = SideListing.start({ config, logger, signal, overallTimeoutMs, password, permit });
+ * try {
+ *   const listed = (await side.listed) ?? (await session.listMailboxes());
+ * } finally {
+ *   await side.stop();
+ * }
+ * ```
+ */
+export class SideListing {
+  /** The listed mailboxes, or `undefined` when the side connection failed. Never rejects. */
+  readonly listed: Promise<ListedMailbox[] | undefined>;
+  readonly #stopper = new AbortController();
+  readonly #settled: Promise<void>;
+  readonly #logger: ConnectorLogger;
+
+  private constructor(input: SideListingInput) {
+    this.#logger = input.logger;
+    const onAbort = () => this.#stopper.abort();
+    input.signal?.addEventListener('abort', onAbort, { once: true });
+    if (input.signal?.aborted) this.#stopper.abort();
+    const run = this.#run(input).finally(() => input.signal?.removeEventListener('abort', onAbort));
+    this.listed = run.then((outcome) => outcome.listed);
+    this.#settled = run.then(() => undefined);
+  }
+
+  /**
+   * Opens the side connection at once.
+   *
+   * @param input - Configuration, logger, signal, deadline, password and slot.
+   * @returns The running listing.
+   */
+  static start(input: SideListingInput): SideListing {
+    return new SideListing(input);
+  }
+
+  /**
+   * Closes the side connection if it is still open, and resolves once it is closed (its slot freed).
+   * Never throws.
+   */
+  async stop(): Promise<void> {
+    this.#stopper.abort();
+    await this.#settled;
+  }
+
+  /** Resolves once the side connection has logged out or closed, without cutting it short. */
+  settled(): Promise<void> {
+    return this.#settled;
+  }
+
+  async #run(input: SideListingInput): Promise<{ listed: ListedMailbox[] | undefined }> {
+    let session: ImapSession | undefined;
+    try {
+      session = await ImapSession.open(input.config, {
+        purpose: 'count',
+        logger: input.logger,
+        signal: this.#stopper.signal,
+        overallTimeoutMs: input.overallTimeoutMs,
+        permit: input.permit,
+        password: input.password,
+        listingOnly: true,
+      });
+      const listed = await session.listMailboxes();
+      await session.logout();
+      return { listed };
+    } catch (error) {
+      // Nothing to clean up when open failed: it closed its socket and freed the slot itself.
+      await session?.logout();
+      this.#debug(error);
+      return { listed: undefined };
+    }
+  }
+
+  #debug(error: unknown): void {
+    try {
+      this.#logger.debug({
+        component: 'imap-connector',
+        msg: 'countSignals: the side connection did not list the mailboxes, listing on the counting connection',
+        code: error instanceof Error && 'code' in error ? String(error.code) : 'UNKNOWN',
+      });
+    } catch {
+      // A failing host logger must not stop the count it reports on.
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/** A TCP proxy in front of a real server that records what the client says on each connection apart, and can drop some. */
+import net from 'node:net';
+
+/** What the proxy saw, one entry per client connection, in the order they arrived. */
+export interface ConnectionRecordingProxy {
+  readonly port: number;
+  /** Per connection: the tagged commands' names (`LOGIN`, `EXAMINE`, `UID FETCH`, …), in order. */
+  commandsByConnection(): readonly (readonly string[])[];
+  /** Connections accepted so far (dropped ones included). */
+  connectionCount(): number;
+  /** Connections the client or proxy has not closed yet. */
+  openConnections(): number;
+  close(): Promise<void>;
+}
+
+/** Which connections to drop, by their 0-based arrival index: at once, or when the client sends LOGIN. */
+export interface ConnectionRecordingOptions {
+  readonly drop?: ((index: number) => 'at-connect' | 'at-login' | undefined) | undefined;
+}
+
+const TAGGED = /^[A-Za-z0-9.]+ (UID [A-Za-z]+|[A-Za-z]+)/;
+
+/**
+ * Starts a plaintext proxy on 127.0.0.1 that forwards to `targetPort`, recording each connection's
+ * commands apart; a connection `drop` selects is closed before the server's greeting reaches it, or
+ * when the client sends LOGIN (before the server sees it).
+ *
+ * @param targetPort - The real server's plaintext port on 127.0.0.1.
+ * @param options - Which connections to drop.
+ * @returns The running proxy.
+ */
+export async function startConnectionRecordingProxy(
+  targetPort: number,
+  options: ConnectionRecordingOptions = {},
+): Promise<ConnectionRecordingProxy> {
+  const connections: string[][] = [];
+  const sockets = new Set<net.Socket>();
+  let open = 0;
+  const server = net.createServer((client) => {
+    const index = connections.length;
+    const commands: string[] = [];
+    connections.push(commands);
+    const drop = options.drop?.(index);
+    if (drop === 'at-connect') {
+      client.destroy();
+      return;
+    }
+    open += 1;
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    let pending = '';
+    client.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1');
+      let end = pending.indexOf('\n');
+      while (end >= 0) {
+        const match = TAGGED.exec(pending.slice(0, end));
+        if (match) commands.push((match[1] ?? '').toUpperCase());
+        if (drop === 'at-login' && match?.[1]?.toUpperCase() === 'LOGIN') {
+          client.destroy();
+          return;
+        }
+        pending = pending.slice(end + 1);
+        end = pending.indexOf('\n');
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    let closed = false;
+    const closeBoth = () => {
+      if (!closed) open -= 1;
+      closed = true;
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    for (const socket of [client, upstream]) {
+      socket.on('error', closeBoth);
+      socket.on('close', closeBoth);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    commandsByConnection: () => connections.map((commands) => [...commands]),
+    connectionCount: () => connections.length,
+    openConnections: () => open,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
