@@ -43,6 +43,7 @@ export async function countWithSdk(
   target: CaseTarget,
   spec: CountSpec,
   transfer: 'auto' | 'fewest-round-trips' | 'fewest-bytes' = 'auto',
+  mailboxListing: 'same-connection' | 'side-connection' = 'same-connection',
 ): Promise<CaseOutcome> {
   const connector = new ImapConnector({
     host: target.host,
@@ -56,7 +57,12 @@ export async function countWithSdk(
   const started = performance.now();
   const result = await connector.countSignals(
     { since: new Date(since), until: new Date(until) },
-    { ...(spec.granularity ? { granularity: spec.granularity } : {}), timeZone: spec.timeZone, transfer },
+    {
+      ...(spec.granularity ? { granularity: spec.granularity } : {}),
+      timeZone: spec.timeZone,
+      transfer,
+      mailboxListing,
+    },
   );
   const wallMs = performance.now() - started;
   const counts = { sent: [] as number[], received: [] as number[] };

@@ -16,6 +16,7 @@ export interface CaseRequest {
     | 'sdk-count'
     | 'sdk-count-pipelined'
     | 'sdk-count-fewest-bytes'
+    | 'sdk-count-side-listing'
     | 'floor-count'
     | 'baseline-count'
     | 'sdk-test'
@@ -69,6 +70,9 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
     case 'sdk-count-fewest-bytes':
       if (!spec) throw new Error('count without spec');
       return countWithSdk(request.target, spec, 'fewest-bytes');
+    case 'sdk-count-side-listing':
+      if (!spec) throw new Error('count without spec');
+      return countWithSdk(request.target, spec, 'auto', 'side-connection');
     case 'baseline-count':
       if (!spec) throw new Error('count without spec');
       return countWithBaseline(request.target, spec);

@@ -304,7 +304,13 @@ async function main(): Promise<void> {
           server,
           contenders: [
             request('sdk-count'),
-            ...(options.variants ? [request('sdk-count-pipelined'), request('sdk-count-fewest-bytes')] : []),
+            ...(options.variants
+              ? [
+                  request('sdk-count-pipelined'),
+                  request('sdk-count-fewest-bytes'),
+                  request('sdk-count-side-listing'),
+                ]
+              : []),
             ...(options.sdkOnly ? [] : [request('floor-count')]),
             ...(options.sdkOnly || options.withoutBaseline ? [] : [request('baseline-count')]),
           ],
@@ -399,6 +405,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'sdk-count': 'SDK (auto)',
   'sdk-count-pipelined': "SDK, transfer 'fewest-round-trips'",
   'sdk-count-fewest-bytes': "SDK, transfer 'fewest-bytes'",
+  'sdk-count-side-listing': 'SDK, side-connection listing',
   'floor-count': 'raw floor',
   'baseline-count': 'hand-written imapflow',
   'sdk-test': 'SDK testConnection',
