@@ -93,6 +93,27 @@ describe('ConnectionLimiter', () => {
     expect(order).toEqual(['bo', 'carl', 'dee']);
   });
 
+  it('tryAcquire takes a slot only when one is free at once, and never one a waiter needs', async () => {
+    const limiter = new ConnectionLimiter({ perServer: 3, perAccount: 2 });
+    const first = limiter.tryAcquire(account('ana'));
+    const second = limiter.tryAcquire(account('Ana'));
+    expect(first).toBeDefined();
+    expect(second).toBeDefined();
+    expect(limiter.tryAcquire(account('ana'))).toBeUndefined();
+    expect(limiter.stats()).toEqual({ active: 2, waiting: 0 });
+    // A waiter of the full account: the server's last slot is bo's by the account's rule, but with
+    // anyone queued tryAcquire takes nothing (a release grants the queue first).
+    const waiting = track(limiter.acquire(account('ana')));
+    await settle();
+    expect(limiter.tryAcquire(account('bo'))).toBeUndefined();
+    first?.release();
+    await settle();
+    expect(waiting.permit).toBeDefined();
+    expect(limiter.tryAcquire(account('ana'))).toBeUndefined();
+    expect(limiter.tryAcquire(account('bo'))).toBeDefined();
+    expect(limiter.stats()).toEqual({ active: 3, waiting: 0 });
+  });
+
   it('releases once however often release() is called', async () => {
     const limiter = new ConnectionLimiter({ perServer: 1, perAccount: 1 });
     const permit = await limiter.acquire(account('ana'));
