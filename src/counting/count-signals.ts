@@ -71,11 +71,12 @@ export interface CountSignalsOptions {
   /** Called after each counted mailbox (from the first mailbox again when a try is retried). */
   readonly onProgress?: ((progress: CountProgress) => void) | undefined;
   /**
-   * What to spare most: `auto` (default) lets a cost model decide from the server's capabilities and
-   * the round-trip time measured after login; `fewest-round-trips` reads every mailbox's dates in one
-   * or two pipelined round trips (best on slow links: ≤ 4 awaited round trips after login);
-   * `fewest-bytes` counts mailbox by mailbox with arrival order or counting searches (best on metered
-   * links and million-message mailboxes). Counts are exact either way (docs/counting.md).
+   * What to spare most: `auto` (default) lets a cost model decide from the range, the buckets and the
+   * round-trip time measured with the login (pipelined dates, except long totals on a fast link, which
+   * the server counts); `fewest-round-trips` reads every mailbox's dates in one or two pipelined round
+   * trips (≤ 4 awaited round trips after login); `fewest-bytes` counts mailbox by mailbox with arrival
+   * order or counting searches (metered links: 3–12× fewer bytes, more round trips). Counts are exact
+   * either way (docs/counting.md).
    */
   readonly transfer?: TransferPreference | undefined;
   /**
