@@ -177,7 +177,11 @@ describeWithDovecot('a count that lists on a side connection, against a real Dov
   it('falls back to listing on the counting connection when the side connection is dropped', async () => {
     // Connection 0 counts by default; 1 counts with a side listing, whose side connection (2) is dropped.
     const recorded = await proxy({ drop: (index) => (index === 2 ? 'at-connect' : undefined) });
-    const connector = connectorTo(recorded.port, user);
+    const debug: string[] = [];
+    const ignore = () => {};
+    const connector = connectorTo(recorded.port, user, {
+      logger: { debug: (entry) => debug.push(entry.msg), info: ignore, warn: ignore, error: ignore },
+    });
     const byDefault = await connector.countSignals(march, daily);
     const baseline = activeHandleCount();
     const counts = await connector.countSignals(march, side);
@@ -188,6 +192,7 @@ describeWithDovecot('a count that lists on a side connection, against a real Dov
     expect(recorded.connectionCount()).toBe(3);
     expect(dropped).toEqual([]);
     expect(counting).toContain('LIST');
+    expect(debug).toContainEqual(expect.stringMatching(/side connection did not list/));
     await expectHandlesReleased(baseline);
   });
 
