@@ -67,13 +67,19 @@ function expectedOf(request: Request): RecordedSession['expected'] {
   };
 }
 
+// Both counting paths: mailbox by mailbox (each command awaited) and pipelined (the default since
+// `auto` pipelines on fast links; answers to many commands in one flight).
+const transfers = ['fewest-bytes', 'fewest-round-trips'] as const;
+
 async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
   const server = await startDovecot(variant);
   try {
     const user = createMailUser(server, 'fuzz');
     await seedMailboxes(server, user, seeds);
     const sessions: RecordedSession[] = [];
-    for (const request of requests) {
+    for (const request of requests.flatMap((plain) =>
+      transfers.map((transfer) => ({ ...plain, transfer })),
+    )) {
       const recorder = await startTranscriptRecorder(server.plainPort);
       try {
         const connector = new ImapConnector(
@@ -89,7 +95,7 @@ async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
         // The path is fixed (not left to the round trip measured under load): the replay must see the
         // same commands.
         const counts = await connector.countSignals(request.range, {
-          transfer: 'fewest-bytes',
+          transfer: request.transfer,
           ...(request.granularity === undefined ? {} : { granularity: request.granularity }),
         });
         const expected = expectedOf(request);
@@ -103,10 +109,11 @@ async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
         const mailboxSizes: Record<string, number> = {};
         for (const seed of seeds) mailboxSizes[seed.mailbox] = (mailboxSizes[seed.mailbox] ?? 0) + 1;
         sessions.push({
-          name: `${variant.name}-${request.name}`,
+          name: `${variant.name}-${request.name}${request.transfer === 'fewest-bytes' ? '' : '-pipelined'}`,
           variant: variant.name,
           request: {
             range: request.range,
+            transfer: request.transfer,
             ...(request.granularity === undefined ? {} : { granularity: request.granularity }),
           },
           expected,
@@ -115,7 +122,7 @@ async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
           exchanges: connection.exchanges,
         });
         process.stdout.write(
-          `${variant.name}-${request.name}: ${connection.exchanges.map((exchange) => exchange.command.split(' ').slice(0, 2).join(' ')).join(', ')}\n`,
+          `${variant.name}-${request.name}/${request.transfer}: ${connection.exchanges.map((exchange) => exchange.command.split(' ').slice(0, 2).join(' ')).join(', ')}\n`,
         );
       } finally {
         await recorder.close();

@@ -94,7 +94,7 @@ export async function runServerFuzzCase(seed: number): Promise<FuzzCaseOutcome> 
     const result = await connector
       // The path the fixture was recorded with (scripts/fuzz-record.ts), whatever the machine's load.
       .countSignals(plan.session.request.range, {
-        transfer: 'fewest-bytes',
+        transfer: plan.session.request.transfer ?? 'fewest-bytes',
         ...(granularity === undefined ? {} : { granularity }),
       })
       .then(
@@ -176,6 +176,10 @@ export function problemsOf(outcome: FuzzCaseOutcome): string[] {
   if (result.kind === 'error') {
     if (result.code === 'UNKNOWN')
       problems.push(`ended as UNKNOWN: ${result.message} (cause: ${result.cause})`);
+    // The control replays the recorded server unchanged (writes split or not): it must count. A fixture
+    // recorded with other commands than the SDK sends now fails here, not silently at login.
+    if (outcome.applied.length === 0)
+      problems.push(`nothing was mutated, yet the count failed: ${result.code} ${result.message}`);
     return problems;
   }
   for (const mailbox of result.mailboxes) {

@@ -24,6 +24,8 @@ export interface RecordedSession {
   readonly request: {
     readonly range: { readonly since: string; readonly until: string };
     readonly granularity?: 'day' | 'week' | 'month';
+    /** The counting path it was recorded on; `fewest-bytes` when absent (fixtures before the field). */
+    readonly transfer?: 'fewest-bytes' | 'fewest-round-trips';
   };
   /** The counts, computed from the seeded messages (not from the SDK). */
   readonly expected: { readonly sent: number; readonly received: number };
@@ -92,6 +94,36 @@ export class ResponseLineSplitter {
   }
 }
 
+// What an untagged answer names: a FETCH row its FETCH, NAMESPACE/LIST/LSUB/SORT/SEARCH their
+// command, an ESEARCH its tag; anything else (EXISTS, FLAGS, OK [...]) goes with the next completion.
+function ownerOf(line: string): { readonly tag: string } | { readonly verb: string } | undefined {
+  const correlated = /^\* ESEARCH \(TAG "([^"]+)"\)/i.exec(line);
+  if (correlated) return { tag: correlated[1] ?? '' };
+  if (/^\* \d+ FETCH\b/i.test(line)) return { verb: 'FETCH' };
+  const named = /^\* (NAMESPACE|LIST|LSUB|SORT|SEARCH|ESEARCH)\b/i.exec(line);
+  return named ? { verb: (named[1] ?? '').toUpperCase() } : undefined;
+}
+
+const verbOfCommand = (command: string): string => {
+  const words = command.toUpperCase().split(' ');
+  return (words[0] === 'UID' ? words[1] : words[0]) ?? '';
+};
+
+// Whether a pending untagged line goes with the completion of `tag` (its command `command`), given the
+// commands still in flight: yes unless it names another command that is still in flight.
+function belongsTo(
+  line: string,
+  tag: string,
+  command: string,
+  inFlight: ReadonlyMap<string, string>,
+): boolean {
+  const owner = ownerOf(line);
+  if (owner === undefined) return true;
+  if ('tag' in owner) return owner.tag === tag || !inFlight.has(owner.tag);
+  if (verbOfCommand(command) === owner.verb) return true;
+  return ![...inFlight.values()].some((other) => verbOfCommand(other) === owner.verb);
+}
+
 /**
  * Starts a plaintext recording proxy on 127.0.0.1 in front of `targetPort`. Untagged lines are given to
  * the command whose tagged completion follows them (a server completes commands in order).
@@ -142,8 +174,14 @@ export async function startTranscriptRecorder(targetPort: number): Promise<Trans
           else pending.push(line);
           continue;
         }
-        connection.exchanges.push({ tag, command, response: [...pending, line] });
-        pending = [];
+        // Pipelined commands' answers interleave (Dovecot streams a FETCH's rows, answers a NAMESPACE
+        // and a LIST written after it, then completes the FETCH): an untagged line that names what it
+        // answers stays with that command while it is still in flight; the replay then answers each
+        // command with its own lines, in command order, as a server that does not interleave would.
+        commands.delete(tag);
+        const mine = pending.filter((pendingLine) => belongsTo(pendingLine, tag, command, commands));
+        pending = pending.filter((pendingLine) => !mine.includes(pendingLine));
+        connection.exchanges.push({ tag, command, response: [...mine, line] });
       }
       client.write(chunk);
     });
