@@ -252,6 +252,7 @@ export class ImapSession {
         engaged: () => this.#channel.active,
         claims: (line) => !this.#isOutsideChannel(line),
         take: (line) => this.#channel.take(line, 0),
+        failed: (error) => this.#breakOff({ code: 'PROTOCOL_ERROR', description: error.message }),
       });
     this.#client.on('close', () => this.#channel.close());
     this.#observer.watchLoggedResponses = !interceptsResponses;

@@ -147,6 +147,11 @@ export interface ResponseTap {
    * it until it settles; it must not reject.
    */
   readonly take: (line: Buffer) => void | Promise<void>;
+  /**
+   * Told of an error imapflow's stream raised on bytes the tap handed it (a literal it refuses, a line
+   * over its cap), also when imapflow no longer listens: the connection must then fail, not the process.
+   */
+  readonly failed: (error: Error) => void;
 }
 
 // imapflow 2.10's ImapStream: a Transform fed the socket's bytes (after TLS, after COMPRESS=DEFLATE
@@ -160,6 +165,7 @@ interface ImapStreamRuntime {
   literals: unknown;
   readBytesCounter: unknown;
   destroyed: boolean;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
 function streamerOf(client: ImapFlow): ImapStreamRuntime | undefined {
@@ -167,7 +173,7 @@ function streamerOf(client: ImapFlow): ImapStreamRuntime | undefined {
   if (typeof streamer !== 'object' || streamer === null) return undefined;
   if (typeof streamer._transform !== 'function' || typeof streamer.state !== 'number') return undefined;
   if (!Array.isArray(streamer.lineBuffer) || !Array.isArray(streamer.inputBuffer)) return undefined;
-  if (!Array.isArray(streamer.literals)) return undefined;
+  if (!Array.isArray(streamer.literals) || typeof streamer.on !== 'function') return undefined;
   return streamer as ImapStreamRuntime;
 }
 
@@ -299,6 +305,11 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
     }
   };
 
+  // imapflow removes its own 'error' listener when it cleans up a connection: an error its stream then
+  // raises on bytes the tap hands it after an asynchronous take (a `{4294967295}` literal, seen by the
+  // server fuzzer) would be an unhandled 'error' event, which ends the host process. This listener
+  // keeps it an error of the connection.
+  streamer.on('error', (error) => tap.failed(asError(error)));
   streamer._transform = (chunk, encoding, next) => {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
     if (!Buffer.isBuffer(bytes) || (carry.length === 0 && !(tap.engaged() && holdsNothing()))) {

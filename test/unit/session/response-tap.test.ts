@@ -30,6 +30,8 @@ function tapped(
       events.push(`tap ${line.toString('latin1')}`);
       return take?.(line.toString('latin1'));
     },
+    // The tests below see the stream's errors through their own listener (`errors`).
+    failed: () => undefined,
   });
   const errors: Error[] = [];
   streamer.on('error', (error: Error) => errors.push(error));
@@ -54,6 +56,23 @@ const ROW_LINES = [
 ];
 
 describe('reading response lines before imapflow frames them', () => {
+  it("keeps an error of imapflow's stream on what it was handed an error of the connection, also once imapflow stopped listening", async () => {
+    // No other 'error' listener, as after imapflow cleaned up a connection: without the tap's own, the
+    // stream's error would be an unhandled 'error' event and end the process (a fuzz case did).
+    const streamer = new ImapStream({ logger: silent, maxLineLength: 200_000, maxLiteralSize: 1024 });
+    const failures: string[] = [];
+    tapResponseLines({ streamer } as unknown as ImapFlow, {
+      engaged: () => true,
+      claims: () => true,
+      take: () => undefined,
+      failed: (error) => failures.push((error as Error & { code?: string }).code ?? error.message),
+    });
+    streamer.write(Buffer.from('* 1 FETCH (UID 7 BODY[] {4294967295}\r\n', 'latin1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(failures).toEqual(['LiteralTooLarge']);
+  });
+
   it('frames lines split anywhere across chunks (CRLF or bare LF, empty lines skipped)', async () => {
     const text = `${ROWS}\r\n`;
     for (let split = 0; split <= text.length; split += 1) {
