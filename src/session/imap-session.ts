@@ -252,7 +252,11 @@ export class ImapSession {
         engaged: () => this.#channel.active,
         claims: (line) => !this.#isOutsideChannel(line),
         take: (line) => this.#channel.take(line, 0),
-        failed: (error) => this.#breakOff({ code: 'PROTOCOL_ERROR', description: error.message }),
+        failed: (error) =>
+          this.#breakOff({
+            code: isOversizedInput(error) ? 'RESPONSE_TOO_LARGE' : 'PROTOCOL_ERROR',
+            description: error.message,
+          }),
       });
     this.#client.on('close', () => this.#channel.close());
     this.#observer.watchLoggedResponses = !interceptsResponses;
@@ -1322,4 +1326,11 @@ async function bothOrFirstFailure<A, B>(first: Promise<A>, second: Promise<B>): 
   if (failure !== undefined) throw failure.error;
   if (a.status === 'rejected' || b.status === 'rejected') throw new Error('unreachable');
   return [a.value, b.value];
+}
+
+// imapflow's stream refuses a literal over `maxLiteralSize` (`LiteralTooLarge`) or a line over
+// `maxLineLength`: too much input, as its own handler reports it, not a malformed one.
+function isOversizedInput(error: Error): boolean {
+  const code = (error as Error & { code?: unknown }).code;
+  return code === 'LiteralTooLarge' || /exceeds maximum allowed size/i.test(error.message);
 }

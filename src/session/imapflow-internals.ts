@@ -166,6 +166,7 @@ interface ImapStreamRuntime {
   readBytesCounter: unknown;
   destroyed: boolean;
   on(event: 'error', listener: (error: unknown) => void): unknown;
+  listenerCount(event: 'error'): number;
 }
 
 function streamerOf(client: ImapFlow): ImapStreamRuntime | undefined {
@@ -174,6 +175,7 @@ function streamerOf(client: ImapFlow): ImapStreamRuntime | undefined {
   if (typeof streamer._transform !== 'function' || typeof streamer.state !== 'number') return undefined;
   if (!Array.isArray(streamer.lineBuffer) || !Array.isArray(streamer.inputBuffer)) return undefined;
   if (!Array.isArray(streamer.literals) || typeof streamer.on !== 'function') return undefined;
+  if (typeof streamer.listenerCount !== 'function') return undefined;
   return streamer as ImapStreamRuntime;
 }
 
@@ -309,7 +311,11 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
   // raises on bytes the tap hands it after an asynchronous take (a `{4294967295}` literal, seen by the
   // server fuzzer) would be an unhandled 'error' event, which ends the host process. This listener
   // keeps it an error of the connection.
-  streamer.on('error', (error) => tap.failed(asError(error)));
+  // While imapflow listens, its own handler reports the error (as it always has); this one acts only
+  // when it is the last listener left.
+  streamer.on('error', (error) => {
+    if (streamer.listenerCount('error') <= 1) tap.failed(asError(error));
+  });
   streamer._transform = (chunk, encoding, next) => {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
     if (!Buffer.isBuffer(bytes) || (carry.length === 0 && !(tap.engaged() && holdsNothing()))) {
