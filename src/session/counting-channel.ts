@@ -679,6 +679,31 @@ export interface DatedUid {
   readonly internalDateMs: number;
 }
 
+// The two doors through which a dated FETCH row reaches a collector, the general reader (`untagged`)
+// and the byte-level one (`datedRow`), both handing it to `dated`; an undated row (a flag update) is
+// not the collector's.
+function datedFetchRows(
+  dated: (
+    uid: number,
+    internalDateMs: number | null,
+    rawDate: string | undefined,
+    channel: CountingChannel,
+  ) => void,
+): Pick<ResponseCollector<number>, 'untagged' | 'datedRow'> {
+  return {
+    untagged(line, raw, channel) {
+      if (line.kind !== 'message' || line.name !== 'FETCH') return;
+      const row: FetchRow = readFetchRow(raw, line.number, line.start);
+      if (row.internalDateMs === undefined) return;
+      if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
+      dated(row.uid, row.internalDateMs, row.rawDate, channel);
+    },
+    datedRow(uid, internalDateMs, channel) {
+      dated(uid, internalDateMs, undefined, channel);
+    },
+  };
+}
+
 /**
  * Collects `UID FETCH <set> (UID INTERNALDATE)` rows: each UID asked for counts once (a repeated row
  * is dropped), a dated row for a UID not asked for is a protocol error, a malformed INTERNALDATE is
@@ -704,16 +729,7 @@ export function fetchDatesCollector(
   return {
     draws: 'fetch',
     expectedRows: () => requested.length,
-    untagged(line, raw) {
-      if (line.kind !== 'message' || line.name !== 'FETCH') return;
-      const row: FetchRow = readFetchRow(raw, line.number, line.start);
-      if (row.internalDateMs === undefined) return;
-      if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
-      dated(row.uid, row.internalDateMs, row.rawDate);
-    },
-    datedRow(uid, internalDateMs) {
-      dated(uid, internalDateMs, undefined);
-    },
+    ...datedFetchRows(dated),
     finish() {
       return seen.size;
     },
@@ -767,16 +783,7 @@ export function fetchSavedDatesCollector(
   return {
     draws: 'fetch',
     expectedRows: (bounds) => bounds.exists,
-    untagged(line, raw, channel) {
-      if (line.kind !== 'message' || line.name !== 'FETCH') return;
-      const row: FetchRow = readFetchRow(raw, line.number, line.start);
-      if (row.internalDateMs === undefined) return;
-      if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
-      dated(row.uid, row.internalDateMs, row.rawDate, channel);
-    },
-    datedRow(uid, internalDateMs, channel) {
-      dated(uid, internalDateMs, undefined, channel);
-    },
+    ...datedFetchRows(dated),
     finish() {
       return seen.size;
     },
@@ -831,16 +838,7 @@ export function fetchUidRangeCollector(
   return {
     draws: 'fetch',
     expectedRows: (bounds) => Math.max(0, Math.min(bounds.exists, to - from + 1)),
-    untagged(line, raw, channel) {
-      if (line.kind !== 'message' || line.name !== 'FETCH') return;
-      const row: FetchRow = readFetchRow(raw, line.number, line.start);
-      if (row.internalDateMs === undefined) return;
-      if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
-      dated(row.uid, row.internalDateMs, row.rawDate, channel);
-    },
-    datedRow(uid, internalDateMs, channel) {
-      dated(uid, internalDateMs, undefined, channel);
-    },
+    ...datedFetchRows(dated),
     finish() {
       const delivered = seen.size;
       // Nothing more can come for this command: the set is not kept until the whole flight ends.
