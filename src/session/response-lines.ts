@@ -434,25 +434,17 @@ function dateTimeMsAt(line: Buffer, dayStart: number, dash: number): number {
     return Number.NaN;
   const sign = line[at + 15];
   if (sign !== PLUS_SIGN && sign !== MINUS_SIGN) return Number.NaN;
-  const year = byteDigits(line, at + 1, 4);
-  const hour = byteDigits(line, at + 6, 2);
-  const minute = byteDigits(line, at + 9, 2);
-  const second = byteDigits(line, at + 12, 2);
-  const zoneHours = byteDigits(line, at + 16, 2);
-  const zoneMinutes = byteDigits(line, at + 18, 2);
-  const inRange =
-    day >= 1 &&
-    day <= 31 &&
-    year >= 0 &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 60 &&
-    zoneHours <= 23 &&
-    zoneMinutes <= 59;
-  if (!inRange || day > daysInMonth(year, monthIndex)) return Number.NaN;
-  const localMs = Date.UTC(year, monthIndex, day, hour, minute, second);
-  const offsetMs = (zoneHours * 60 + zoneMinutes) * 60_000;
-  return sign === MINUS_SIGN ? localMs + offsetMs : localMs - offsetMs;
+  return epochMsOfDateTime(
+    byteDigits(line, at + 1, 4),
+    monthIndex,
+    day,
+    byteDigits(line, at + 6, 2),
+    byteDigits(line, at + 9, 2),
+    byteDigits(line, at + 12, 2),
+    sign === MINUS_SIGN,
+    byteDigits(line, at + 16, 2),
+    byteDigits(line, at + 18, 2),
+  );
 }
 
 function byteDigits(line: Buffer, start: number, length: number): number {
@@ -485,15 +477,37 @@ export function imapDateTimeMs(text: string): number | undefined {
   if (value[at] !== '-' || value[at + 5] !== ' ' || value[at + 8] !== ':' || value[at + 11] !== ':')
     return undefined;
   if (value[at + 14] !== ' ') return undefined;
-  const year = digitsAt(value, at + 1, 4);
-  const hour = digitsAt(value, at + 6, 2);
-  const minute = digitsAt(value, at + 9, 2);
-  const second = digitsAt(value, at + 12, 2);
   const sign = value[at + 15];
-  const zoneHours = digitsAt(value, at + 16, 2);
-  const zoneMinutes = digitsAt(value, at + 18, 2);
   if (monthIndex < 0 || monthIndex % 3 !== 0 || (sign !== '+' && sign !== '-')) return undefined;
-  // Written positively: a field that is not digits is NaN, and every comparison with NaN is false.
+  const ms = epochMsOfDateTime(
+    digitsAt(value, at + 1, 4),
+    monthIndex / 3,
+    day,
+    digitsAt(value, at + 6, 2),
+    digitsAt(value, at + 9, 2),
+    digitsAt(value, at + 12, 2),
+    sign === '-',
+    digitsAt(value, at + 16, 2),
+    digitsAt(value, at + 18, 2),
+  );
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+// The fields of an RFC 3501 date-time as epoch ms, or NaN when one is out of range. Written
+// positively: a field that is not digits is NaN, and every comparison with NaN is false. 31-Feb and
+// the like are refused (Date.UTC would roll them over; a real date never needs that); a leap second,
+// 60, may roll into the next minute: RFC 3501 allows it.
+function epochMsOfDateTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  west: boolean,
+  zoneHours: number,
+  zoneMinutes: number,
+): number {
   const inRange =
     day >= 1 &&
     day <= 31 &&
@@ -503,14 +517,10 @@ export function imapDateTimeMs(text: string): number | undefined {
     second <= 60 &&
     zoneHours <= 23 &&
     zoneMinutes <= 59;
-  if (!inRange) return undefined;
-  const month = monthIndex / 3;
-  // 31-Feb and the like: Date.UTC would roll them over; a real date never needs that (a leap second,
-  // 60, may roll into the next minute: RFC 3501 allows it).
-  if (day > daysInMonth(year, month)) return undefined;
+  if (!inRange || day > daysInMonth(year, month)) return Number.NaN;
   const localMs = Date.UTC(year, month, day, hour, minute, second);
   const offsetMs = (zoneHours * 60 + zoneMinutes) * 60_000;
-  return sign === '-' ? localMs + offsetMs : localMs - offsetMs;
+  return west ? localMs + offsetMs : localMs - offsetMs;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
