@@ -43,7 +43,7 @@ export async function countWithSdk(
   target: CaseTarget,
   spec: CountSpec,
   transfer: 'auto' | 'fewest-round-trips' | 'fewest-bytes' = 'auto',
-  mailboxListing: 'same-connection' | 'side-connection' = 'same-connection',
+  mailboxListing: 'same-connection' | 'side-connection' | undefined = undefined,
 ): Promise<CaseOutcome> {
   const connector = new ImapConnector({
     host: target.host,
@@ -61,7 +61,7 @@ export async function countWithSdk(
       ...(spec.granularity ? { granularity: spec.granularity } : {}),
       timeZone: spec.timeZone,
       transfer,
-      mailboxListing,
+      ...(mailboxListing === undefined ? {} : { mailboxListing }),
     },
   );
   const wallMs = performance.now() - started;

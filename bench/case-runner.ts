@@ -16,7 +16,7 @@ export interface CaseRequest {
     | 'sdk-count'
     | 'sdk-count-pipelined'
     | 'sdk-count-fewest-bytes'
-    | 'sdk-count-side-listing'
+    | 'sdk-count-same-connection'
     | 'floor-count'
     | 'baseline-count'
     | 'sdk-test'
@@ -70,9 +70,9 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
     case 'sdk-count-fewest-bytes':
       if (!spec) throw new Error('count without spec');
       return countWithSdk(request.target, spec, 'fewest-bytes');
-    case 'sdk-count-side-listing':
+    case 'sdk-count-same-connection':
       if (!spec) throw new Error('count without spec');
-      return countWithSdk(request.target, spec, 'auto', 'side-connection');
+      return countWithSdk(request.target, spec, 'auto', 'same-connection');
     case 'baseline-count':
       if (!spec) throw new Error('count without spec');
       return countWithBaseline(request.target, spec);

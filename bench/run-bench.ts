@@ -308,7 +308,7 @@ async function main(): Promise<void> {
               ? [
                   request('sdk-count-pipelined'),
                   request('sdk-count-fewest-bytes'),
-                  request('sdk-count-side-listing'),
+                  request('sdk-count-same-connection'),
                 ]
               : []),
             ...(options.sdkOnly ? [] : [request('floor-count')]),
@@ -405,7 +405,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'sdk-count': 'SDK (auto)',
   'sdk-count-pipelined': "SDK, transfer 'fewest-round-trips'",
   'sdk-count-fewest-bytes': "SDK, transfer 'fewest-bytes'",
-  'sdk-count-side-listing': 'SDK, side-connection listing',
+  'sdk-count-same-connection': 'SDK, listing on the counting connection',
   'floor-count': 'raw floor',
   'baseline-count': 'hand-written imapflow',
   'sdk-test': 'SDK testConnection',

@@ -96,6 +96,8 @@ async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
         // same commands.
         const counts = await connector.countSignals(request.range, {
           transfer: request.transfer,
+          // One conversation per connection, which the replay serves: the mailboxes are listed on it.
+          mailboxListing: 'same-connection',
           ...(request.granularity === undefined ? {} : { granularity: request.granularity }),
         });
         const expected = expectedOf(request);

@@ -52,7 +52,7 @@ export async function inCountSession<R, T>(
   const side =
     context.limiter !== undefined && sidePermit === undefined
       ? undefined
-      : SideListing.start({ ...sessionOptions, config, password, permit: sidePermit });
+      : SideListing.start({ ...sessionOptions, config, password, permit: sidePermit, loginAfter: opening });
   let session: ImapSession;
   try {
     session = await opening;

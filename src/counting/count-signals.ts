@@ -80,13 +80,14 @@ export interface CountSignalsOptions {
    */
   readonly transfer?: TransferPreference | undefined;
   /**
-   * Where a full count lists the mailboxes: `same-connection` (default) on the connection it counts
-   * on; `side-connection` on a second, short-lived connection opened alongside (one more login per
-   * count), so the counting connection sends no LIST — worth it on servers where a LIST slows every
-   * later EXAMINE of the session, e.g. Dovecot with Maildir. The side connection takes a slot of the
-   * connector's `limiter` only if one is free at once; if there is none, or it fails, the count lists on
-   * its own connection as by default. Counts are the same either way; an incremental count (`cursor`)
-   * lists on its own connection.
+   * Where a full count lists the mailboxes: `side-connection` (default) on a second, short-lived
+   * connection opened alongside (one more login per count), so the counting connection sends no LIST —
+   * on servers where a LIST slows every later EXAMINE of the session (Dovecot with Maildir) the count
+   * is faster (a daily year on Dovecot: 1.2× at 100k messages, 1.5× at 1M); `same-connection` on the
+   * connection it counts on (one connection per count). The side connection takes a slot of the
+   * connector's `limiter` only if one is free at once; if there is none, or it fails, the count lists
+   * on its own connection. Counts are the same either way; an incremental count (`cursor`) lists on its
+   * own connection, after its EXAMINEs.
    */
   readonly mailboxListing?: MailboxListing | undefined;
   /**
@@ -158,7 +159,7 @@ export async function countSignals(
         side,
       ).run(options.onProgress),
     (result, session) => redactedCounts(result, session, startedAt),
-    { listing: options.mailboxListing },
+    { listing: options.mailboxListing ?? 'side-connection' },
   );
 }
 
@@ -275,7 +276,7 @@ class SignalCounter {
   // later EXAMINE of the session rescan its folder (docs/counting.md). Kept only if the plan counts it
   // without deduplication. On the pipelined path the LIST is written right behind INBOX's batch, in the
   // same flight (one awaited round trip for both): INBOX's EXAMINE still reaches the server first.
-  // With a side listing (`mailboxListing: 'side-connection'`) the counting connection sends no LIST
+  // With a side listing (`mailboxListing: 'side-connection'`, the default) the counting connection sends no LIST
   // unless the side connection failed: then it lists after INBOX, as the per-mailbox path does.
   async #inboxThenList(path: CountingPath): Promise<[MailboxOutcome | undefined, ListedMailbox[]]> {
     const inboxFirst = !(this.selection.deduplicate === 'always' || this.selection.exclude.includes(INBOX));

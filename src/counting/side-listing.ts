@@ -11,15 +11,16 @@ import { ImapSession } from '../session/imap-session.js';
  *
  * @example
  * ```ts
- * const mailboxListing = mailboxListings.find((value) => value === request.query.listing) ?? 'same-connection';
+ * const mailboxListing = mailboxListings.find((value) => value === request.query.listing) ?? 'side-connection';
  * ```
  */
 export const mailboxListings = ['same-connection', 'side-connection'] as const;
 /**
- * `same-connection` (default): a full count lists the mailboxes on the connection it counts on, in
- * INBOX's flight. `side-connection`: it lists them on a second, short-lived connection opened alongside
- * (one more login per count), so the counting connection never sends LIST — on Dovecot with Maildir a
- * LIST makes every later EXAMINE of its session rescan the folder.
+ * `side-connection` (default): a full count lists the mailboxes on a second, short-lived connection
+ * opened alongside (one more login per count, a limiter slot only if one is free at once), so the
+ * counting connection never sends LIST — on Dovecot with Maildir a LIST makes every later EXAMINE of
+ * its session rescan the folder. `same-connection`: it lists them on the connection it counts on, in
+ * INBOX's flight (one connection per count, for servers or hosts that must not open a second).
  */
 export type MailboxListing = (typeof mailboxListings)[number];
 
@@ -33,6 +34,8 @@ export interface SideListingInput {
   readonly password: () => Promise<string>;
   /** The side connection's slot, taken only if one was free at once; `undefined` without a limiter. */
   readonly permit: ConnectionPermit | undefined;
+  /** The counting connection's login: the side connects at once but logs in only after it succeeded. */
+  readonly loginAfter: Promise<unknown>;
 }
 
 /**
@@ -43,7 +46,8 @@ export interface SideListingInput {
  *
  * @example
  * ```ts
- * const side = SideListing.start({ config, logger, signal, overallTimeoutMs, password, permit });
+ * const opening = ImapSession.open(config, { purpose: 'count', logger, signal, permit, password });
+ * const side = SideListing.start({ config, logger, signal, overallTimeoutMs, password, permit: sidePermit, loginAfter: opening });
  * try {
  *   const listed = (await side.listed) ?? (await session.listMailboxes());
  * } finally {
@@ -103,6 +107,7 @@ export class SideListing {
         permit: input.permit,
         password: input.password,
         listingOnly: true,
+        loginAfter: input.loginAfter,
       });
       const listed = await session.listMailboxes();
       await session.logout();

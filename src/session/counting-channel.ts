@@ -82,12 +82,14 @@ export interface ResponseCollector<T> {
   readonly correlatedOnly?: boolean;
   /** FETCH rows this command may legitimately draw in the mailbox open now (raises the untagged budget). */
   readonly expectedRows?: (bounds: MailboxBounds) => number;
-  untagged(line: ResponseLine, raw: Buffer, channel: CountingChannel): void | Promise<void>;
+  /** An untagged line routed to this command (never a FETCH row: those come through `datedRow`). */
+  untagged?(line: ResponseLine, raw: Buffer, channel: CountingChannel): void | Promise<void>;
   /**
-   * A dated FETCH row read straight from the bytes ({@link scanDatedFetchRow}): what `untagged` would
-   * do with the same row, without the line's classification. Only for `draws: 'fetch'`.
+   * A FETCH row with a UID and an INTERNALDATE (`null`: a date that cannot be read, with the server's
+   * text when the general reader read the row); rows without a date (unsolicited flag updates, RFC
+   * 3501 §7.4.2) never reach it. Only for `draws: 'fetch'`.
    */
-  datedRow?(uid: number, internalDateMs: number, channel: CountingChannel): void;
+  datedRow?(uid: number, internalDateMs: number | null, channel: CountingChannel, rawDate?: string): void;
   /** The result for an OK completion (throws {@link ResponseViolation} for an implausible answer). */
   finish(completion: Completion): T;
 }
@@ -242,6 +244,7 @@ export class CountingChannel {
       if (fetch?.collector.datedRow !== undefined && scanDatedFetchRow(raw, this.#row)) {
         this.#host.traceResponse(raw, true);
         this.#countUntagged();
+        this.#assertMailboxOpened(fetch);
         fetch.collector.datedRow(this.#row.uid, this.#row.internalDateMs, this);
         return;
       }
@@ -264,7 +267,7 @@ export class CountingChannel {
       if (line.status === 'BYE') this.#byeText = line.text;
       if (line.code === 'UIDVALIDITY' || line.code === 'UIDNEXT') {
         const examine = this.#oldest('examine');
-        if (examine) return examine.collector.untagged(line, raw, this);
+        if (examine) return examine.collector.untagged?.(line, raw, this);
         else if (line.code === 'UIDVALIDITY' && line.codeValue !== undefined)
           this.#host.uidValidity(line.codeValue);
       }
@@ -274,17 +277,18 @@ export class CountingChannel {
     if (line.kind === 'message') {
       if (line.name === 'EXISTS') {
         const examine = this.#oldest('examine');
-        if (examine) return examine.collector.untagged(line, raw, this);
+        if (examine) return examine.collector.untagged?.(line, raw, this);
       } else if (line.name === 'FETCH') {
         const fetch = this.#oldest('fetch');
-        if (fetch) return fetch.collector.untagged(line, raw, this);
+        if (fetch?.collector.datedRow !== undefined) this.#routeFetchRow(fetch, line, raw);
       }
       return;
     }
     if (line.name === 'SEARCH' || line.name === 'SORT') {
       const command = this.#oldest(line.name === 'SEARCH' ? 'search' : 'sort', { uncorrelated: true });
       if (!command) throw new ResponseViolation(`a ${line.name} answer to no ${line.name} command`);
-      return command.collector.untagged(line, raw, this);
+      this.#assertMailboxOpened(command);
+      return command.collector.untagged?.(line, raw, this);
     }
     if (line.name === 'ESEARCH') {
       const tag = correlatorOf(raw, line.start);
@@ -298,10 +302,36 @@ export class CountingChannel {
             ? 'an ESEARCH answer to no search'
             : 'an ESEARCH answer for a tag the client never sent',
         );
-      return command.collector.untagged(line, raw, this);
+      this.#assertMailboxOpened(command);
+      return command.collector.untagged?.(line, raw, this);
     }
     // FLAGS, RECENT, EXPUNGE, VANISHED, CAPABILITY...: nothing a count reads; counted above.
     return undefined;
+  }
+
+  // A FETCH row read by the general reader: only dated rows are a collector's.
+  #routeFetchRow(fetch: Pending, line: Extract<ResponseLine, { kind: 'message' }>, raw: Buffer): void {
+    const row: FetchRow = readFetchRow(raw, line.number, line.start);
+    if (row.internalDateMs === undefined) return;
+    if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
+    this.#assertMailboxOpened(fetch);
+    fetch.collector.datedRow?.(row.uid, row.internalDateMs, this, row.rawDate);
+  }
+
+  /**
+   * A command runs in the mailbox the EXAMINE before it opens, so none of its answers can come before
+   * that EXAMINE completes (RFC 3501 §5.5: a server runs a command that changes the selected mailbox
+   * alone). An answer that does was either sent early or, without a correlator, belongs to a command
+   * of another mailbox: either way, reading it would move results between mailboxes.
+   */
+  #assertMailboxOpened(command: Pending): void {
+    for (const pending of this.#pending) {
+      if (pending === command) return;
+      if (pending.collector.draws === 'examine')
+        throw new ResponseViolation(
+          `an answer to ${command.name} (${command.tag}) came before the EXAMINE it follows (${pending.tag}) completed`,
+        );
+    }
   }
 
   // Every untagged line (continuations too) counts against the budget until a completion of the channel.
@@ -493,6 +523,10 @@ export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollec
       if (returns !== 'save') list = answer.all ?? fresh();
     },
     finish() {
+      // RFC 3501 §6.4.4: `* SEARCH` is a required response, even when nothing matched. A completion
+      // without it means the answer is still to come, and would be read as another command's.
+      if (list === undefined && returns === 'plain')
+        throw new ResponseViolation('a SEARCH completed without its * SEARCH answer');
       return list ?? new UidList({ maxValue: MAX_UID, maxLength: 0, ascending: true });
     },
   };
@@ -625,7 +659,9 @@ export function sortCollector(): ResponseCollector<UidList> {
       list = answer.all ?? new UidList(listBounds);
     },
     finish() {
-      return list ?? new UidList({ maxValue: MAX_UID, maxLength: 0, ascending: true });
+      // RFC 5256 §3: `* SORT` is a required response (an ESORT answers with ESEARCH, RFC 5267 §3.2).
+      if (list === undefined) throw new ResponseViolation('a SORT completed without its answer');
+      return list;
     },
   };
 }
@@ -679,31 +715,6 @@ export interface DatedUid {
   readonly internalDateMs: number;
 }
 
-// The two doors through which a dated FETCH row reaches a collector, the general reader (`untagged`)
-// and the byte-level one (`datedRow`), both handing it to `dated`; an undated row (a flag update) is
-// not the collector's.
-function datedFetchRows(
-  dated: (
-    uid: number,
-    internalDateMs: number | null,
-    rawDate: string | undefined,
-    channel: CountingChannel,
-  ) => void,
-): Pick<ResponseCollector<number>, 'untagged' | 'datedRow'> {
-  return {
-    untagged(line, raw, channel) {
-      if (line.kind !== 'message' || line.name !== 'FETCH') return;
-      const row: FetchRow = readFetchRow(raw, line.number, line.start);
-      if (row.internalDateMs === undefined) return;
-      if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
-      dated(row.uid, row.internalDateMs, row.rawDate, channel);
-    },
-    datedRow(uid, internalDateMs, channel) {
-      dated(uid, internalDateMs, undefined, channel);
-    },
-  };
-}
-
 /**
  * Collects `UID FETCH <set> (UID INTERNALDATE)` rows: each UID asked for counts once (a repeated row
  * is dropped), a dated row for a UID not asked for is a protocol error, a malformed INTERNALDATE is
@@ -721,15 +732,20 @@ export function fetchDatesCollector(
   onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
   const seen = new Set<number>();
-  const dated = (uid: number, internalDateMs: number | null, rawDate: string | undefined) => {
-    if (!requested.includes(uid))
-      throw new ResponseViolation(`a FETCH row for UID ${uid}, which was not asked for`);
-    deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
-  };
   return {
     draws: 'fetch',
     expectedRows: () => requested.length,
-    ...datedFetchRows(dated),
+    datedRow(uid, internalDateMs, channel, rawDate) {
+      if (!requested.includes(uid))
+        throw new ResponseViolation(`a FETCH row for UID ${uid}, which was not asked for`);
+      // The UIDs asked for were found in this mailbox before this EXAMINE: each is below its UIDNEXT,
+      // and no more of them can exist than it announced.
+      const { exists, maxUid } = channel.bounds();
+      if (uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
+      if (!seen.has(uid) && seen.size >= exists)
+        throw new ResponseViolation(`FETCH returned more than ${exists} messages for a mailbox of ${exists}`);
+      deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+    },
     finish() {
       return seen.size;
     },
@@ -765,25 +781,19 @@ export function fetchSavedDatesCollector(
   onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
   const seen = new Set<number>();
-  const dated = (
-    uid: number,
-    internalDateMs: number | null,
-    rawDate: string | undefined,
-    channel: CountingChannel,
-  ) => {
-    const { exists, maxUid } = channel.bounds();
-    if (uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
-    if (!seen.has(uid) && seen.size >= exists)
-      throw new ResponseViolation(
-        `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
-        true,
-      );
-    deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
-  };
   return {
     draws: 'fetch',
     expectedRows: (bounds) => bounds.exists,
-    ...datedFetchRows(dated),
+    datedRow(uid, internalDateMs, channel, rawDate) {
+      const { exists, maxUid } = channel.bounds();
+      if (uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
+      if (!seen.has(uid) && seen.size >= exists)
+        throw new ResponseViolation(
+          `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
+          true,
+        );
+      deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+    },
     finish() {
       return seen.size;
     },
@@ -817,28 +827,22 @@ export function fetchUidRangeCollector(
   onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
   let seen = new Set<number>();
-  const dated = (
-    uid: number,
-    internalDateMs: number | null,
-    rawDate: string | undefined,
-    channel: CountingChannel,
-  ) => {
-    if (uid < from || uid > to)
-      throw new ResponseViolation(`a FETCH row for UID ${uid}, which was not asked for`);
-    const { exists, maxUid } = channel.bounds();
-    // Delivered after the EXAMINE: beyond the UIDNEXT the count reads up to.
-    if (uid > maxUid) return;
-    if (!seen.has(uid) && seen.size >= exists)
-      throw new ResponseViolation(
-        `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
-        true,
-      );
-    deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
-  };
   return {
     draws: 'fetch',
     expectedRows: (bounds) => Math.max(0, Math.min(bounds.exists, to - from + 1)),
-    ...datedFetchRows(dated),
+    datedRow(uid, internalDateMs, channel, rawDate) {
+      if (uid < from || uid > to)
+        throw new ResponseViolation(`a FETCH row for UID ${uid}, which was not asked for`);
+      const { exists, maxUid } = channel.bounds();
+      // Delivered after the EXAMINE: beyond the UIDNEXT the count reads up to.
+      if (uid > maxUid) return;
+      if (!seen.has(uid) && seen.size >= exists)
+        throw new ResponseViolation(
+          `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
+          true,
+        );
+      deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+    },
     finish() {
       const delivered = seen.size;
       // Nothing more can come for this command: the set is not kept until the whole flight ends.

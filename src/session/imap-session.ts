@@ -116,6 +116,12 @@ export interface SessionOptions {
   readonly password?: (() => Promise<string>) | undefined;
   /** A count's side connection, which only lists: no NOOP times the link in the login's flight. */
   readonly listingOnly?: boolean | undefined;
+  /**
+   * Connect and negotiate TLS at once, but log in only once this resolves (a side connection waits for
+   * the counting connection's login, so a wrong password is tried once per count); a rejection fails
+   * the session without sending the password.
+   */
+  readonly loginAfter?: Promise<unknown> | undefined;
 }
 
 // ID costs a round trip (two on Dovecot, whose short answer makes imapflow ask again) and tells
@@ -221,12 +227,13 @@ export class ImapSession {
       this.#client,
       this.#asksNamespaceItself ? SKIPPED_COUNT_SESSION_COMMANDS : SKIPPED_SESSION_COMMANDS,
     );
-    authenticateUnlessLoginDisabled(
-      this.#client,
-      this.#asksNamespaceItself && options.listingOnly !== true
+    const { loginAfter } = options;
+    authenticateUnlessLoginDisabled(this.#client, {
+      ...(this.#asksNamespaceItself && options.listingOnly !== true
         ? { beforeAuthenticate: () => this.#sendProbe() }
-        : {},
-    );
+        : {}),
+      ...(loginAfter === undefined ? {} : { waitBeforeAuthenticate: () => loginAfter.then(() => undefined) }),
+    });
     this.#channel = new CountingChannel({
       write: (lines) => {
         if (!writeCommandLines(this.#client, lines)) throw new Error('imapflow offers no writer');
@@ -1235,7 +1242,6 @@ function tooManyRows(requested: number): SessionViolation {
 function withResult<T>(collector: ResponseCollector<T>, onResult: (result: T) => void): ResponseCollector<T> {
   return {
     ...collector,
-    untagged: (line, raw, channel) => collector.untagged(line, raw, channel),
     finish(completion) {
       const result = collector.finish(completion);
       onResult(result);

@@ -50,16 +50,18 @@ function hasAuthenticate(client: ImapFlow): client is ImapFlow & ImapFlowAuthent
  *
  * @param client - A client before `connect()`.
  * @param options - `beforeAuthenticate`: called right before imapflow writes its login command (after
- *   STARTTLS), e.g. to pipeline a command ahead of it.
+ *   STARTTLS), e.g. to pipeline a command ahead of it; `waitBeforeAuthenticate`: awaited first (a
+ *   rejection fails the login without sending it).
  * @returns Whether the hook could be installed (false on an imapflow without the internal `authenticate`).
  */
 export function authenticateUnlessLoginDisabled(
   client: ImapFlow,
-  options: { beforeAuthenticate?: () => void } = {},
+  options: { beforeAuthenticate?: () => void; waitBeforeAuthenticate?: () => Promise<void> } = {},
 ): boolean {
   if (!hasAuthenticate(client)) return false;
   const authenticate = client.authenticate.bind(client);
   client.authenticate = async () => {
+    await options.waitBeforeAuthenticate?.();
     const auth = client.options?.auth;
     if (auth?.loginMethod !== undefined && client.capabilities.has('LOGINDISABLED')) {
       auth.loginMethod = undefined;

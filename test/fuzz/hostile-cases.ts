@@ -38,6 +38,13 @@ export interface HostileCase {
   readonly tls?: boolean;
   /** Buckets: daily counts fetch every date on a server without SORT. Default `day`. */
   readonly granularity?: 'day' | null;
+  /** What the count optimises for; default `fewest-bytes`. */
+  readonly transfer?: 'fewest-bytes' | 'fewest-round-trips';
+  /**
+   * Where the mailboxes are listed; default `same-connection`, so a case's fault meets the counting
+   * connection (`side-connection`: the side connection's own faults).
+   */
+  readonly mailboxListing?: 'same-connection' | 'side-connection';
   /** Tries; default 1, so the code of the fault itself is seen. */
   readonly attempts?: number;
 }
@@ -169,6 +176,21 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
     expect: { counts: januaryCounts },
   },
   // Refusals and malformed answers outside the counting layer.
+  "a reset in the middle of the side connection's LIST answer: listed again on the counting one": {
+    mailboxListing: 'side-connection',
+    scenario: () => {
+      // The first LIST of the count, on whichever connection sends it: the side connection's.
+      let listed = false;
+      return mailboxScenario(januaryMailboxes, (stage) => {
+        if (stage.command !== 'LIST' || listed) return false;
+        listed = true;
+        stage.connection.writeRaw(`${listLines.slice(0, 2).join('\r\n')}\r\n`);
+        setTimeout(() => stage.connection.reset(), 20);
+        return true;
+      });
+    },
+    expect: { counts: januaryCounts },
+  },
   'NO [NONEXISTENT] to LIST': {
     scenario: () =>
       mailboxScenario(
@@ -267,6 +289,23 @@ export const hostileCases: Readonly<Record<string, HostileCase>> = {
       ),
     expect: { typed: true },
   },
+  'a SEARCH completed before its * SEARCH answer (fuzz seed 808)': {
+    // Pipelined: the late answer would otherwise be read as the next mailbox's.
+    transfer: 'fewest-round-trips',
+    scenario: () =>
+      mailboxScenario(
+        januaryMailboxes,
+        // Sent's, which shares a flight with the mailboxes after it (INBOX's flight has no other).
+        (stage, command) => {
+          if (stage.command !== 'SEARCH' || stage.selected?.path !== 'Sent' || stage.connection.id !== 1)
+            return false;
+          const uids = stage.selected.messagesAtMs.map((_, index) => index + 1);
+          stage.connection.writeRaw(`${command.tag} OK Search completed.\r\n* SEARCH ${uids.join(' ')}\r\n`);
+          return true;
+        },
+      ),
+    expect: { code: 'PROTOCOL_ERROR' },
+  },
   'one FETCH row repeated 1000 times': {
     scenario: () =>
       mailboxScenario(
@@ -357,7 +396,8 @@ export async function runHostileCase(name: string): Promise<HostileOutcome> {
     const granularity = hostile.granularity === undefined ? 'day' : hostile.granularity;
     return await connector
       .countSignals(januaryRange, {
-        transfer: 'fewest-bytes',
+        transfer: hostile.transfer ?? 'fewest-bytes',
+        mailboxListing: hostile.mailboxListing ?? 'same-connection',
         ...(granularity === null ? {} : { granularity }),
       })
       .then(

@@ -95,6 +95,8 @@ export async function runServerFuzzCase(seed: number): Promise<FuzzCaseOutcome> 
       // The path the fixture was recorded with (scripts/fuzz-record.ts), whatever the machine's load.
       .countSignals(plan.session.request.range, {
         transfer: plan.session.request.transfer ?? 'fewest-bytes',
+        // One conversation per connection, as recorded: the mailboxes are listed on it.
+        mailboxListing: 'same-connection',
         ...(granularity === undefined ? {} : { granularity }),
       })
       .then(

@@ -6,6 +6,11 @@ export interface ConnectionRecordingProxy {
   readonly port: number;
   /** Per connection: the tagged commands' names (`LOGIN`, `EXAMINE`, `UID FETCH`, …), in order. */
   commandsByConnection(): readonly (readonly string[])[];
+  /**
+   * Every command sent and every tagged completion answered, across connections in the order the proxy
+   * passed them on: `{ connection, command }` or `{ connection, answered }` (the completed command's name).
+   */
+  events(): readonly ProxyEvent[];
   /** Connections accepted so far (dropped ones included). */
   connectionCount(): number;
   /** Connections the client or proxy has not closed yet. */
@@ -13,12 +18,18 @@ export interface ConnectionRecordingProxy {
   close(): Promise<void>;
 }
 
+/** A command the client sent, or the server's completion of one, on connection `connection` (0-based). */
+export type ProxyEvent =
+  | { readonly connection: number; readonly command: string; readonly answered?: undefined }
+  | { readonly connection: number; readonly answered: string; readonly command?: undefined };
+
 /** Which connections to drop, by their 0-based arrival index: at once, or when the client sends LOGIN. */
 export interface ConnectionRecordingOptions {
   readonly drop?: ((index: number) => 'at-connect' | 'at-login' | undefined) | undefined;
 }
 
-const TAGGED = /^[A-Za-z0-9.]+ (UID [A-Za-z]+|[A-Za-z]+)/;
+const TAGGED = /^([A-Za-z0-9.]+) (UID [A-Za-z]+|[A-Za-z]+)/;
+const COMPLETION = /^([A-Za-z0-9.]+) (?:OK|NO|BAD)\b/i;
 
 /**
  * Starts a plaintext proxy on 127.0.0.1 that forwards to `targetPort`, recording each connection's
@@ -34,6 +45,7 @@ export async function startConnectionRecordingProxy(
   options: ConnectionRecordingOptions = {},
 ): Promise<ConnectionRecordingProxy> {
   const connections: string[][] = [];
+  const events: ProxyEvent[] = [];
   const sockets = new Set<net.Socket>();
   let open = 0;
   const server = net.createServer((client) => {
@@ -50,13 +62,19 @@ export async function startConnectionRecordingProxy(
     sockets.add(client);
     sockets.add(upstream);
     let pending = '';
+    const tags = new Map<string, string>();
     client.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1');
       let end = pending.indexOf('\n');
       while (end >= 0) {
         const match = TAGGED.exec(pending.slice(0, end));
-        if (match) commands.push((match[1] ?? '').toUpperCase());
-        if (drop === 'at-login' && match?.[1]?.toUpperCase() === 'LOGIN') {
+        const name = (match?.[2] ?? '').toUpperCase();
+        if (match) {
+          commands.push(name);
+          tags.set(match[1] ?? '', name);
+          events.push({ connection: index, command: name });
+        }
+        if (drop === 'at-login' && name === 'LOGIN') {
           client.destroy();
           return;
         }
@@ -65,7 +83,19 @@ export async function startConnectionRecordingProxy(
       }
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    let answers = '';
+    upstream.on('data', (chunk: Buffer) => {
+      answers += chunk.toString('latin1');
+      let end = answers.indexOf('\n');
+      while (end >= 0) {
+        const tag = COMPLETION.exec(answers.slice(0, end))?.[1];
+        const name = tag === undefined ? undefined : tags.get(tag);
+        if (name !== undefined) events.push({ connection: index, answered: name });
+        answers = answers.slice(end + 1);
+        end = answers.indexOf('\n');
+      }
+      client.write(chunk);
+    });
     let closed = false;
     const closeBoth = () => {
       if (!closed) open -= 1;
@@ -85,6 +115,7 @@ export async function startConnectionRecordingProxy(
   return {
     port,
     commandsByConnection: () => connections.map((commands) => [...commands]),
+    events: () => [...events],
     connectionCount: () => connections.length,
     openConnections: () => open,
     close: async () => {

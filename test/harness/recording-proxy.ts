@@ -6,11 +6,13 @@ export interface RecordingProxy {
   /** Client lines, in order, over all connections (CRLF removed). */
   clientLines(): readonly string[];
   /**
-   * Client lines grouped by flight: a new flight starts when the client writes after the server has
-   * written since the client's last write. Pipelined commands share a flight; each awaited round trip
-   * starts a new one.
+   * Client lines grouped by flight, over all connections in the order the flights began: a new flight
+   * starts when the client writes on a connection after the server has written on it since the client's
+   * last write there. Pipelined commands share a flight; each awaited round trip starts a new one.
    */
   flights(): readonly (readonly string[])[];
+  /** The same flights per connection, connections in the order they were accepted. */
+  flightsByConnection(): readonly (readonly (readonly string[])[])[];
   /** Tagged commands the client sent, upper-cased up to their arguments, e.g. `UID FETCH 1:4 (UID INTERNALDATE)`. */
   commands(): readonly string[];
   close(): Promise<void>;
@@ -29,21 +31,28 @@ const TAGGED = /^[A-Za-z0-9.]+ ([A-Za-z]+(?: [A-Za-z]+)?)(.*)$/;
 export async function startRecordingProxy(targetPort: number): Promise<RecordingProxy> {
   const lines: string[] = [];
   const flights: string[][] = [];
-  let serverSpoke = true;
+  const byConnection: string[][][] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
     sockets.add(client);
     sockets.add(upstream);
+    const ownFlights: string[][] = [];
+    byConnection.push(ownFlights);
+    let serverSpoke = true;
     let pending = '';
     client.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1');
-      if (serverSpoke) flights.push([]);
+      if (serverSpoke) {
+        const flight: string[] = [];
+        flights.push(flight);
+        ownFlights.push(flight);
+      }
       serverSpoke = false;
       let end = pending.indexOf('\n');
       while (end >= 0) {
         lines.push(pending.slice(0, end).replace(/\r$/, ''));
-        flights[flights.length - 1]?.push(pending.slice(0, end).replace(/\r$/, ''));
+        ownFlights[ownFlights.length - 1]?.push(pending.slice(0, end).replace(/\r$/, ''));
         pending = pending.slice(end + 1);
         end = pending.indexOf('\n');
       }
@@ -70,6 +79,7 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
     port,
     clientLines: () => [...lines],
     flights: () => flights.map((flight) => [...flight]),
+    flightsByConnection: () => byConnection.map((own) => own.map((flight) => [...flight])),
     commands: () =>
       lines.flatMap((line) => {
         const match = TAGGED.exec(line);

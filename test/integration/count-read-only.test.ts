@@ -12,13 +12,14 @@ import { RawImapClient } from '../harness/raw-imap-client.js';
 import { type RecordingProxy, startRecordingProxy } from '../harness/recording-proxy.js';
 
 // Every command a count or a connection test may send. Nothing here can change a mailbox: EXAMINE opens
-// read-only, FETCH asks for dates and BODY.PEEK headers only (checked below), SEARCH and LIST read.
+// read-only, FETCH asks for dates and BODY.PEEK headers only (checked below), SEARCH, LIST and LSUB read.
 const ALLOWED_COMMANDS = new Set([
   'CAPABILITY',
   'LOGIN',
   'AUTHENTICATE',
   'NAMESPACE',
   'LIST',
+  'LSUB',
   'EXAMINE',
   'UID SEARCH',
   'UID SORT',

@@ -22,14 +22,15 @@ import {
 import { dottedNamespaceVariant } from '../harness/dovecot/dovecot-variants.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
 
-// `mailboxListing: 'side-connection'`: a full count lists its mailboxes on a second, short-lived
-// connection, so the counting connection sends no LIST (on Dovecot with Maildir a LIST makes every later
-// EXAMINE of the session rescan its folder).
+// `mailboxListing: 'side-connection'` (the default): a full count lists its mailboxes on a second,
+// short-lived connection, so the counting connection sends no LIST (on Dovecot with Maildir a LIST makes
+// every later EXAMINE of the session rescan its folder); `same-connection` lists on the counting one.
 
 const inMarch = (day: number, hour: number) => Date.UTC(2026, 2, day, hour, 15);
 const march = { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' };
 const daily: CountSignalsOptions = { granularity: 'day', timeZone: 'Europe/Berlin' };
 const side: CountSignalsOptions = { ...daily, mailboxListing: 'side-connection' };
+const sameConnection: CountSignalsOptions = { ...daily, mailboxListing: 'same-connection' };
 
 // What the side connection may send: the login, the listing (imapflow's LIST may add an LSUB), LOGOUT.
 const SIDE_COMMANDS = new Set(['LOGIN', 'NAMESPACE', 'LIST', 'LSUB', 'LOGOUT']);
@@ -118,25 +119,28 @@ describeWithDovecot('a count that lists on a side connection, against a real Dov
   it.each([
     ['auto (pipelined)', undefined],
     ['fewest-bytes (mailbox by mailbox)', 'fewest-bytes' as const],
-  ])('counts as the default does, %s; the counting connection sends no LIST', async (_name, transfer) => {
-    const recorded = await proxy();
-    const connector = connectorTo(recorded.port, user);
-    const byDefault = await connector.countSignals(march, { ...daily, transfer });
-    const before = recorded.connectionCount();
-    const counts = await connector.countSignals(march, { ...side, transfer });
-    expect({ sent: counts.sent, received: counts.received }).toEqual(expected);
-    expect(comparable(counts)).toEqual(comparable(byDefault));
+  ])(
+    'counts as listing on the counting connection does, %s; the counting connection sends no LIST',
+    async (_name, transfer) => {
+      const recorded = await proxy();
+      const connector = connectorTo(recorded.port, user);
+      const byDefault = await connector.countSignals(march, { ...sameConnection, transfer });
+      const before = recorded.connectionCount();
+      const counts = await connector.countSignals(march, { ...side, transfer });
+      expect({ sent: counts.sent, received: counts.received }).toEqual(expected);
+      expect(comparable(counts)).toEqual(comparable(byDefault));
 
-    const [counting = [], listing = [], ...more] = recorded.commandsByConnection().slice(before);
-    expect(more).toEqual([]);
-    expect(counting.filter((command) => command === 'LIST' || command === 'LSUB')).toEqual([]);
-    expect(counting).toContain('EXAMINE');
-    expect(listing[0]).toBe('LOGIN');
-    expect(listing).toContain('LIST');
-    expect(listing.at(-1)).toBe('LOGOUT');
-    expect(listing.filter((command) => !SIDE_COMMANDS.has(command))).toEqual([]);
-    await closedAll(recorded);
-  });
+      const [counting = [], listing = [], ...more] = recorded.commandsByConnection().slice(before);
+      expect(more).toEqual([]);
+      expect(counting.filter((command) => command === 'LIST' || command === 'LSUB')).toEqual([]);
+      expect(counting).toContain('EXAMINE');
+      expect(listing[0]).toBe('LOGIN');
+      expect(listing).toContain('LIST');
+      expect(listing.at(-1)).toBe('LOGOUT');
+      expect(listing.filter((command) => !SIDE_COMMANDS.has(command))).toEqual([]);
+      await closedAll(recorded);
+    },
+  );
 
   it('calls a password function once per count', async () => {
     const recorded = await proxy();
@@ -174,15 +178,51 @@ describeWithDovecot('a count that lists on a side connection, against a real Dov
     expect(limiter.stats()).toEqual({ active: 0, waiting: 0 });
   });
 
+  it('lists on a side connection by default, and the side logs in only after the counting connection did', async () => {
+    const recorded = await proxy();
+    const counts = await connectorTo(recorded.port, user).countSignals(march, daily);
+    expect({ sent: counts.sent, received: counts.received }).toEqual(expected);
+    const [counting = [], listing = [], ...more] = recorded.commandsByConnection();
+    expect(more).toEqual([]);
+    expect(counting).not.toContain('LIST');
+    expect(listing).toContain('LIST');
+    // Both sent LOGIN; the side's came after the counting connection's answer (it waits for it).
+    const logins = recorded
+      .events()
+      .filter((event) => event.command === 'LOGIN' || event.answered === 'LOGIN');
+    expect(logins.map((event) => [event.connection, event.command ?? `answered ${event.answered}`])).toEqual([
+      [0, 'LOGIN'],
+      [0, 'answered LOGIN'],
+      [1, 'LOGIN'],
+      [1, 'answered LOGIN'],
+    ]);
+  });
+
+  it('sends a wrong password once: the side connection never logs in after a refused login', async () => {
+    const recorded = await proxy();
+    const baseline = activeHandleCount();
+    const outcome = await connectorTo(recorded.port, user, { password: 'not-the-password' })
+      .countSignals(march, daily)
+      .catch((error: unknown) => error);
+    expect(outcome).toMatchObject({ code: 'AUTHENTICATION_FAILED' });
+    const logins = recorded
+      .commandsByConnection()
+      .flat()
+      .filter((command) => command === 'LOGIN');
+    expect(logins).toHaveLength(1);
+    await expectHandlesReleased(baseline);
+    await closedAll(recorded);
+  });
+
   it('falls back to listing on the counting connection when the side connection is dropped', async () => {
-    // Connection 0 counts by default; 1 counts with a side listing, whose side connection (2) is dropped.
+    // Connection 0 counts and lists; 1 counts with a side listing, whose side connection (2) is dropped.
     const recorded = await proxy({ drop: (index) => (index === 2 ? 'at-connect' : undefined) });
     const debug: string[] = [];
     const ignore = () => {};
     const connector = connectorTo(recorded.port, user, {
       logger: { debug: (entry) => debug.push(entry.msg), info: ignore, warn: ignore, error: ignore },
     });
-    const byDefault = await connector.countSignals(march, daily);
+    const byDefault = await connector.countSignals(march, sameConnection);
     const baseline = activeHandleCount();
     const counts = await connector.countSignals(march, side);
     expect({ sent: counts.sent, received: counts.received }).toEqual(expected);
@@ -246,7 +286,7 @@ describeWithDovecot('a side-connection listing on a server with the personal nam
     await server?.stop();
   });
 
-  it('counts as the default does', async () => {
+  it('counts as listing on the counting connection does', async () => {
     const user = createMailUser(server, 'side-dotted');
     const seeds: SeedMessage[] = [
       { mailbox: 'INBOX', atMs: inMarch(2, 10) },
@@ -257,7 +297,7 @@ describeWithDovecot('a side-connection listing on a server with the personal nam
     ];
     await seedMailboxes(server, user, seeds, ['INBOX.Clients']);
     const connector = connectorTo(recorded.port, user);
-    const byDefault = await connector.countSignals(march, daily);
+    const byDefault = await connector.countSignals(march, sameConnection);
     const before = recorded.connectionCount();
     const counts = await connector.countSignals(march, side);
     // By hand: INBOX and Clients received, two sent, Junk not counted.

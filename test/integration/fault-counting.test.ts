@@ -51,6 +51,9 @@ async function count(
     .countSignals(januaryRange, {
       signal,
       transfer: 'fewest-bytes',
+      // One connection per try: the faults and the connection counts are the counting connection's
+      // (the side connection's own faults: count-side-listing.test.ts).
+      mailboxListing: 'same-connection',
       ...(buckets === 'daily' ? { granularity: 'day' } : {}),
     })
     .catch((error: unknown) => {

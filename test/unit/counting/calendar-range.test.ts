@@ -192,14 +192,15 @@ describe('range limits', () => {
     expect(buckets).toHaveLength(100_000);
     expect(buckets[0]?.label).toBe('1970-01-01');
     expect(buckets.at(-1)?.label).toBe('2243-10-16');
-    // A slice is ~10 ms of work: no turn may use 50 ms of CPU, and the typical delay stays under the
-    // 50 ms budget. The worst wall-clock delay is not bounded here: on a shared machine the scheduler can
-    // pause the process inside any slice. A generator without slices fails all three: one turn, one
-    // delay as long as the whole run, and all of its CPU in that turn.
+    // A slice is ~10 ms of work: no turn may use 150 ms of CPU (the process's CPU, GC threads
+    // included: a major collection inside one slice measured 52 ms in a CI run), and the typical delay
+    // stays under the 50 ms budget. The worst wall-clock delay is not bounded here: on a shared machine
+    // the scheduler can pause the process inside any slice. A generator without slices fails all three:
+    // one turn, one delay as long as the whole run, and all of its CPU (~1 s) in that turn.
     const context = `whole run ${Math.round(elapsedMs)} ms, ${turns} turns, max ${Math.round(histogram.max / 1e6)} ms, longest turn ${maxTurnCpuMs.toFixed(1)} ms of CPU`;
     expect(turns, context).toBeGreaterThanOrEqual(Math.floor(elapsedMs / 100));
     expect(histogram.percentile(50) / 1e6, context).toBeLessThan(50);
-    expect(maxTurnCpuMs, context).toBeLessThan(50);
+    expect(maxTurnCpuMs, context).toBeLessThan(150);
   });
 
   it('stops between slices when aborted', async () => {

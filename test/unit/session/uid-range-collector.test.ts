@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CountingChannel,
   type DatedUid,
   examineCollector,
   fetchUidRangeCollector,
 } from '../../../src/session/counting-channel.js';
-import type { ResponseViolation } from '../../../src/session/response-lines.js';
-
-/** A channel whose server is the test: lines are fed by hand, violations recorded. */
-function channelUnderTest() {
-  const written: string[] = [];
-  const violations: ResponseViolation[] = [];
-  const channel = new CountingChannel({
-    write: (lines) => written.push(lines),
-    violation: (error) => violations.push(error),
-    uidValidity: () => undefined,
-    traceCommand: () => undefined,
-    traceResponse: () => undefined,
-  });
-  const feed = async (...lines: string[]) => {
-    for (const line of lines) await channel.take(Buffer.from(line, 'latin1'), 0);
-  };
-  return { channel, written, violations, feed };
-}
+import { channelUnderTest } from './channel-under-test.js';
 
 const row = (uid: number, day = 10) =>
   `* ${uid} FETCH (UID ${uid} INTERNALDATE "${String(day).padStart(2, '0')}-Mar-2026 08:00:00 +0000")`;
