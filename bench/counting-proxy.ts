@@ -8,6 +8,8 @@ export interface ProxyCounters {
   bytesSent: number;
   /** Client lines that start with a tag and a command: IMAP commands (continuation data excluded). */
   commands: number;
+  /** Of those, LOGIN and AUTHENTICATE commands: the logins the client attempted. */
+  logins: number;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface ProxyCounters {
  * client sends. It sees TLS as opaque bytes: commands are only counted on plaintext connections.
  */
 export class CountingProxy {
-  readonly counters: ProxyCounters = { bytesReceived: 0, bytesSent: 0, commands: 0 };
+  readonly counters: ProxyCounters = { bytesReceived: 0, bytesSent: 0, commands: 0, logins: 0 };
   /**
    * Delay added to each direction, in ms (a round trip gains twice this): a link to a distant server.
    * Chunks keep their order (timers of one delay fire in order); both sockets have TCP_NODELAY, so
@@ -51,6 +53,7 @@ export class CountingProxy {
     this.counters.bytesReceived = 0;
     this.counters.bytesSent = 0;
     this.counters.commands = 0;
+    this.counters.logins = 0;
   }
 
   async stop(): Promise<void> {
@@ -80,7 +83,11 @@ export class CountingProxy {
       pending += chunk.toString('latin1');
       const lines = pending.split('\r\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) if (/^[A-Za-z0-9.]+ [A-Za-z]+( |$)/.test(line)) this.counters.commands += 1;
+      for (const line of lines) {
+        if (!/^[A-Za-z0-9.]+ [A-Za-z]+( |$)/.test(line)) continue;
+        this.counters.commands += 1;
+        if (/^\S+ (?:LOGIN|AUTHENTICATE)( |$)/i.test(line)) this.counters.logins += 1;
+      }
       if (pending.length > 65_536) pending = '';
       this.#forward(upstream, chunk);
     });

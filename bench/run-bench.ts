@@ -1,4 +1,4 @@
-// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily,daily-sync --standard-only --variants --sdk-only --without-baseline --compress]
+// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily,daily-sync --standard-only --variants --sdk-only --without-baseline --compress --node-option --max-semi-space-size=1]
 // Counting and connecting on a big seeded mailbox: the SDK side by side with a raw pipelined floor
 // client (bench/raw-floor.ts) and hand-written imapflow code, in alternating fresh processes, through a
 // counting proxy that can add a round-trip delay. Writes results JSON and a markdown table.
@@ -42,6 +42,8 @@ interface Options {
   withoutBaseline: boolean;
   /** The standard server offers COMPRESS=DEFLATE (imapflow, and so both the SDK and the baseline, use it). */
   compress: boolean;
+  /** Node options for every case process (`--node-option --max-semi-space-size=1`, repeatable). */
+  nodeOptions: string[];
   runs: number;
   output: string;
 }
@@ -58,6 +60,7 @@ function parseOptions(argv: readonly string[]): Options {
     sdkOnly: argv.includes('--sdk-only'),
     withoutBaseline: argv.includes('--without-baseline'),
     compress: argv.includes('--compress'),
+    nodeOptions: argv.flatMap((arg, index) => (arg === '--node-option' ? [argv[index + 1] ?? ''] : [])),
     rttMs: Number(value('--rtt') ?? 0),
     cold: argv.includes('--cold'),
     cases: value('--cases')?.split(','),
@@ -86,10 +89,15 @@ interface Sample {
 }
 
 const runnerPath = fileURLToPath(new URL('case-runner.ts', import.meta.url));
+// Set once from `--node-option`, before any case runs.
+let caseNodeOptions: readonly string[] = [];
 
 function runCase(request: CaseRequest, onWarmed: () => void): Promise<Extract<CaseReply, { ok: true }>> {
   return new Promise((resolve, reject) => {
-    const child = fork(runnerPath, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    const child = fork(runnerPath, [], {
+      execArgv: ['--import', 'tsx', ...caseNodeOptions],
+      stdio: 'inherit',
+    });
     let replied = false;
     child.on('message', (reply: CaseReply | { warmed: true }) => {
       if ('warmed' in reply) {
@@ -237,6 +245,7 @@ interface Pair {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  caseNodeOptions = options.nodeOptions;
   if (options.cases?.includes('daily-sync')) {
     // Its own bench, in one warm process with its own server: the contenders alternate call by call.
     execFileSync(
@@ -372,6 +381,7 @@ async function main(): Promise<void> {
       process: options.cold
         ? 'cold (first call of a fresh process)'
         : 'warm (second call of a fresh process)',
+      ...(options.nodeOptions.length > 0 ? { nodeOptions: options.nodeOptions } : {}),
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',

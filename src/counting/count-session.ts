@@ -3,6 +3,7 @@ import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
 import { ImapSession, resolveSessionPassword } from '../session/imap-session.js';
 import type { CountContext } from './count-signals.js';
+import { sideListingPays } from './counting-cost.js';
 import { type MailboxListing, SideListing } from './side-listing.js';
 import type { SignalCounts } from './signal-counts.js';
 
@@ -17,7 +18,9 @@ import type { SignalCounts } from './signal-counts.js';
  * @param count - The work on the open session.
  * @param finish - Builds the returned value once logged out (with the session, for redaction).
  * @param options - `listing: 'side-connection'`: a second, short-lived session lists the mailboxes
- *   alongside (handed to `count`), and is closed before this settles.
+ *   alongside (handed to `count`), and is closed before this settles; `auto`: the same, unless the
+ *   round trip measured with the login is too long for it to pay (`sideListingPays`): then the side
+ *   session closes without logging in.
  * @returns What `finish` returns.
  */
 export async function inCountSession<R, T>(
@@ -34,7 +37,8 @@ export async function inCountSession<R, T>(
     signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
   };
-  if (options.listing !== 'side-connection') {
+  const { listing } = options;
+  if (listing !== 'side-connection' && listing !== 'auto') {
     const session = await ImapSession.open(config, { ...sessionOptions, limiter: context.limiter });
     return counted(session, undefined, count, finish);
   }
@@ -49,10 +53,24 @@ export async function inCountSession<R, T>(
     return resolution;
   };
   const opening = ImapSession.open(config, { ...sessionOptions, permit, password });
+  // Decided once, from the counting session's measured round trip: the side logs in only if it is kept.
+  const declined = (session: ImapSession) =>
+    listing === 'auto' && !sideListingPays(session.roundTripEstimateMs);
+  const sideMayLogIn = opening.then((session) => {
+    if (declined(session)) throw new Error('the link is too slow for a side listing to pay');
+  });
+  // Observed here: the side may never reach its login (it failed to connect, or was stopped first).
+  sideMayLogIn.catch(() => undefined);
   const side =
     context.limiter !== undefined && sidePermit === undefined
       ? undefined
-      : SideListing.start({ ...sessionOptions, config, password, permit: sidePermit, loginAfter: opening });
+      : SideListing.start({
+          ...sessionOptions,
+          config,
+          password,
+          permit: sidePermit,
+          loginAfter: sideMayLogIn,
+        });
   let session: ImapSession;
   try {
     session = await opening;
@@ -60,9 +78,15 @@ export async function inCountSession<R, T>(
     await side?.stop();
     throw error;
   }
+  let listingSide = side;
+  if (declined(session)) {
+    // Closed in the background; awaited below, before this settles.
+    void side?.stop();
+    listingSide = undefined;
+  }
   let result: T;
   try {
-    result = await counted(session, side, count, finish);
+    result = await counted(session, listingSide, count, finish);
   } catch (error) {
     await side?.stop();
     throw error;

@@ -72,3 +72,31 @@ export function choosePath(input: CountingCostInput): CountingPath {
   if (!slowLink && input.buckets === 1 && input.rangeMs > TOTALS_BY_COUNT_MIN_RANGE_MS) return 'per-mailbox';
   return 'pipelined-dates';
 }
+
+/**
+ * Round trips at or above which `mailboxListing: 'auto'` lists on the counting connection instead of
+ * a side connection. The side connection logs in once the counting connection has (so a wrong password
+ * is sent once), and then lists: about one round trip after INBOX's batch went out, where the rescan
+ * a LIST causes on Dovecot with Maildir costs ~40 ms at 100k messages. Measured on Dovecot at 100k
+ * (docs/performance.md): at 20 ms RTT the side connection wins (daily year 235 vs 288 ms), at 100 ms it
+ * loses (732 vs 631 ms).
+ */
+export const SIDE_LISTING_MAX_ROUND_TRIP_MS = 30;
+
+/**
+ * Whether `mailboxListing: 'auto'` lists on a side connection, from the round trip measured with the
+ * login: only on a link fast enough ({@link SIDE_LISTING_MAX_ROUND_TRIP_MS}); not when it could not be
+ * measured.
+ *
+ * @example
+ * ```ts
+ * sideListingPays(0.4); // true
+ * sideListingPays(95); // false
+ * ```
+ *
+ * @param roundTripMs - The round trip measured with the login, if any.
+ * @returns `true` to list on the side connection.
+ */
+export function sideListingPays(roundTripMs: number | undefined): boolean {
+  return roundTripMs !== undefined && roundTripMs < SIDE_LISTING_MAX_ROUND_TRIP_MS;
+}

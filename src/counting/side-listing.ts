@@ -11,16 +11,19 @@ import { ImapSession } from '../session/imap-session.js';
  *
  * @example
  * ```ts
- * const mailboxListing = mailboxListings.find((value) => value === request.query.listing) ?? 'side-connection';
+ * const mailboxListing = mailboxListings.find((value) => value === request.query.listing) ?? 'auto';
  * ```
  */
-export const mailboxListings = ['same-connection', 'side-connection'] as const;
+export const mailboxListings = ['auto', 'side-connection', 'same-connection'] as const;
 /**
- * `side-connection` (default): a full count lists the mailboxes on a second, short-lived connection
- * opened alongside (one more login per count, a limiter slot only if one is free at once), so the
- * counting connection never sends LIST — on Dovecot with Maildir a LIST makes every later EXAMINE of
- * its session rescan the folder. `same-connection`: it lists them on the connection it counts on, in
- * INBOX's flight (one connection per count, for servers or hosts that must not open a second).
+ * `side-connection`: a full count lists the mailboxes on a second, short-lived connection opened
+ * alongside (one more login per count, a limiter slot only if one is free at once), so the counting
+ * connection never sends LIST — on Dovecot with Maildir a LIST makes every later EXAMINE of its session
+ * rescan the folder. `same-connection`: it lists them on the connection it counts on, in INBOX's flight
+ * (one connection per count, for servers or hosts that must not open a second). `auto` (default): the
+ * side connection is opened alongside, and kept only if the round trip measured with the counting
+ * connection's login is short (`sideListingPays`); on a slower link it closes without logging in and
+ * the count lists on its own connection.
  */
 export type MailboxListing = (typeof mailboxListings)[number];
 

@@ -312,6 +312,23 @@ describeWithDovecot('the round trip a count measures before choosing its path', 
     await proxy?.stop();
   });
 
+  it.each([
+    ['on loopback, lists on a side connection', 0, 2],
+    ['behind a 40 ms link, lists on the counting connection: the side never logs in', 20, 1],
+  ])('mailboxListing auto %s', async (_name, oneWayDelayMs, logins) => {
+    proxy.oneWayDelayMs = oneWayDelayMs;
+    proxy.reset();
+    const counts = await new ImapConnector({
+      host: '127.0.0.1',
+      port: proxy.port,
+      security: 'none',
+      username: user.username,
+      password: user.password,
+    }).countSignals({ since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' }, { timeZone: 'UTC' });
+    expect(counts.received).toBe(1);
+    expect(proxy.counters.logins).toBe(logins);
+  });
+
   it('is timed on the NOOP sent with the login: behind a 40 ms link, auto pipelines on a server with SORT', async () => {
     proxy.oneWayDelayMs = 20;
     const counts = await new ImapConnector({

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { choosePath, PIPELINE_MIN_ROUND_TRIP_MS } from '../../../src/counting/counting-cost.js';
+import {
+  choosePath,
+  PIPELINE_MIN_ROUND_TRIP_MS,
+  SIDE_LISTING_MAX_ROUND_TRIP_MS,
+  sideListingPays,
+} from '../../../src/counting/counting-cost.js';
 
 const YEAR_MS = 365 * 86_400_000;
 const WEEK_MS = 7 * 86_400_000;
@@ -37,5 +42,15 @@ describe('the counting cost model', () => {
         choosePath({ prefer, capabilities: ['SORT'], roundTripMs, buckets: 365, rangeMs: YEAR_MS }),
       ).toBe(expected);
     }
+  });
+});
+
+describe('sideListingPays: where mailboxListing auto lists', () => {
+  it('on a side connection below the threshold, on the counting connection at or above it, or unmeasured', () => {
+    expect(sideListingPays(0.3)).toBe(true);
+    expect(sideListingPays(SIDE_LISTING_MAX_ROUND_TRIP_MS - 0.1)).toBe(true);
+    expect(sideListingPays(SIDE_LISTING_MAX_ROUND_TRIP_MS)).toBe(false);
+    expect(sideListingPays(100)).toBe(false);
+    expect(sideListingPays(undefined)).toBe(false);
   });
 });
