@@ -113,6 +113,8 @@ interface Pending {
   readonly collector: ResponseCollector<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** No EXAMINE sent before it is pending any more (once true, it stays: none can be sent before it). */
+  mailboxOpened: boolean;
 }
 
 /**
@@ -175,7 +177,14 @@ export class CountingChannel {
       lines.push(line);
       this.#host.traceCommand(line);
       return new Promise((resolve, reject) => {
-        this.#pending.push({ tag, name: command.split(' ', 2).join(' '), collector, resolve, reject });
+        this.#pending.push({
+          tag,
+          name: command.split(' ', 2).join(' '),
+          collector,
+          resolve,
+          reject,
+          mailboxOpened: false,
+        });
       });
     });
     if (lines.length > 0) {
@@ -325,8 +334,12 @@ export class CountingChannel {
    * of another mailbox: either way, reading it would move results between mailboxes.
    */
   #assertMailboxOpened(command: Pending): void {
+    if (command.mailboxOpened) return;
     for (const pending of this.#pending) {
-      if (pending === command) return;
+      if (pending === command) {
+        command.mailboxOpened = true;
+        return;
+      }
       if (pending.collector.draws === 'examine')
         throw new ResponseViolation(
           `an answer to ${command.name} (${command.tag}) came before the EXAMINE it follows (${pending.tag}) completed`,
