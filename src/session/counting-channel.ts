@@ -15,7 +15,7 @@ import {
   type ScannedRow,
   scanDatedFetchRow,
 } from './response-lines.js';
-import { MAX_LISTED_UIDS, UidList } from './uid-list.js';
+import { MAX_LISTED_UIDS, UidList, type UidListBounds } from './uid-list.js';
 
 /**
  * Untagged responses (FETCH rows asked for aside) the channel accepts between two completions of its
@@ -61,10 +61,15 @@ export class ChannelClosed extends Error {
 
 /** What the mailbox open now allows an answer to hold. */
 export interface MailboxBounds {
-  /** EXISTS. */
+  /** EXISTS (raised by a later `* n EXISTS`: mail delivered since). */
   readonly exists: number;
-  /** UIDNEXT − 1 (or 2³² − 1 when the server did not say). */
+  /** UIDNEXT − 1 at EXAMINE (or 2³² − 1 when the server did not say): the count reads up to it. */
   readonly maxUid: number;
+  /**
+   * The mailbox announced more messages after its EXAMINE (RFC 3501 §7.3.1): UIDs above `maxUid` may
+   * then appear in answers, and are left out (the next count reads them from its floor).
+   */
+  readonly grown?: boolean;
 }
 
 /** Collects the untagged answer of one command and turns it into a result at its completion. */
@@ -285,8 +290,13 @@ export class CountingChannel {
     if (literalCount > 0) return;
     if (line.kind === 'message') {
       if (line.name === 'EXISTS') {
-        const examine = this.#oldest('examine');
+        // The EXAMINE's own EXISTS once every command before it has completed; before that, an update
+        // of the mailbox open now (mail delivered meanwhile).
+        const examine = this.#pending[0]?.collector.draws === 'examine' ? this.#pending[0] : undefined;
         if (examine) return examine.collector.untagged?.(line, raw, this);
+        const bounds = this.#bounds;
+        if (bounds !== undefined && line.number > bounds.exists)
+          this.#bounds = { ...bounds, exists: Math.min(line.number, MAX_LISTED_UIDS), grown: true };
       } else if (line.name === 'FETCH') {
         const fetch = this.#oldest('fetch');
         if (fetch?.collector.datedRow !== undefined) this.#routeFetchRow(fetch, line, raw);
@@ -430,6 +440,14 @@ export class CountingChannel {
   }
 }
 
+// What a list of UIDs from the mailbox open now may hold: its UIDs, up to EXISTS of them; once it has
+// grown, UIDs above the EXAMINE's UIDNEXT too, left out of the list.
+function listBoundsOf(bounds: MailboxBounds, ascending: boolean): UidListBounds {
+  return bounds.grown === true
+    ? { maxValue: MAX_UID, maxLength: bounds.exists, ascending, keepAtMost: bounds.maxUid }
+    : { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending };
+}
+
 function boundsOf(examined: ExamineAnswer): MailboxBounds {
   return { exists: examined.exists, maxUid: examined.uidNext === undefined ? MAX_UID : examined.uidNext - 1 };
 }
@@ -511,8 +529,7 @@ export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollec
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       const bounds = channel.bounds();
-      const fresh = () =>
-        new UidList({ maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: false });
+      const fresh = () => new UidList(listBoundsOf(bounds, false));
       if (returns === 'plain' && line.name !== 'SEARCH')
         throw new ResponseViolation('an ESEARCH answer to a plain SEARCH');
       if (returns === 'all' && line.name !== 'ESEARCH')
@@ -527,7 +544,7 @@ export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollec
       const answer = await readEsearch(
         raw,
         line.start,
-        { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: false },
+        listBoundsOf(bounds, false),
         channel.checkpoint,
       ).catch((error: unknown) => {
         throw tooManyResults(error, command, bounds.exists);
@@ -578,12 +595,7 @@ export function countCollector(): ResponseCollector<number | undefined> {
         plain = true;
         return;
       }
-      answer = await readEsearch(
-        raw,
-        line.start,
-        { maxValue: channel.bounds().maxUid, maxLength: exists, ascending: true },
-        channel.checkpoint,
-      );
+      answer = await readEsearch(raw, line.start, listBoundsOf(channel.bounds(), true), channel.checkpoint);
     },
     finish() {
       if (answer === undefined) {
@@ -619,15 +631,12 @@ export function searchMinCollector(): ResponseCollector<number | undefined> {
       if (line.name !== 'ESEARCH')
         throw new ResponseViolation('a plain SEARCH answer to a SEARCH RETURN (MIN)');
       const bounds = channel.bounds();
-      answer = await readEsearch(
-        raw,
-        line.start,
-        { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: true },
-        channel.checkpoint,
-      );
+      answer = await readEsearch(raw, line.start, listBoundsOf(bounds, true), channel.checkpoint);
       const { min } = answer;
-      if (min === null || (min !== undefined && (min < 1 || min > bounds.maxUid)))
+      if (min === null || (min !== undefined && (min < 1 || (min > bounds.maxUid && bounds.grown !== true))))
         throw new ResponseViolation('ESEARCH MIN is not a UID of the mailbox');
+      // Only mail delivered after the EXAMINE matched: none below its UIDNEXT.
+      if (typeof min === 'number' && min > bounds.maxUid) answer = undefined;
     },
     finish() {
       return typeof answer?.min === 'number' ? answer.min : undefined;
@@ -655,7 +664,7 @@ export function sortCollector(): ResponseCollector<UidList> {
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       const bounds = channel.bounds();
-      const listBounds = { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: false };
+      const listBounds = listBoundsOf(bounds, false);
       if (line.name === 'SORT') {
         list ??= new UidList(listBounds);
         await readNumberList(raw, line.start, list, channel.checkpoint).catch((error: unknown) => {
@@ -798,8 +807,12 @@ export function fetchSavedDatesCollector(
     draws: 'fetch',
     expectedRows: (bounds) => bounds.exists,
     datedRow(uid, internalDateMs, channel, rawDate) {
-      const { exists, maxUid } = channel.bounds();
-      if (uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
+      const { exists, maxUid, grown } = channel.bounds();
+      if (uid > maxUid) {
+        // Delivered after the EXAMINE, which the mailbox announced: the next count reads it.
+        if (grown === true) return;
+        throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
+      }
       if (!seen.has(uid) && seen.size >= exists)
         throw new ResponseViolation(
           `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,

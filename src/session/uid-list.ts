@@ -28,6 +28,11 @@ export interface UidListBounds {
   readonly maxLength: number;
   /** Whether members must be strictly ascending (a SEARCH result) or may come in any order (a SORT). */
   readonly ascending: boolean;
+  /**
+   * UIDs above it are left out without error: mail delivered after the EXAMINE whose UIDNEXT the count
+   * reads up to, which the mailbox announced since with EXISTS (the next count reads it).
+   */
+  readonly keepAtMost?: number | undefined;
 }
 
 /**
@@ -85,15 +90,21 @@ export class UidList {
    * @param last - The last UID of the run.
    * @throws {@link UidListViolation} when it breaks the bounds.
    */
-  addRange(first: number, last: number): void {
-    const { maxValue, maxLength, ascending } = this.#bounds;
-    if (!isUid(first) || !isUid(last))
-      throw new UidListViolation(`${first}:${last} is not a valid UID`, false);
-    if (first > maxValue || last > maxValue)
+  addRange(from: number, to: number): void {
+    const { maxValue, maxLength, ascending, keepAtMost } = this.#bounds;
+    if (!isUid(from) || !isUid(to)) throw new UidListViolation(`${from}:${to} is not a valid UID`, false);
+    if (from > maxValue || to > maxValue)
       throw new UidListViolation(
-        `UID ${Math.max(first, last)} is beyond the mailbox (at most ${maxValue})`,
+        `UID ${Math.max(from, to)} is beyond the mailbox (at most ${maxValue})`,
         false,
       );
+    let first = from;
+    let last = to;
+    if (keepAtMost !== undefined && Math.max(first, last) > keepAtMost) {
+      if (Math.min(first, last) > keepAtMost) return;
+      if (first <= last) last = keepAtMost;
+      else first = keepAtMost;
+    }
     const size = Math.abs(last - first) + 1;
     if (this.#length + size > maxLength)
       throw new UidListViolation(`more than ${maxLength} UIDs listed`, maxLength === MAX_LISTED_UIDS);

@@ -26,6 +26,12 @@ export type ProxyEvent =
 /** Which connections to drop, by their 0-based arrival index: at once, or when the client sends LOGIN. */
 export interface ConnectionRecordingOptions {
   readonly drop?: ((index: number) => 'at-connect' | 'at-login' | undefined) | undefined;
+  /**
+   * Holds a command back: when connection `index` sends a tagged command `name` (`UID SEARCH`, …) and
+   * this returns a promise, the bytes before that command's line are passed on at once and the rest
+   * (the command and whatever follows, pipelined or later) only once the promise settles.
+   */
+  readonly hold?: ((index: number, name: string) => Promise<void> | undefined) | undefined;
 }
 
 const TAGGED = /^([A-Za-z0-9.]+) (UID [A-Za-z]+|[A-Za-z]+)/;
@@ -63,11 +69,16 @@ export async function startConnectionRecordingProxy(
     sockets.add(upstream);
     let pending = '';
     const tags = new Map<string, string>();
-    client.on('data', (chunk: Buffer) => {
+    // Chunks are passed on in order, each once the ones before it were (a held command holds the rest).
+    let forwarding = Promise.resolve();
+    const forward = async (chunk: Buffer) => {
+      // `pending` starts with the part of a line already passed on with an earlier chunk.
+      const carried = pending.length;
       pending += chunk.toString('latin1');
-      let end = pending.indexOf('\n');
-      while (end >= 0) {
-        const match = TAGGED.exec(pending.slice(0, end));
+      let written = 0;
+      let start = 0;
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n', start)) {
+        const match = TAGGED.exec(pending.slice(start, end));
         const name = (match?.[2] ?? '').toUpperCase();
         if (match) {
           commands.push(name);
@@ -78,10 +89,24 @@ export async function startConnectionRecordingProxy(
           client.destroy();
           return;
         }
-        pending = pending.slice(end + 1);
-        end = pending.indexOf('\n');
+        const held = match ? options.hold?.(index, name) : undefined;
+        if (held !== undefined) {
+          const cut = Math.max(start - carried, written);
+          upstream.write(chunk.subarray(written, cut));
+          written = cut;
+          await held;
+        }
+        start = end + 1;
       }
-      upstream.write(chunk);
+      pending = pending.slice(start);
+      if (written < chunk.length) upstream.write(chunk.subarray(written));
+    };
+    client.on('data', (chunk: Buffer) => {
+      forwarding = forwarding
+        .then(() => forward(chunk))
+        .catch(() => {
+          client.destroy();
+        });
     });
     let answers = '';
     upstream.on('data', (chunk: Buffer) => {

@@ -146,3 +146,41 @@ describe('fetchDatesCollector: rows bounded by the EXAMINE before them', () => {
     });
   });
 });
+
+describe('a mailbox that grows while it is counted (mail delivered after its EXAMINE)', () => {
+  async function searched(lines: string[]) {
+    const { channel, feed, violations } = channelUnderTest();
+    const [, found] = channel.send([
+      { command: 'EXAMINE "INBOX"', collector: examineCollector() },
+      { command: 'UID SEARCH SINCE 1-Mar-2026', collector: searchCollector() },
+    ]);
+    await feed(...examined(3, 4, 'S1'), ...lines, 'S2 OK done');
+    const settled = await Promise.allSettled([found]);
+    const value = settled[0]?.status === 'fulfilled' ? settled[0].value.toSequenceSets(100) : 'rejected';
+    return { found: value, violations: violations.map((violation) => violation.message) };
+  }
+
+  it('leaves out the UIDs at or above the EXAMINE’s UIDNEXT once the server announced them', async () => {
+    expect(await searched(['* 5 EXISTS', '* SEARCH 1 2 3 4 5'])).toEqual({ found: ['1:3'], violations: [] });
+  });
+
+  it('still refuses them when the mailbox never said it grew', async () => {
+    expect(await searched(['* SEARCH 1 2 3 4'])).toEqual({
+      found: 'rejected',
+      violations: ['UID 4 is beyond the mailbox (at most 3)'],
+    });
+  });
+
+  it('reads an EXISTS that comes before the EXAMINE is first in line as the open mailbox’s, not the EXAMINE’s', async () => {
+    const { channel, feed, violations } = channelUnderTest();
+    const [, , opened] = channel.send([
+      { command: 'EXAMINE "INBOX"', collector: examineCollector() },
+      { command: 'UID SEARCH SINCE 1-Mar-2026', collector: searchCollector() },
+      { command: 'EXAMINE "Sent"', collector: examineCollector() },
+    ]);
+    await feed(...examined(3, 4, 'S1'), '* 4 EXISTS', '* SEARCH 1 2 3 4', 'S2 OK done');
+    await feed(...examined(2, 3, 'S3'));
+    expect(violations).toEqual([]);
+    await expect(opened).resolves.toMatchObject({ exists: 2, uidNext: 3 });
+  });
+});
