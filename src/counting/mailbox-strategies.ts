@@ -168,6 +168,8 @@ export const interiorCountStrategy: MailboxStrategy = async ({ session, examined
     // the server's count of everything against EXISTS before trusting its counts.
     const everything = await session.countByDate(undefined);
     if (everything !== examined.exists) {
+      // Mail delivered since the EXAMINE is no broken ESEARCH: counted by dates, without a warning.
+      if (session.openMailboxGrew) return undefined;
       warn(
         'esearch_mismatch',
         `ESEARCH counted ${everything ?? 'nothing'} messages where the mailbox has ${examined.exists}; counted by dates instead.`,

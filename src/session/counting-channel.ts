@@ -692,26 +692,23 @@ export function sortCollector(): ResponseCollector<UidList> {
  * Collects an ESORT `RETURN (MIN MAX COUNT)`: MIN and MAX must be UIDs of the mailbox, COUNT at most
  * EXISTS, and all three present unless nothing matched.
  *
- * @returns The collector.
+ * @returns The collector; its result is `undefined` when the mailbox announced mail delivered after its
+ *   EXAMINE (the summary may count it, where the count reads only up to the EXAMINE's UIDNEXT).
  */
-export function sortSummaryCollector(): ResponseCollector<SortSummary> {
+export function sortSummaryCollector(): ResponseCollector<SortSummary | undefined> {
   let answer: EsearchAnswer | undefined;
-  let bounds = { exists: 0, maxUid: 0 };
+  let bounds: MailboxBounds = { exists: 0, maxUid: 0 };
   return {
     draws: 'sort',
     async untagged(line, raw, channel) {
       if (line.kind !== 'data' || line.name !== 'ESEARCH') return;
       bounds = channel.bounds();
-      answer = await readEsearch(
-        raw,
-        line.start,
-        { maxValue: bounds.maxUid, maxLength: bounds.exists, ascending: true },
-        channel.checkpoint,
-      );
+      answer = await readEsearch(raw, line.start, listBoundsOf(bounds, true), channel.checkpoint);
     },
     finish() {
       if (answer === undefined)
         throw new ResponseViolation('a SORT RETURN (MIN MAX COUNT) answered without ESEARCH');
+      if (bounds.grown === true) return undefined;
       const { count, min, max } = answer;
       if (count === undefined || count === 0) return { count: 0, firstUid: undefined, lastUid: undefined };
       if (count === null) throw new ResponseViolation('ESORT COUNT is not a number');

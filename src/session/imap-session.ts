@@ -335,6 +335,14 @@ export class ImapSession {
   }
 
   /**
+   * Whether the mailbox open now announced messages delivered after its EXAMINE (`* n EXISTS`): answers
+   * may then name UIDs at or above its UIDNEXT, which a count leaves to the next one.
+   */
+  get openMailboxGrew(): boolean {
+    return this.#channel.bounds().grown === true;
+  }
+
+  /**
    * The round-trip time to the server, for choosing how to count: on a count session, the NOOP sent in
    * the login's flight (answered before the login, without the server's password check); otherwise the
    * first command after login (NAMESPACE). `undefined` when it could not be timed.
@@ -656,7 +664,11 @@ export class ImapSession {
       ]);
       // A refused ESEARCH may just be a broken one (the caller then searches plainly), unless the
       // server said "not now" (RFC 5530), which no other search would change.
-      return refusalAsUndefined(count, { unlessTransient: true });
+      const counted = await refusalAsUndefined(count, { unlessTransient: true });
+      // Mail delivered since the EXAMINE, which the server announced, may be in the count, where the
+      // count reads only up to the EXAMINE's UIDNEXT (the next one reads the rest from its floor): the
+      // caller lists UIDs instead, which leaves the new ones out.
+      return this.openMailboxGrew ? undefined : counted;
     });
   }
 
@@ -729,6 +741,7 @@ export class ImapSession {
    * @returns The summary, or `undefined` when the server has no ESORT or refuses it.
    */
   async summarizeByArrival(window: DateWindow): Promise<SortSummary | undefined> {
+    // (`undefined` too when the mailbox announced mail delivered since its EXAMINE: see countByDate.)
     if (!this.capabilities.includes('ESORT')) return undefined;
     return this.#guard(async () => {
       const [summary] = this.#channel.send([
