@@ -15,7 +15,10 @@ export type LogFieldValue = string | number | boolean;
  *
  * - protocol trace (`debug`, from imapflow, redacted): `connection` (`imap-1`...), `src` (`c` for a
  *   command the client sent, `s` for a server line), and imapflow's own fields (`tnum`...);
- * - retries (`warn`): `code` (the `ErrorCode` of the failed try), `attempt`, `delayMs`.
+ * - retries (`warn`): `code` (the `ErrorCode` of the failed try), `attempt`, `delayMs`;
+ * - where a count with `mailboxListing: 'auto'` lists (`debug`): `mailboxListing` (`side-connection` or
+ *   `same-connection`) and `roundTripMs`, the round trip measured with the login (absent when it could
+ *   not be timed); a side connection that fails to list (`debug`): `code`.
  *
  * @example
  * ```ts

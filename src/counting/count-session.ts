@@ -1,6 +1,7 @@
 /** The connection a count runs on: opened, logged out, and its failures mapped, the same for every kind of count. */
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
+import type { ConnectorLogger } from '../logger.js';
 import { ImapSession, resolveSessionPassword } from '../session/imap-session.js';
 import type { CountContext } from './count-signals.js';
 import { sideListingPays } from './counting-cost.js';
@@ -84,6 +85,8 @@ export async function inCountSession<R, T>(
     void side?.stop();
     listingSide = undefined;
   }
+  if (listing === 'auto')
+    logListingChoice(context.logger, session.roundTripEstimateMs, listingSide !== undefined);
   let result: T;
   try {
     result = await counted(session, listingSide, count, finish);
@@ -135,4 +138,21 @@ export function redactedCounts<C extends Pick<SignalCounts, 'mailboxes' | 'warni
     warnings: session.redacted(counts.warnings),
     elapsedMs: Math.round(performance.now() - startedAtMs),
   };
+}
+
+// What `auto` chose, and from which round trip: a host reading its debug log sees why a count listed
+// where it did.
+function logListingChoice(logger: ConnectorLogger, roundTripMs: number | undefined, onSide: boolean): void {
+  try {
+    logger.debug({
+      component: 'imap-connector',
+      msg: onSide
+        ? 'countSignals: listing the mailboxes on a side connection'
+        : 'countSignals: listing the mailboxes on the counting connection',
+      mailboxListing: onSide ? 'side-connection' : 'same-connection',
+      ...(roundTripMs === undefined ? {} : { roundTripMs: Math.round(roundTripMs * 10) / 10 }),
+    });
+  } catch {
+    // A failing host logger must not stop the count it reports on.
+  }
 }
