@@ -348,9 +348,9 @@ class SignalCounter {
         floorsOfDates === undefined
           ? supersetWindowOf(this.range.sinceMs, this.range.untilMs)
           : openEndedWindowOf(this.range),
-        (index, message) => {
-          tallies[index]?.add(message.internalDateMs);
-          floorsOfDates?.[index]?.add(message.uid, message.internalDateMs);
+        (index, uid, internalDateMs) => {
+          tallies[index]?.add(internalDateMs);
+          floorsOfDates?.[index]?.add(uid, internalDateMs);
         },
         floorsInBatch ? floorWindowOf(this.range) : undefined,
       );

@@ -275,7 +275,7 @@ class IncrementalCounter {
     const { opened, listed } = await this.session.datesFromUidsAndList(
       mailboxes.map((mailbox) => ({ path: mailbox.path, fromUid: mailbox.floorUid })),
       MAX_UID_SPAN,
-      (index, row) => reads[index]?.add(row),
+      (index, uid, internalDateMs) => reads[index]?.add(uid, internalDateMs),
     );
     const byPath = new Map<string, FlightRead>();
     mailboxes.forEach((mailbox, index) => {
@@ -529,12 +529,12 @@ class FloorRead {
     private readonly keepFromMs: number,
   ) {}
 
-  add(row: FetchedDate): void {
-    this.newestMs = Math.max(this.newestMs ?? row.internalDateMs, row.internalDateMs);
-    if (row.internalDateMs >= this.keepFromMs) this.lowestKeptUid = Math.min(this.lowestKeptUid, row.uid);
+  add(uid: number, internalDateMs: number): void {
+    this.newestMs = Math.max(this.newestMs ?? internalDateMs, internalDateMs);
+    if (internalDateMs >= this.keepFromMs) this.lowestKeptUid = Math.min(this.lowestKeptUid, uid);
     // Signals are history: a message dated before the watermark was counted (or deliberately not).
-    if (row.internalDateMs < this.watermarkMs) return;
-    const index = bucketIndexOf(this.buckets, row.internalDateMs);
+    if (internalDateMs < this.watermarkMs) return;
+    const index = bucketIndexOf(this.buckets, internalDateMs);
     if (index < 0) return;
     this.inRange += 1;
     this.counts.set(index, (this.counts.get(index) ?? 0) + 1);

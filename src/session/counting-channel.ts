@@ -15,6 +15,7 @@ import {
   type ScannedRow,
   scanDatedFetchRow,
 } from './response-lines.js';
+import { SeenUids } from './seen-uids.js';
 import { MAX_LISTED_UIDS, UidList, type UidListBounds } from './uid-list.js';
 
 /**
@@ -145,6 +146,8 @@ export class CountingChannel {
   readonly #pending: Pending[] = [];
   #tagCounter = 0;
   #untagged = 0;
+  /** The budget last computed since the last completion (a lower bound of the budget until then). */
+  #untaggedAllowed = 0;
   #closed: ChannelClosed | undefined;
   #byeText: string | undefined;
   #bounds: MailboxBounds | undefined;
@@ -250,16 +253,43 @@ export class CountingChannel {
     this.#rejectAll(this.#closed);
   }
 
+  /**
+   * Takes a line in place when it is a dated FETCH row of the usual shape ({@link scanDatedFetchRow})
+   * and a FETCH of the channel's draws it: nearly every line of a count, read without a string, a
+   * buffer or an object per row. Anything else is left to {@link take}.
+   *
+   * @param bytes - A buffer holding the line.
+   * @param start - Where the line starts.
+   * @param end - Where it ends (exclusive, before its CRLF).
+   * @returns Whether the line was taken (a row the channel refuses fails the channel, and is taken).
+   */
+  takeDatedRow(bytes: Buffer, start: number, end: number): boolean {
+    if (this.#closed) return false;
+    const fetch = this.#oldest('fetch');
+    if (fetch?.collector.datedRow === undefined || !scanDatedFetchRow(bytes, this.#row, start, end))
+      return false;
+    try {
+      this.#deliverScannedRow(fetch);
+    } catch (error) {
+      this.#refuse(error);
+    }
+    return true;
+  }
+
+  // A row `scanDatedFetchRow` read into `#row` (rows are not traced: the trace leaves them out).
+  #deliverScannedRow(fetch: Pending): void {
+    this.#countUntagged();
+    this.#assertMailboxOpened(fetch);
+    fetch.collector.datedRow?.(this.#row.uid, this.#row.internalDateMs, this);
+  }
+
   #take(raw: Buffer, literalCount: number): void | Promise<void> {
     // Nearly every line of a count is a dated FETCH row: read from the bytes, it costs no string and
     // no object. Anything else, including rows of another shape, is classified below.
     if (literalCount === 0) {
       const fetch = this.#oldest('fetch');
       if (fetch?.collector.datedRow !== undefined && scanDatedFetchRow(raw, this.#row)) {
-        this.#host.traceResponse(raw, true);
-        this.#countUntagged();
-        this.#assertMailboxOpened(fetch);
-        fetch.collector.datedRow(this.#row.uid, this.#row.internalDateMs, this);
+        this.#deliverScannedRow(fetch);
         return;
       }
     }
@@ -360,8 +390,12 @@ export class CountingChannel {
   // Every untagged line (continuations too) counts against the budget until a completion of the channel.
   #countUntagged(): void {
     this.#untagged += 1;
-    if (this.#untagged > MAX_UNTAGGED_PER_COMPLETION && this.#untagged > this.#budget()) {
-      const rows = this.#budget() - MAX_UNTAGGED_PER_COMPLETION;
+    if (this.#untagged <= MAX_UNTAGGED_PER_COMPLETION || this.#untagged <= this.#untaggedAllowed) return;
+    // The budget only grows until the next completion (commands sent, bounds raised by EXISTS), so the
+    // last one computed holds until the count passes it: not recomputed for every row of a long FETCH.
+    this.#untaggedAllowed = this.#budget();
+    if (this.#untagged > this.#untaggedAllowed) {
+      const rows = this.#untaggedAllowed - MAX_UNTAGGED_PER_COMPLETION;
       throw new ResponseViolation(
         rows > 0
           ? `FETCH sent over ${MAX_UNTAGGED_PER_COMPLETION} responses more than the ${rows} rows asked for`
@@ -377,6 +411,7 @@ export class CountingChannel {
     const [pending] = this.#pending.splice(index, 1);
     if (!pending) return;
     this.#untagged = 0;
+    this.#untaggedAllowed = 0;
     if (line.status !== 'OK') {
       // RFC 3501 §6.3.1: a failed SELECT or EXAMINE leaves no mailbox selected.
       if (pending.collector.draws === 'examine') this.#bounds = undefined;
@@ -406,7 +441,10 @@ export class CountingChannel {
     draws: ResponseCollector<unknown>['draws'],
     options: { uncorrelated: boolean } = NO_OPTIONS,
   ): Pending | undefined {
-    for (const pending of this.#pending) {
+    // An indexed loop: it runs once per row, also before V8 has optimized it (a cold process).
+    const inFlight = this.#pending;
+    for (let index = 0; index < inFlight.length; index += 1) {
+      const pending = inFlight[index] as Pending;
       if (pending.collector.draws !== draws) continue;
       if (options.uncorrelated && pending.collector.correlatedOnly === true) continue;
       return pending;
@@ -437,6 +475,7 @@ export class CountingChannel {
    */
   opened(examined: ExamineAnswer | undefined): void {
     this.#bounds = examined === undefined ? undefined : boundsOf(examined);
+    this.#untaggedAllowed = 0;
   }
 }
 
@@ -728,11 +767,15 @@ export function sortSummaryCollector(): ResponseCollector<SortSummary | undefine
   };
 }
 
-/** One message's INTERNALDATE. */
-export interface DatedUid {
-  readonly uid: number;
-  readonly internalDateMs: number;
-}
+/**
+ * Takes one message's UID and INTERNALDATE (epoch ms): two numbers, no object per row.
+ *
+ * @example
+ * ```ts
+ * const onRow: DatedRowSink = (uid, internalDateMs) => tally.add(internalDateMs);
+ * ```
+ */
+export type DatedRowSink = (uid: number, internalDateMs: number) => void;
 
 /**
  * Collects `UID FETCH <set> (UID INTERNALDATE)` rows: each UID asked for counts once (a repeated row
@@ -747,10 +790,10 @@ export interface DatedUid {
  */
 export function fetchDatesCollector(
   requested: UidList,
-  onRow: (row: DatedUid) => void,
+  onRow: DatedRowSink,
   onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
-  const seen = new Set<number>();
+  const seen = new SeenUids();
   return {
     draws: 'fetch',
     expectedRows: () => requested.length,
@@ -761,8 +804,7 @@ export function fetchDatesCollector(
       // and no more of them can exist than it announced.
       const { exists, maxUid } = channel.bounds();
       if (uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
-      if (!seen.has(uid) && seen.size >= exists)
-        throw new ResponseViolation(`FETCH returned more than ${exists} messages for a mailbox of ${exists}`);
+      assertRoomFor(uid, seen, exists, false);
       deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
     },
     finish() {
@@ -775,14 +817,22 @@ function deliver(
   uid: number,
   internalDateMs: number | null,
   rawDate: string | undefined,
-  seen: Set<number>,
-  onRow: (row: DatedUid) => void,
+  seen: SeenUids,
+  onRow: DatedRowSink,
   onMalformed: (uid: number, raw: string) => void,
 ): void {
-  if (seen.has(uid)) return;
-  seen.add(uid);
+  if (!seen.add(uid)) return;
   if (internalDateMs === null) onMalformed(uid, rawDate ?? '');
-  else onRow({ uid, internalDateMs });
+  else onRow(uid, internalDateMs);
+}
+
+// No more distinct UIDs than the mailbox holds: a row for one more is refused.
+function assertRoomFor(uid: number, seen: SeenUids, exists: number, tooLarge: boolean): void {
+  if (seen.size >= exists && !seen.has(uid))
+    throw new ResponseViolation(
+      `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
+      tooLarge,
+    );
 }
 
 /**
@@ -796,10 +846,10 @@ function deliver(
  * @returns The collector; its result is the number of rows delivered.
  */
 export function fetchSavedDatesCollector(
-  onRow: (row: DatedUid) => void,
+  onRow: DatedRowSink,
   onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
-  const seen = new Set<number>();
+  const seen = new SeenUids();
   return {
     draws: 'fetch',
     expectedRows: (bounds) => bounds.exists,
@@ -810,11 +860,7 @@ export function fetchSavedDatesCollector(
         if (grown === true) return;
         throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
       }
-      if (!seen.has(uid) && seen.size >= exists)
-        throw new ResponseViolation(
-          `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
-          true,
-        );
+      assertRoomFor(uid, seen, exists, true);
       deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
     },
     finish() {
@@ -846,10 +892,10 @@ export function fetchSavedDatesCollector(
 export function fetchUidRangeCollector(
   from: number,
   to: number,
-  onRow: (row: DatedUid) => void,
+  onRow: DatedRowSink,
   onMalformed: (uid: number, raw: string) => void,
 ): ResponseCollector<number> {
-  let seen = new Set<number>();
+  let seen = new SeenUids();
   return {
     draws: 'fetch',
     expectedRows: (bounds) => Math.max(0, Math.min(bounds.exists, to - from + 1)),
@@ -859,17 +905,13 @@ export function fetchUidRangeCollector(
       const { exists, maxUid } = channel.bounds();
       // Delivered after the EXAMINE: beyond the UIDNEXT the count reads up to.
       if (uid > maxUid) return;
-      if (!seen.has(uid) && seen.size >= exists)
-        throw new ResponseViolation(
-          `FETCH returned more than ${exists} messages for a mailbox of ${exists}`,
-          true,
-        );
+      assertRoomFor(uid, seen, exists, true);
       deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
     },
     finish() {
       const delivered = seen.size;
       // Nothing more can come for this command: the set is not kept until the whole flight ends.
-      seen = new Set();
+      seen = new SeenUids();
       return delivered;
     },
   };

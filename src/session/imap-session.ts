@@ -259,6 +259,9 @@ export class ImapSession {
         engaged: () => this.#channel.active,
         claims: (line) => !this.#isOutsideChannel(line),
         take: (line) => this.#channel.take(line, 0),
+        // A dated FETCH row: none of the commands imapflow has in flight alongside (the NOOP probe,
+        // NAMESPACE, LIST) draws one.
+        takeInPlace: (bytes, start, end) => this.#channel.takeDatedRow(bytes, start, end),
         failed: (error) =>
           this.#breakOff({
             code: isOversizedInput(error) ? 'RESPONSE_TOO_LARGE' : 'PROTOCOL_ERROR',
@@ -429,7 +432,7 @@ export class ImapSession {
   async datesFromUidsAndList(
     mailboxes: readonly { readonly path: string; readonly fromUid: number }[],
     span: number,
-    onRow: (index: number, message: FetchedDate) => void,
+    onRow: (index: number, uid: number, internalDateMs: number) => void,
   ): Promise<{ opened: BatchedMailbox[]; listed: ListedMailbox[] }> {
     return this.#guard(async () => {
       this.#selected = undefined;
@@ -446,7 +449,7 @@ export class ImapSession {
               collector: fetchUidRangeCollector(
                 fromUid,
                 to,
-                (row) => onRow(index, row),
+                (uid, internalDateMs) => onRow(index, uid, internalDateMs),
                 (uid, raw) => this.#reportMalformedDate(path, uid, raw),
               ),
             },
@@ -770,8 +773,10 @@ export class ImapSession {
     if (requested.length === 0) return;
     await this.#guard(async () => {
       const path = this.#selected?.path ?? '';
-      const collector = fetchDatesCollector(requested, onMessage, (uid, raw) =>
-        this.#reportMalformedDate(path, uid, raw),
+      const collector = fetchDatesCollector(
+        requested,
+        (uid, internalDateMs) => onMessage({ uid, internalDateMs }),
+        (uid, raw) => this.#reportMalformedDate(path, uid, raw),
       );
       const fetches = this.#channel.send(
         requested
@@ -800,7 +805,7 @@ export class ImapSession {
   async datesInWindow(
     paths: readonly string[],
     window: DateWindow,
-    onRow: (index: number, message: FetchedDate) => void,
+    onRow: (index: number, uid: number, internalDateMs: number) => void,
     extraWindow?: DateWindow,
   ): Promise<BatchedMailbox[]> {
     return this.#guard(async () => {
@@ -830,7 +835,7 @@ export class ImapSession {
           {
             command: 'UID FETCH $ (UID INTERNALDATE)',
             collector: fetchSavedDatesCollector(
-              (row) => onRow(index, row),
+              (uid, internalDateMs) => onRow(index, uid, internalDateMs),
               (uid, raw) => this.#reportMalformedDate(paths[index] ?? '', uid, raw),
             ),
           },
@@ -856,7 +861,7 @@ export class ImapSession {
           const requested = found[position] as UidList;
           const collector = fetchDatesCollector(
             requested,
-            (row) => onRow(position, row),
+            (uid, internalDateMs) => onRow(position, uid, internalDateMs),
             (uid, raw) => this.#reportMalformedDate(paths[position] ?? '', uid, raw),
           );
           return requested

@@ -150,6 +150,12 @@ export interface ResponseTap {
    */
   readonly take: (line: Buffer) => void | Promise<void>;
   /**
+   * Offered each whole line in place first (no buffer made for it): whether the tap took it. Only for
+   * lines no command imapflow has in flight alongside can draw (dated FETCH rows): `claims` is not
+   * asked about a line taken here.
+   */
+  readonly takeInPlace?: (bytes: Buffer, start: number, end: number) => boolean;
+  /**
    * Told of an error imapflow's stream raised on bytes the tap handed it (a literal it refuses, a line
    * over its cap), also when imapflow no longer listens: the connection must then fail, not the process.
    */
@@ -271,6 +277,14 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
         }
         next();
         return;
+      }
+      if (carry.length === 0 && tap.takeInPlace !== undefined) {
+        const end = lf > position && chunk[lf - 1] === CR ? lf - 1 : lf;
+        if (tap.takeInPlace(chunk, position, end)) {
+          countRead(lf + 1 - position);
+          position = lf + 1;
+          continue;
+        }
       }
       let line =
         carry.length === 0

@@ -327,62 +327,67 @@ export interface ScannedRow {
  * // true; row is { sequence: 3, uid: 45, internalDateMs: Date.UTC(2026, 1, 1, 9) }
  * ```
  *
- * @param line - The response line (CRLF removed).
+ * @param bytes - The response line (CRLF removed), or a buffer holding it from `start` to `end`.
  * @param into - Where the row is written when it answers `true`.
+ * @param start - Where the line starts in `bytes`.
+ * @param end - Where it ends (exclusive, before its CRLF).
  * @returns Whether the line had that shape; `into` then holds what {@link readFetchRow} would read.
  */
-export function scanDatedFetchRow(line: Buffer, into: ScannedRow): boolean {
-  const length = line.length;
-  if (length < 50 || line[0] !== ASTERISK || line[1] !== SPACE) return false;
-  let position = 2;
+export function scanDatedFetchRow(bytes: Buffer, into: ScannedRow, start = 0, end = bytes.length): boolean {
+  // Every byte an accepted row is read from lies before `end`: reads only move forward, and a row is
+  // accepted only when its closing parenthesis is the byte right before `end`.
+  if (end - start < 50 || bytes[start] !== ASTERISK || bytes[start + 1] !== SPACE) return false;
+  let position = start + 2;
   let sequence = 0;
-  while (position < length && position < 12) {
-    const code = line[position] ?? 0;
+  while (position < end && position < start + 12) {
+    const code = bytes[position] ?? 0;
     if (code < ZERO || code > NINE) break;
     sequence = sequence * 10 + (code - ZERO);
     position += 1;
   }
-  if (position === 2 || sequence > MAX_UINT32) return false;
+  if (position === start + 2 || sequence > MAX_UINT32) return false;
   // ` FETCH (`, the name in any case.
   if (
-    line[position] !== SPACE ||
-    ((line[position + 1] ?? 0) | 0x20) !== 0x66 ||
-    ((line[position + 2] ?? 0) | 0x20) !== 0x65 ||
-    ((line[position + 3] ?? 0) | 0x20) !== 0x74 ||
-    ((line[position + 4] ?? 0) | 0x20) !== 0x63 ||
-    ((line[position + 5] ?? 0) | 0x20) !== 0x68 ||
-    line[position + 6] !== SPACE ||
-    line[position + 7] !== OPEN_PAREN
+    bytes[position] !== SPACE ||
+    ((bytes[position + 1] ?? 0) | 0x20) !== 0x66 ||
+    ((bytes[position + 2] ?? 0) | 0x20) !== 0x65 ||
+    ((bytes[position + 3] ?? 0) | 0x20) !== 0x74 ||
+    ((bytes[position + 4] ?? 0) | 0x20) !== 0x63 ||
+    ((bytes[position + 5] ?? 0) | 0x20) !== 0x68 ||
+    bytes[position + 6] !== SPACE ||
+    bytes[position + 7] !== OPEN_PAREN
   )
     return false;
   position += 8;
   let uid = 0;
   let dateMs = Number.NaN;
   for (;;) {
-    if (isItem(line, position, 'uid')) {
+    if (isItem(bytes, position, 'uid')) {
       if (uid !== 0) return false;
       position += 4;
-      const start = position;
-      while (position < length && position - start <= 10) {
-        const code = line[position] ?? 0;
+      const digitsStart = position;
+      while (position < end && position - digitsStart <= 10) {
+        const code = bytes[position] ?? 0;
         if (code < ZERO || code > NINE) break;
         uid = uid * 10 + (code - ZERO);
         position += 1;
       }
-      if (position === start || position - start > 10 || uid === 0 || uid > MAX_UINT32) return false;
-    } else if (isItem(line, position, 'internaldate')) {
-      if (!Number.isNaN(dateMs) || line[position + 13] !== QUOTE) return false;
+      if (position === digitsStart || position - digitsStart > 10 || uid === 0 || uid > MAX_UINT32)
+        return false;
+    } else if (isItem(bytes, position, 'internaldate')) {
+      if (!Number.isNaN(dateMs) || bytes[position + 13] !== QUOTE) return false;
       position += 14;
       // `"dd-Mon-…"`, `" d-Mon-…"` or `"d-Mon-…"` (RFC 3501 date-day-fixed, and the unpadded day).
-      const dayStart = line[position] === SPACE ? position + 1 : position;
-      const dash = line[dayStart + 1] === DASH ? dayStart + 1 : dayStart + 2;
-      dateMs = dateTimeMsAt(line, dayStart, dash);
-      if (Number.isNaN(dateMs) || line[dash + 24] !== QUOTE) return false;
+      const dayStart = bytes[position] === SPACE ? position + 1 : position;
+      const dash = bytes[dayStart + 1] === DASH ? dayStart + 1 : dayStart + 2;
+      dateMs = dateTimeMsAt(bytes, dayStart, dash);
+      if (Number.isNaN(dateMs) || bytes[dash + 24] !== QUOTE) return false;
       position = dash + 25;
     } else return false;
-    const next = line[position];
+    if (position >= end) return false;
+    const next = bytes[position];
     if (next === CLOSE_PAREN) {
-      if (position !== length - 1 || uid === 0 || Number.isNaN(dateMs)) return false;
+      if (position !== end - 1 || uid === 0 || Number.isNaN(dateMs)) return false;
       into.sequence = sequence;
       into.uid = uid;
       into.internalDateMs = dateMs;

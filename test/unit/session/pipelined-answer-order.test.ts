@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  type DatedUid,
   examineCollector,
   fetchDatesCollector,
   searchCollector,
@@ -111,14 +110,14 @@ describe('fetchDatesCollector: rows bounded by the EXAMINE before them', () => {
     const { channel, feed, violations } = channelUnderTest();
     const requested = new UidList({ maxValue: 100, maxLength: 100, ascending: true });
     requested.addRange(1, 3);
-    const delivered: DatedUid[] = [];
+    const delivered: { uid: number; internalDateMs: number }[] = [];
     const answers = channel.send([
       { command: 'EXAMINE "Archive"', collector: examineCollector() },
       {
         command: 'UID FETCH 1:3 (UID INTERNALDATE)',
         collector: fetchDatesCollector(
           requested,
-          (dated) => delivered.push(dated),
+          (uid, internalDateMs) => delivered.push({ uid, internalDateMs }),
           () => {},
         ),
       },

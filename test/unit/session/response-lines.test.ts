@@ -258,6 +258,32 @@ describe('dated FETCH rows read straight from the bytes', () => {
     expect(scanned(text)).toBeUndefined();
   });
 
+  // The response tap hands it lines in place, inside the chunk they came in.
+  describe('a line inside a larger buffer', () => {
+    const row = '* 12 FETCH (UID 45 INTERNALDATE "01-Feb-2026 10:00:00 +0100")';
+    const before = '* 11 FETCH (UID 44 INTERNALDATE "01-Feb-2026 09:00:00 +0100")\r\n';
+    const after = '\r\n* 13 FETCH (UID 46 INTERNALDATE "01-Feb-2026 11:00:00 +0100")\r\n';
+    const chunk = line(before + row + after);
+    const into = (): ScannedRow => ({ sequence: 0, uid: 0, internalDateMs: 0 });
+
+    it('reads the row between start and end', () => {
+      const read = into();
+      expect(scanDatedFetchRow(chunk, read, before.length, before.length + row.length)).toBe(true);
+      expect(read).toEqual({ sequence: 12, uid: 45, internalDateMs: Date.UTC(2026, 1, 1, 9) });
+    });
+
+    it('refuses the row cut short by end at any byte, though the buffer holds the rest', () => {
+      const accepted = [];
+      for (let end = before.length; end < before.length + row.length; end += 1)
+        if (scanDatedFetchRow(chunk, into(), before.length, end)) accepted.push(end);
+      expect(accepted).toEqual([]);
+    });
+
+    it('refuses a row that does not end at end', () => {
+      expect(scanDatedFetchRow(chunk, into(), before.length, before.length + row.length + 1)).toBe(false);
+    });
+  });
+
   // Rows built from pieces that are mostly right: whenever the scanner reads one, the general reader
   // reads the same UID and date from it.
   // Each piece mostly valid, sometimes not (weights 4 : 1).

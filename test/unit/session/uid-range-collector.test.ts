@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type DatedUid,
-  examineCollector,
-  fetchUidRangeCollector,
-} from '../../../src/session/counting-channel.js';
+import { examineCollector, fetchUidRangeCollector } from '../../../src/session/counting-channel.js';
 import { channelUnderTest } from './channel-under-test.js';
 
 const row = (uid: number, day = 10) =>
@@ -12,7 +8,7 @@ const row = (uid: number, day = 10) =>
 // A mailbox of 5 messages, UIDs 1-7 used, UIDNEXT 8: the cursor's floor is 4, the span 100.
 async function examinedThenFetched(rows: string[]) {
   const { channel, written, violations, feed } = channelUnderTest();
-  const delivered: DatedUid[] = [];
+  const delivered: { uid: number; internalDateMs: number }[] = [];
   const malformed: number[] = [];
   const [examined, fetched] = channel.send([
     { command: 'EXAMINE "INBOX"', collector: examineCollector() },
@@ -21,7 +17,7 @@ async function examinedThenFetched(rows: string[]) {
       collector: fetchUidRangeCollector(
         4,
         103,
-        (dated) => delivered.push(dated),
+        (uid, internalDateMs) => delivered.push({ uid, internalDateMs }),
         (uid) => malformed.push(uid),
       ),
     },
