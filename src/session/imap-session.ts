@@ -261,7 +261,7 @@ export class ImapSession {
         take: (line) => this.#channel.take(line, 0),
         // A dated FETCH row: none of the commands imapflow has in flight alongside (the NOOP probe,
         // NAMESPACE, LIST) draws one.
-        takeInPlace: (bytes, start, end) => this.#channel.takeDatedRow(bytes, start, end),
+        takeInPlace: (bytes, from) => this.#channel.takeDatedRows(bytes, from),
         failed: (error) =>
           this.#breakOff({
             code: isOversizedInput(error) ? 'RESPONSE_TOO_LARGE' : 'PROTOCOL_ERROR',

@@ -150,11 +150,12 @@ export interface ResponseTap {
    */
   readonly take: (line: Buffer) => void | Promise<void>;
   /**
-   * Offered each whole line in place first (no buffer made for it): whether the tap took it. Only for
-   * lines no command imapflow has in flight alongside can draw (dated FETCH rows): `claims` is not
-   * asked about a line taken here.
+   * Offered the chunk from the start of a line (when no partial line is carried) before that line is
+   * framed: takes the whole lines it can, in place, and answers where it stopped (where it started when
+   * it took none). Only for lines no command imapflow has in flight alongside can draw (dated FETCH
+   * rows): `claims` is not asked about them.
    */
-  readonly takeInPlace?: (bytes: Buffer, start: number, end: number) => boolean;
+  readonly takeInPlace?: (bytes: Buffer, from: number) => number;
   /**
    * Told of an error imapflow's stream raised on bytes the tap handed it (a literal it refuses, a line
    * over its cap), also when imapflow no longer listens: the connection must then fail, not the process.
@@ -279,10 +280,10 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
         return;
       }
       if (carry.length === 0 && tap.takeInPlace !== undefined) {
-        const end = lf > position && chunk[lf - 1] === CR ? lf - 1 : lf;
-        if (tap.takeInPlace(chunk, position, end)) {
-          countRead(lf + 1 - position);
-          position = lf + 1;
+        const taken = tap.takeInPlace(chunk, position);
+        if (taken > position) {
+          countRead(taken - position);
+          position = taken;
           continue;
         }
       }

@@ -258,6 +258,34 @@ describe('dated FETCH rows read straight from the bytes', () => {
     expect(scanned(text)).toBeUndefined();
   });
 
+  // The instant is computed without Date: checked here against Date.UTC, over every month and leap year.
+  it('reads every valid date-time as Date.UTC does (fast-check)', () => {
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const two = (value: number) => String(value).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1970, max: 2400 }),
+        fc.integer({ min: 0, max: 11 }),
+        fc.integer({ min: 1, max: 31 }),
+        fc.tuple(
+          fc.integer({ min: 0, max: 23 }),
+          fc.integer({ min: 0, max: 59 }),
+          fc.integer({ min: 0, max: 60 }),
+        ),
+        fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })),
+        (year, month, dayWanted, [hour, minute, second], [west, zoneHours, zoneMinutes]) => {
+          const daysInMonth = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+          const day = Math.min(dayWanted, daysInMonth);
+          const offsetMs = (zoneHours * 60 + zoneMinutes) * 60_000;
+          const expected = Date.UTC(year, month, day, hour, minute, second) + (west ? offsetMs : -offsetMs);
+          const text = `* 1 FETCH (UID 9 INTERNALDATE "${two(day)}-${months[month]}-${year} ${two(hour)}:${two(minute)}:${two(second)} ${west ? '-' : '+'}${two(zoneHours)}${two(zoneMinutes)}")`;
+          expect(scanned(text)?.internalDateMs).toBe(expected);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
   // The response tap hands it lines in place, inside the chunk they came in.
   describe('a line inside a larger buffer', () => {
     const row = '* 12 FETCH (UID 45 INTERNALDATE "01-Feb-2026 10:00:00 +0100")';
