@@ -1,5 +1,5 @@
 // Profiling aid: where a warm count's client CPU goes, per component, in ms per count.
-//   npx tsx bench/profile-breakdown.ts [fewest-round-trips|fewest-bytes|auto] [counts=6 | cold] [save.cpuprofile]
+//   npx tsx bench/profile-breakdown.ts [fewest-round-trips|fewest-bytes|auto] [counts=6 | cold] [save.cpuprofile] [case=daily]
 // (`cold`: the first count of the process, no warm-up.)
 // Starts the bench server on the cached 100k mailbox, runs two counts to warm up, then profiles the
 // next ones with the inspector (sampling every 100 µs) and sums self time by where the code lives.
@@ -13,7 +13,7 @@ import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
 type Transfer = 'auto' | 'fewest-round-trips' | 'fewest-bytes';
-const [transferArg = 'fewest-round-trips', countsArg = '6', saveArg] = process.argv.slice(2);
+const [transferArg = 'fewest-round-trips', countsArg = '6', saveArg, caseArg = 'daily'] = process.argv.slice(2);
 const transfer = transferArg as Transfer;
 const cold = countsArg === 'cold';
 const counts = cold ? 1 : Number(countsArg);
@@ -71,8 +71,9 @@ function breakdown(profile: Profile): Map<string, number> {
 
 const maildir = cachedMaildir(generateSeed(100_000), '100000-20261125');
 const server = await startBenchServer({ ...standardVariant, timeZone: 'Pacific/Auckland' }, maildir);
-const spec = countCases()[1]?.spec;
-if (!spec) throw new Error('the bench defines no daily case');
+// A part of the case's name: `daily` (the 1-year daily count), `yesterday`, `30 days`, `all time`.
+const spec = countCases().find((countCase) => countCase.name.includes(caseArg))?.spec;
+if (!spec) throw new Error(`the bench defines no case named like "${caseArg}"`);
 const target = {
   host: '127.0.0.1' as const,
   plainPort: server.plainProxy.port,
