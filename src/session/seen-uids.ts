@@ -3,10 +3,10 @@
 
 /**
  * Remembers which UIDs were delivered. While they arrive in ascending order — every server measured
- * answers a `UID FETCH` that way — it keeps only the runs of consecutive UIDs (a date window of a
- * mailbox is a few runs: a count at 1M messages reads ~330,000 rows in a few hundred runs), not one
- * entry per UID; the first UID at or below the highest seen (a repeat, or rows out of order) turns
- * it into a `Set` of every UID once, and it stays exact either way.
+ * answers a `UID FETCH` that way — it keeps only the runs of consecutive UIDs (two numbers per gap
+ * between the UIDs of a date window), not one entry per UID; the first UID at or below the highest
+ * seen (a repeat, or rows out of order) turns it into a `Set` of every UID once, and it stays exact
+ * either way.
  *
  * @example
  * ```ts
