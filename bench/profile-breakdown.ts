@@ -13,7 +13,8 @@ import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
 type Transfer = 'auto' | 'fewest-round-trips' | 'fewest-bytes';
-const [transferArg = 'fewest-round-trips', countsArg = '6', saveArg, caseArg = 'daily'] = process.argv.slice(2);
+const [transferArg = 'fewest-round-trips', countsArg = '6', saveArg, caseArg = 'daily'] =
+  process.argv.slice(2);
 const transfer = transferArg as Transfer;
 const cold = countsArg === 'cold';
 const counts = cold ? 1 : Number(countsArg);
