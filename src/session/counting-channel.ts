@@ -2,10 +2,13 @@
  * The SDK's own command channel for counting, on the connection imapflow logged in: pipelined
  * commands with the SDK's own tags, answers read by the strict parser of `response-lines.ts`.
  */
+
+import type { LongLineSink } from './imapflow-internals.js';
 import {
   type CompletionStatus,
   type EsearchAnswer,
   type FetchRow,
+  NumberListReader,
   parseResponseLine,
   type ResponseLine,
   ResponseViolation,
@@ -99,6 +102,15 @@ export interface ResponseCollector<T> {
    * 3501 §7.4.2) never reach it. Only for `draws: 'fetch'`.
    */
   datedRow?(uid: number, internalDateMs: number | null, channel: CountingChannel, rawDate?: string): void;
+  /**
+   * Where the numbers of a plain `* SEARCH` or `* SORT` answer too long to frame go, read as they
+   * arrive ({@link CountingChannel.streamLongLine}): the list, and the error a reading failure becomes.
+   * Without it such an answer is framed whole and comes through `untagged`.
+   */
+  numberList?(channel: CountingChannel): {
+    readonly into: UidList;
+    readonly failure: (error: unknown) => unknown;
+  };
   /** The result for an OK completion (throws {@link ResponseViolation} for an implausible answer). */
   finish(completion: Completion): T;
 }
@@ -290,6 +302,66 @@ export class CountingChannel {
       this.#refuse(error);
     }
     return position;
+  }
+
+  /**
+   * Reads a plain `* SEARCH` or `* SORT` answer as its bytes arrive, when its line is too long to frame
+   * (a search of a big window on a server without ESEARCH lists every UID on one line): the numbers go
+   * straight into the command's list, and the line is never held. Asked with the line's first bytes.
+   *
+   * @param head - The start of the line (at least its first 16 bytes).
+   * @returns The sink for the whole line (its first bytes included), or `undefined` when it is not
+   *   such an answer to a command of the channel: the line is then framed whole, as before. Once the
+   *   channel refuses the answer, the sink drops the rest of the line.
+   */
+  streamLongLine(head: Buffer): LongLineSink | undefined {
+    if (this.#closed !== undefined) return undefined;
+    const name = numberListAnswerOf(head);
+    if (name === undefined) return undefined;
+    const command = this.#oldest(name === 'SEARCH' ? 'search' : 'sort', { uncorrelated: true });
+    if (command?.collector.numberList === undefined) return undefined;
+    let failed = false;
+    const refuse = (error: unknown) => {
+      failed = true;
+      this.#refuse(error);
+    };
+    let target: { readonly into: UidList; readonly failure: (error: unknown) => unknown };
+    try {
+      this.#countUntagged();
+      this.#assertMailboxOpened(command);
+      target = command.collector.numberList(this);
+    } catch (error) {
+      refuse(error);
+      return { write: () => undefined, end: () => undefined };
+    }
+    const reader = new NumberListReader(target.into);
+    // A valid answer lists at most the UIDs the mailbox holds, 10 digits and a space each.
+    const maxBytes = 11 * Math.max(1, this.bounds().exists) + 1024;
+    let bytesRead = 0;
+    let skip = 3 + name.length; // `* SEARCH ` / `* SORT `
+    return {
+      write: (bytes, start, end) => {
+        if (failed) return;
+        bytesRead += end - start;
+        const from = Math.min(end, start + skip);
+        skip -= from - start;
+        try {
+          if (bytesRead > maxBytes)
+            throw new ResponseViolation(`a ${name} answer longer than ${maxBytes} bytes`, true);
+          reader.write(bytes, from, end);
+        } catch (error) {
+          refuse(error instanceof ResponseViolation && error.tooLarge ? error : target.failure(error));
+        }
+      },
+      end: () => {
+        if (failed) return;
+        try {
+          reader.end();
+        } catch (error) {
+          refuse(target.failure(error));
+        }
+      },
+    };
   }
 
   // A row `scanDatedFetchRow` read into `#row` (rows are not traced: the trace leaves them out).
@@ -581,6 +653,15 @@ export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollec
   let list: UidList | undefined;
   return {
     draws: 'search',
+    ...(returns === 'plain'
+      ? {
+          numberList(channel: CountingChannel) {
+            const bounds = channel.bounds();
+            list ??= new UidList(listBoundsOf(bounds, false));
+            return { into: list, failure: (error: unknown) => tooManyResults(error, command, bounds.exists) };
+          },
+        }
+      : {}),
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       const bounds = channel.bounds();
@@ -716,6 +797,11 @@ export function sortCollector(): ResponseCollector<UidList> {
   let list: UidList | undefined;
   return {
     draws: 'sort',
+    numberList(channel) {
+      const bounds = channel.bounds();
+      list ??= new UidList(listBoundsOf(bounds, false));
+      return { into: list, failure: (error: unknown) => tooManyResults(error, 'SORT', bounds.exists) };
+    },
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       const bounds = channel.bounds();
@@ -792,6 +878,14 @@ export function sortSummaryCollector(): ResponseCollector<SortSummary | undefine
  * ```
  */
 export type DatedRowSink = (uid: number, internalDateMs: number) => void;
+
+// `* SEARCH ` or `* SORT ` (any case) at the start of a line: a plain answer of numbers.
+function numberListAnswerOf(head: Buffer): 'SEARCH' | 'SORT' | undefined {
+  const start = head.toString('latin1', 0, 9).toUpperCase();
+  if (start === '* SEARCH ') return 'SEARCH';
+  if (start.startsWith('* SORT ')) return 'SORT';
+  return undefined;
+}
 
 /**
  * Collects `UID FETCH <set> (UID INTERNALDATE)` rows: each UID asked for counts once (a repeated row

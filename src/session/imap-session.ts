@@ -262,6 +262,7 @@ export class ImapSession {
         // A dated FETCH row: none of the commands imapflow has in flight alongside (the NOOP probe,
         // NAMESPACE, LIST) draws one.
         takeInPlace: (bytes, from) => this.#channel.takeDatedRows(bytes, from),
+        streamLongLine: (head) => this.#channel.streamLongLine(head),
         failed: (error) =>
           this.#breakOff({
             code: isOversizedInput(error) ? 'RESPONSE_TOO_LARGE' : 'PROTOCOL_ERROR',

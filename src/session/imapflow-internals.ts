@@ -157,10 +157,31 @@ export interface ResponseTap {
    */
   readonly takeInPlace?: (bytes: Buffer, from: number) => number;
   /**
+   * Asked when a line grows past 64 KiB before its end has come: a sink that reads it as it arrives
+   * (from its first byte; a long SEARCH or SORT answer), or `undefined` to hand the whole line to
+   * imapflow's stream, which frames it within its own cap.
+   */
+  readonly streamLongLine?: (head: Buffer) => LongLineSink | undefined;
+  /**
    * Told of an error imapflow's stream raised on bytes the tap handed it (a literal it refuses, a line
    * over its cap), also when imapflow no longer listens: the connection must then fail, not the process.
    */
   readonly failed: (error: Error) => void;
+}
+
+/**
+ * Takes one long response line piece by piece, as it arrives ({@link ResponseTap.streamLongLine}).
+ *
+ * @example
+ * ```ts
+ * const sink: LongLineSink = { write: (bytes, start, end) => reader.write(bytes, start, end), end: () => reader.end() };
+ * ```
+ */
+export interface LongLineSink {
+  /** The next bytes of the line, in order (never its CRLF). */
+  write(bytes: Buffer, start: number, end: number): void;
+  /** The line ended (its CRLF came). */
+  end(): void;
 }
 
 // imapflow 2.10's ImapStream: a Transform fed the socket's bytes (after TLS, after COMPRESS=DEFLATE
@@ -194,6 +215,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const CR_BYTE = Buffer.from([CR]);
 /**
  * A partial line the tap keeps across chunks; a longer line (a long SEARCH answer) is handed to
  * imapflow's stream whole, which bounds it (`maxLineLength`) and frames it.
@@ -233,6 +255,9 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
   const transform = streamer._transform.bind(streamer);
   let carry: Buffer[] = [];
   let carryBytes = 0;
+  // A long line read as it arrives, and whether its last piece ended in a CR not yet known to end it.
+  let streaming: LongLineSink | undefined;
+  let heldCr = false;
 
   const holdsNothing = () =>
     streamer.state === STREAM_READS_LINES &&
@@ -254,12 +279,44 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
     else transform(bytes, 'latin1', next);
   };
 
+  // Writes the rest of a streamed line found in `chunk` from `position`; answers where the next line
+  // starts, or -1 when the line goes on in the next chunk.
+  const stream = (sink: LongLineSink, chunk: Buffer, position: number): number => {
+    const lf = chunk.indexOf(LF, position);
+    // A CR held back from the piece before was the line's end only if this chunk starts with its LF.
+    if (heldCr && lf !== position) sink.write(CR_BYTE, 0, 1);
+    heldCr = false;
+    let end = lf < 0 ? chunk.length : lf;
+    if (end > position && chunk[end - 1] === CR) {
+      end -= 1;
+      heldCr = lf < 0;
+    }
+    if (end > position) sink.write(chunk, position, end);
+    if (lf < 0) {
+      countRead(chunk.length - position);
+      return -1;
+    }
+    countRead(lf + 1 - position);
+    streaming = undefined;
+    sink.end();
+    return lf + 1;
+  };
+
   const read = (chunk: Buffer, from: number, next: (error?: Error | null) => void): void => {
     let position = from;
     for (;;) {
       if (streamer.destroyed) {
         next();
         return;
+      }
+      // A streamed line is read to its end, even once the channel is done with it.
+      if (streaming !== undefined) {
+        position = stream(streaming, chunk, position);
+        if (position < 0) {
+          next();
+          return;
+        }
+        continue;
       }
       if (!tap.engaged()) {
         handOver(chunk, position, next);
@@ -269,7 +326,17 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
       if (lf < 0) {
         const tail = chunk.length - position;
         if (carryBytes + tail > MAX_TAPPED_PARTIAL_LINE) {
-          handOver(chunk, position, next);
+          const head = Buffer.concat([...carry, chunk.subarray(position)]);
+          const sink = tap.streamLongLine?.(head);
+          if (sink === undefined) {
+            handOver(chunk, position, next);
+            return;
+          }
+          carry = [];
+          carryBytes = 0;
+          streaming = sink;
+          stream(sink, head, 0);
+          next();
           return;
         }
         if (tail > 0) {
@@ -335,7 +402,10 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
   });
   streamer._transform = (chunk, encoding, next) => {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-    if (!Buffer.isBuffer(bytes) || (carry.length === 0 && !(tap.engaged() && holdsNothing()))) {
+    if (
+      !Buffer.isBuffer(bytes) ||
+      (carry.length === 0 && streaming === undefined && !(tap.engaged() && holdsNothing()))
+    ) {
       transform(chunk, encoding, next);
       return;
     }

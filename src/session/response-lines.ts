@@ -146,30 +146,81 @@ export async function readNumberList(
   into: UidList,
   checkpoint: Checkpoint,
 ): Promise<void> {
-  let position = start;
-  let nextYield = start + PARSE_CHUNK_BYTES;
-  while (position < line.length) {
-    if (line[position] === SPACE) {
-      position += 1;
-      continue;
-    }
-    // RFC 5267 §3.3 / RFC 4551: a SORT or SEARCH answer may end with `(MODSEQ n)`; a count never asks for it.
-    if (line[position] === OPEN_PAREN) break;
-    let value = 0;
-    let digits = 0;
-    while (position < line.length && line[position] !== SPACE) {
-      const code = line[position] ?? 0;
-      if (code < ZERO || code > NINE || digits === 10)
+  const reader = new NumberListReader(into);
+  for (let from = start; from < line.length; from += PARSE_CHUNK_BYTES) {
+    const to = Math.min(line.length, from + PARSE_CHUNK_BYTES);
+    reader.write(line, from, to);
+    if (to < line.length) await checkpoint();
+  }
+  reader.end();
+}
+
+/**
+ * Reads the numbers of a plain `* SEARCH` or `* SORT` answer piece by piece, as the bytes arrive: a
+ * number cut between two pieces is carried over, nothing else is kept, so a long answer is read
+ * without holding its line ({@link readNumberList} reads a whole line with it).
+ *
+ * @example
+ * ```ts
+ * const reader = new NumberListReader(list);
+ * reader.write(Buffer.from('4 5 1'), 0, 5);
+ * reader.write(Buffer.from('2 (MODSEQ 9)'), 0, 12);
+ * reader.end(); // list holds 4, 5, 12
+ * ```
+ */
+export class NumberListReader {
+  #value = 0;
+  #digits = 0;
+  // RFC 5267 §3.3 / RFC 4551: a SORT or SEARCH answer may end with `(MODSEQ n)`; a count never asks for it.
+  #modifiers = false;
+
+  /**
+   * @param into - The list to append to (its bounds decide what is refused).
+   */
+  constructor(readonly into: UidList) {}
+
+  /**
+   * Reads the next piece of the answer (after `SEARCH` or `SORT`, without the CRLF).
+   *
+   * @param bytes - A buffer holding the piece.
+   * @param start - Where it starts.
+   * @param end - Where it ends (exclusive).
+   * @throws {@link ResponseViolation} for a malformed number or a list breaking its bounds.
+   */
+  write(bytes: Buffer, start: number, end: number): void {
+    if (this.#modifiers) return;
+    for (let position = start; position < end; position += 1) {
+      const code = bytes[position] ?? 0;
+      if (code === SPACE) {
+        this.#endNumber();
+        continue;
+      }
+      if (code === OPEN_PAREN && this.#digits === 0) {
+        this.#modifiers = true;
+        return;
+      }
+      if (code < ZERO || code > NINE || this.#digits === 10)
         throw new ResponseViolation('a malformed number in a SEARCH or SORT answer');
-      value = value * 10 + (code - ZERO);
-      digits += 1;
-      position += 1;
+      this.#value = this.#value * 10 + (code - ZERO);
+      this.#digits += 1;
     }
-    guardList(() => into.add(value));
-    if (position >= nextYield) {
-      nextYield = position + PARSE_CHUNK_BYTES;
-      await checkpoint();
-    }
+  }
+
+  /**
+   * The answer ended: adds the number it ended with.
+   *
+   * @throws {@link ResponseViolation} when that number breaks the list's bounds.
+   */
+  end(): void {
+    this.#endNumber();
+  }
+
+  #endNumber(): void {
+    if (this.#digits === 0) return;
+    const value = this.#value;
+    this.#value = 0;
+    this.#digits = 0;
+    guardList(() => this.into.add(value));
   }
 }
 

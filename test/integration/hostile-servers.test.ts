@@ -137,13 +137,28 @@ describe('countSignals against hostile servers', () => {
     expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
   });
 
-  it('stops a response line without end (RESPONSE_TOO_LARGE)', async () => {
+  it('stops a SEARCH answer without end, read as it arrives, at 11 bytes a message (RESPONSE_TOO_LARGE)', async () => {
     const { error, rssGrowth } = await countAgainst(
       mailboxScenario(
         januaryMailboxes,
         at('SEARCH', (conn) => {
           conn.writeRaw('* SEARCH');
           void flood(conn, () => ' 1'.repeat(32 * 1024));
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(error.detail.limit).toMatch(/^a SEARCH answer longer than \d+ bytes$/);
+    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+  });
+
+  it('stops any other response line without end at its length cap (RESPONSE_TOO_LARGE)', async () => {
+    const { error, rssGrowth } = await countAgainst(
+      mailboxScenario(
+        januaryMailboxes,
+        at('SEARCH', (conn) => {
+          conn.writeRaw('* OK ');
+          void flood(conn, () => 'x'.repeat(64 * 1024));
         }),
       ),
     );

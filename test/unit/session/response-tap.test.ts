@@ -199,3 +199,75 @@ describe('reading response lines before imapflow frames them', () => {
     expect(events).toEqual(['tap * 1 FETCH (UID 1)']);
   });
 });
+
+describe('a line too long to frame, read as it arrives', () => {
+  // A `* SEARCH` answer of 20,000 UIDs (~110 KB), then a completion; written in chunks of `size` bytes.
+  const numbers = Array.from({ length: 20_000 }, (_, index) => index + 1).join(' ');
+  const long = `* SEARCH ${numbers}`;
+
+  function streamed(text: string, size: number, accept: boolean) {
+    const streamer = new ImapStream({ logger: silent, maxLineLength: 200_000 });
+    const pieces: string[] = [];
+    const events: string[] = [];
+    tapResponseLines({ streamer } as unknown as ImapFlow, {
+      engaged: () => true,
+      claims: () => true,
+      take: (line) => {
+        events.push(`tap ${line.toString('latin1')}`);
+      },
+      streamLongLine: (head) => {
+        events.push(`stream ${head.toString('latin1', 0, 8)}`);
+        if (!accept) return undefined;
+        return {
+          write: (bytes, start, end) => pieces.push(bytes.toString('latin1', start, end)),
+          end: () => events.push(`end ${pieces.join('').length}`),
+        };
+      },
+      failed: () => undefined,
+    });
+    streamer.on('readable', () => {
+      for (let item = streamer.read() as StreamItem | null; item !== null; item = streamer.read()) {
+        events.push(`imapflow ${item.payload.length}`);
+        item.next();
+      }
+    });
+    const bytes = Buffer.from(text, 'latin1');
+    const written = (async () => {
+      for (let from = 0; from < bytes.length; from += size)
+        await new Promise<void>((resolve) =>
+          streamer.write(bytes.subarray(from, from + size), () => resolve()),
+        );
+      for (let tick = 0; tick < 5; tick += 1) await new Promise((resolve) => setImmediate(resolve));
+    })();
+    return written.then(() => ({ pieces, events }));
+  }
+
+  // A line that ends in the chunk that takes it past 64 KiB is still taken whole (at most 64 KiB and
+  // a chunk); these chunk sizes leave it unfinished past 64 KiB.
+  it.each([1_000, 4_096, 65_537, 70_000, long.length + 1])(
+    'hands the whole line to the sink, CRLF left out, in chunks of %i bytes',
+    async (size) => {
+      const { pieces, events } = await streamed(`${long}\r\nS1 OK done\r\n`, size, true);
+      expect(pieces.join('') === long).toBe(true);
+      expect(events).toEqual(['stream * SEARCH', `end ${long.length}`, 'tap S1 OK done']);
+    },
+  );
+
+  it('ends the line at its CRLF wherever a chunk splits the two, and keeps a CR inside the line', async () => {
+    for (const split of [long.length, long.length + 1]) {
+      const { pieces, events } = await streamed(`${long}\r\nS1 OK done\r\n`, split, true);
+      expect(pieces.join('') === long, `split at ${split}`).toBe(true);
+      expect(events.at(-1)).toBe('tap S1 OK done');
+    }
+    // A CR that is not followed by LF is a byte of the line (the reader refuses it).
+    const withCr = `${long}\r 7\r\nS1 OK done\r\n`;
+    const { pieces } = await streamed(withCr, long.length + 1, true);
+    expect(pieces.join('') === `${long}\r 7`).toBe(true);
+  });
+
+  it('hands the line to imapflow whole when the sink declines it', async () => {
+    const { pieces, events } = await streamed(`${long}\r\nS1 OK done\r\n`, 4_096, false);
+    expect(pieces).toEqual([]);
+    expect(events).toEqual(['stream * SEARCH', `imapflow ${long.length}`, 'imapflow 10']);
+  });
+});
