@@ -5,6 +5,7 @@
 
 import type { LongLineSink } from './imapflow-internals.js';
 import {
+  type Checkpoint,
   type CompletionStatus,
   type EsearchAnswer,
   type FetchRow,
@@ -107,10 +108,7 @@ export interface ResponseCollector<T> {
    * arrive ({@link CountingChannel.streamLongLine}): the list, and the error a reading failure becomes.
    * Without it such an answer is framed whole and comes through `untagged`.
    */
-  numberList?(channel: CountingChannel): {
-    readonly into: UidList;
-    readonly failure: (error: unknown) => unknown;
-  };
+  numberList?(channel: CountingChannel): PlainAnswerTarget;
   /** The result for an OK completion (throws {@link ResponseViolation} for an implausible answer). */
   finish(completion: Completion): T;
 }
@@ -282,8 +280,7 @@ export class CountingChannel {
    */
   takeDatedRows(bytes: Buffer, from: number): number {
     const fetch = this.#closed === undefined ? this.#oldest('fetch') : undefined;
-    const collector = fetch?.collector;
-    if (fetch === undefined || collector?.datedRow === undefined) return from;
+    if (fetch?.collector.datedRow === undefined) return from;
     const row = this.#row;
     let position = from;
     try {
@@ -293,10 +290,7 @@ export class CountingChannel {
         const end = lf > position && bytes[lf - 1] === CARRIAGE_RETURN ? lf - 1 : lf;
         if (!scanDatedFetchRow(bytes, row, position, end)) break;
         position = lf + 1;
-        // Rows are not traced: the trace leaves FETCH rows out.
-        this.#countUntagged();
-        this.#assertMailboxOpened(fetch);
-        collector.datedRow(row.uid, row.internalDateMs, this);
+        this.#deliverScannedRow(fetch);
       }
     } catch (error) {
       this.#refuse(error);
@@ -325,7 +319,7 @@ export class CountingChannel {
       failed = true;
       this.#refuse(error);
     };
-    let target: { readonly into: UidList; readonly failure: (error: unknown) => unknown };
+    let target: PlainAnswerTarget;
     try {
       this.#countUntagged();
       this.#assertMailboxOpened(command);
@@ -345,12 +339,14 @@ export class CountingChannel {
         bytesRead += end - start;
         const from = Math.min(end, start + skip);
         skip -= from - start;
+        if (bytesRead > maxBytes) {
+          refuse(new ResponseViolation(`a ${name} answer longer than ${maxBytes} bytes`, true));
+          return;
+        }
         try {
-          if (bytesRead > maxBytes)
-            throw new ResponseViolation(`a ${name} answer longer than ${maxBytes} bytes`, true);
           reader.write(bytes, from, end);
         } catch (error) {
-          refuse(error instanceof ResponseViolation && error.tooLarge ? error : target.failure(error));
+          refuse(target.failure(error));
         }
       },
       end: () => {
@@ -651,17 +647,14 @@ export type SearchReturn = 'plain' | 'all' | 'save';
 export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollector<UidList> {
   const command = 'SEARCH';
   let list: UidList | undefined;
+  const numbers = (channel: CountingChannel): PlainAnswerTarget => {
+    const target = plainAnswerTarget(list, channel, command);
+    list = target.into;
+    return target;
+  };
   return {
     draws: 'search',
-    ...(returns === 'plain'
-      ? {
-          numberList(channel: CountingChannel) {
-            const bounds = channel.bounds();
-            list ??= new UidList(listBoundsOf(bounds, false));
-            return { into: list, failure: (error: unknown) => tooManyResults(error, command, bounds.exists) };
-          },
-        }
-      : {}),
+    ...(returns === 'plain' ? { numberList: numbers } : {}),
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       const bounds = channel.bounds();
@@ -671,10 +664,7 @@ export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollec
       if (returns === 'all' && line.name !== 'ESEARCH')
         throw new ResponseViolation('a plain SEARCH answer to a SEARCH RETURN (ALL)');
       if (line.name === 'SEARCH') {
-        list ??= fresh();
-        await readNumberList(raw, line.start, list, channel.checkpoint).catch((error: unknown) => {
-          throw tooManyResults(error, command, bounds.exists);
-        });
+        await readPlainAnswer(raw, line.start, numbers(channel), channel.checkpoint);
         return;
       }
       const answer = await readEsearch(
@@ -696,6 +686,38 @@ export function searchCollector(returns: SearchReturn = 'plain'): ResponseCollec
       return list ?? new UidList({ maxValue: MAX_UID, maxLength: 0, ascending: true });
     },
   };
+}
+
+/** Where the numbers of a plain `* SEARCH` or `* SORT` answer go, and what a reading failure becomes. */
+interface PlainAnswerTarget {
+  readonly into: UidList;
+  readonly failure: (error: unknown) => unknown;
+}
+
+// The list so far, or a new one within the bounds of the mailbox open now: the same whether the line
+// was framed (`untagged`) or is read as it arrives (`numberList`).
+function plainAnswerTarget(
+  list: UidList | undefined,
+  channel: CountingChannel,
+  command: 'SEARCH' | 'SORT',
+): PlainAnswerTarget {
+  const bounds = channel.bounds();
+  return {
+    into: list ?? new UidList(listBoundsOf(bounds, false)),
+    failure: (error: unknown) => tooManyResults(error, command, bounds.exists),
+  };
+}
+
+// A framed plain answer, from `start` on, read into its target.
+async function readPlainAnswer(
+  raw: Buffer,
+  start: number,
+  target: PlainAnswerTarget,
+  checkpoint: Checkpoint,
+): Promise<void> {
+  await readNumberList(raw, start, target.into, checkpoint).catch((error: unknown) => {
+    throw target.failure(error);
+  });
 }
 
 function tooManyResults(error: unknown, command: string, exists: number): unknown {
@@ -795,22 +817,20 @@ export interface SortSummary {
  */
 export function sortCollector(): ResponseCollector<UidList> {
   let list: UidList | undefined;
+  const numbers = (channel: CountingChannel): PlainAnswerTarget => {
+    const target = plainAnswerTarget(list, channel, 'SORT');
+    list = target.into;
+    return target;
+  };
   return {
     draws: 'sort',
-    numberList(channel) {
-      const bounds = channel.bounds();
-      list ??= new UidList(listBoundsOf(bounds, false));
-      return { into: list, failure: (error: unknown) => tooManyResults(error, 'SORT', bounds.exists) };
-    },
+    numberList: numbers,
     async untagged(line, raw, channel) {
       if (line.kind !== 'data') return;
       const bounds = channel.bounds();
       const listBounds = listBoundsOf(bounds, false);
       if (line.name === 'SORT') {
-        list ??= new UidList(listBounds);
-        await readNumberList(raw, line.start, list, channel.checkpoint).catch((error: unknown) => {
-          throw tooManyResults(error, 'SORT', bounds.exists);
-        });
+        await readPlainAnswer(raw, line.start, numbers(channel), channel.checkpoint);
         return;
       }
       if (list !== undefined) throw new ResponseViolation('a second ESORT answer to one SORT');
