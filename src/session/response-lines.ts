@@ -473,15 +473,17 @@ const MONTH_KEYS = new Int32Array(
   ),
 );
 
+// The month (0–11) whose three letters these character codes are, in any case; -1 for anything else.
+function monthIndexOf(first: number, second: number, third: number): number {
+  if (first > 0x7f || second > 0x7f || third > 0x7f) return -1;
+  return MONTH_KEYS.indexOf(((first | 0x20) << 16) | ((second | 0x20) << 8) | (third | 0x20));
+}
+
 // The date-time whose day runs from `dayStart` to `dash` (1 or 2 digits): as imapDateTimeMs, on bytes.
 function dateTimeMsAt(line: Buffer, dayStart: number, dash: number): number {
   if ((dash - dayStart !== 1 && dash - dayStart !== 2) || line[dash] !== DASH) return Number.NaN;
   const day = dash - dayStart === 2 ? twoDigitsAt(line, dayStart) : twoDigitsAt(line, dayStart - 1, true);
-  const key =
-    (((line[dash + 1] ?? 0) | 0x20) << 16) |
-    (((line[dash + 2] ?? 0) | 0x20) << 8) |
-    ((line[dash + 3] ?? 0) | 0x20);
-  const monthIndex = MONTH_KEYS.indexOf(key);
+  const monthIndex = monthIndexOf(line[dash + 1] ?? 0, line[dash + 2] ?? 0, line[dash + 3] ?? 0);
   const at = dash + 4;
   if (
     monthIndex < 0 ||
@@ -516,8 +518,6 @@ function twoDigitsAt(line: Buffer, at: number, oneDigit = false): number {
   return tens * 10 + ones;
 }
 
-const MONTH_CODES = 'janfebmaraprmayjunjulaugsepoctnovdec';
-
 /**
  * An RFC 3501 `date-time` (`"01-Feb-2026 10:00:00 +0100"`, the day possibly space-padded) as epoch ms,
  * read character by character (no regular expression, no Date parsing: ~0.1 µs).
@@ -531,16 +531,20 @@ export function imapDateTimeMs(text: string): number | undefined {
   if (dash !== 1 && dash !== 2) return undefined;
   if (value.length !== dash + 24) return undefined;
   const day = digitsAt(value, 0, dash);
-  const monthIndex = MONTH_CODES.indexOf(value.slice(dash + 1, dash + 4).toLowerCase());
+  const monthIndex = monthIndexOf(
+    value.charCodeAt(dash + 1),
+    value.charCodeAt(dash + 2),
+    value.charCodeAt(dash + 3),
+  );
   const at = dash + 4;
   if (value[at] !== '-' || value[at + 5] !== ' ' || value[at + 8] !== ':' || value[at + 11] !== ':')
     return undefined;
   if (value[at + 14] !== ' ') return undefined;
   const sign = value[at + 15];
-  if (monthIndex < 0 || monthIndex % 3 !== 0 || (sign !== '+' && sign !== '-')) return undefined;
+  if (monthIndex < 0 || (sign !== '+' && sign !== '-')) return undefined;
   const ms = epochMsOfDateTime(
     digitsAt(value, at + 1, 4),
-    monthIndex / 3,
+    monthIndex,
     day,
     digitsAt(value, at + 6, 2),
     digitsAt(value, at + 9, 2),
