@@ -77,3 +77,30 @@ export const silentLogger: ConnectorLogger = {
   warn() {},
   error() {},
 };
+
+/**
+ * Hands the host's logger one entry of the SDK's own (not the protocol trace); a logger that throws is
+ * ignored: a failing host logger must not stop what it reports on.
+ *
+ * @example
+ * ```ts
+ * logQuietly(logger, 'warn', 'countSignals failed; retrying', { code: 'CONNECTION_RESET', attempt: 1 });
+ * ```
+ *
+ * @param logger - The host's logger.
+ * @param level - The level.
+ * @param msg - What happened.
+ * @param fields - The entry's own fields.
+ */
+export function logQuietly(
+  logger: ConnectorLogger,
+  level: keyof ConnectorLogger,
+  msg: string,
+  fields: Readonly<Record<string, LogFieldValue>> = {},
+): void {
+  try {
+    logger[level]({ component: 'imap-connector', msg, ...fields });
+  } catch {
+    // Deliberately ignored (see above).
+  }
+}

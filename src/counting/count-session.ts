@@ -1,7 +1,7 @@
 /** The connection a count runs on: opened, logged out, and its failures mapped, the same for every kind of count. */
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
-import type { ConnectorLogger } from '../logger.js';
+import { type ConnectorLogger, logQuietly } from '../logger.js';
 import { ImapSession, resolveSessionPassword } from '../session/imap-session.js';
 import type { CountContext } from './count-signals.js';
 import { sideListingPays } from './counting-cost.js';
@@ -143,16 +143,15 @@ export function redactedCounts<C extends Pick<SignalCounts, 'mailboxes' | 'warni
 // What `auto` chose, and from which round trip: a host reading its debug log sees why a count listed
 // where it did.
 function logListingChoice(logger: ConnectorLogger, roundTripMs: number | undefined, onSide: boolean): void {
-  try {
-    logger.debug({
-      component: 'imap-connector',
-      msg: onSide
-        ? 'countSignals: listing the mailboxes on a side connection'
-        : 'countSignals: listing the mailboxes on the counting connection',
+  logQuietly(
+    logger,
+    'debug',
+    onSide
+      ? 'countSignals: listing the mailboxes on a side connection'
+      : 'countSignals: listing the mailboxes on the counting connection',
+    {
       mailboxListing: onSide ? 'side-connection' : 'same-connection',
       ...(roundTripMs === undefined ? {} : { roundTripMs: Math.round(roundTripMs * 10) / 10 }),
-    });
-  } catch {
-    // A failing host logger must not stop the count it reports on.
-  }
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
+import { logQuietly } from '../logger.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import { withRetries } from '../retry/with-retries.js';
 import { type CountRangeInput, parseCountRange } from './count-range.js';
@@ -74,15 +75,14 @@ export async function countSignalsWithRetries(
       if (cursor?.ok === true) {
         const outcome = await countIncrementally(config, context, parsed, buckets, cursor.state, options);
         if (outcome.kind === 'counted') return outcome.counts;
-        try {
-          context.logger.info({
-            component: 'imap-connector',
-            msg: 'countSignals: the cursor no longer fits the mailboxes, counting in full',
+        logQuietly(
+          context.logger,
+          'info',
+          'countSignals: the cursor no longer fits the mailboxes, counting in full',
+          {
             reason: outcome.message,
-          });
-        } catch {
-          // A failing host logger must not stop the count it reports on.
-        }
+          },
+        );
         fallbackReason = outcome.reason;
       }
       const full = await countSignals(config, context, parsed, buckets, options);

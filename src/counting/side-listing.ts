@@ -1,7 +1,7 @@
 /** Where a full count gets its mailbox list: its own connection, or a short-lived second one alongside. */
 import type { ImapConnectorConfig } from '../config/config-schema.js';
 import type { ConnectionPermit } from '../limits/connection-limiter.js';
-import type { ConnectorLogger } from '../logger.js';
+import { type ConnectorLogger, logQuietly } from '../logger.js';
 import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 import { ImapSession } from '../session/imap-session.js';
 
@@ -124,14 +124,11 @@ export class SideListing {
   }
 
   #debug(error: unknown): void {
-    try {
-      this.#logger.debug({
-        component: 'imap-connector',
-        msg: 'countSignals: the side connection did not list the mailboxes, listing on the counting connection',
-        code: error instanceof Error && 'code' in error ? String(error.code) : 'UNKNOWN',
-      });
-    } catch {
-      // A failing host logger must not stop the count it reports on.
-    }
+    logQuietly(
+      this.#logger,
+      'debug',
+      'countSignals: the side connection did not list the mailboxes, listing on the counting connection',
+      { code: error instanceof Error && 'code' in error ? String(error.code) : 'UNKNOWN' },
+    );
   }
 }

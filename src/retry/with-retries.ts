@@ -1,6 +1,6 @@
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js';
-import type { ConnectorLogger } from '../logger.js';
+import { type ConnectorLogger, logQuietly } from '../logger.js';
 import { backoffDelayMs, type RetryPolicy, transientErrorCodes } from './retry-policy.js';
 
 /** What a retried operation needs around it. */
@@ -38,17 +38,16 @@ export async function withRetries<T>(
       const retry = attempt < context.policy.attempts && transientErrorCodes.has(failure.code);
       if (!retry || context.signal?.aborted) throw withAttempts(failure, attempt);
       const delayMs = backoffDelayMs(context.policy, attempt);
-      try {
-        context.logger.warn({
-          component: 'imap-connector',
-          msg: `${context.operation} failed with ${failure.code}; retrying in ${delayMs} ms`,
+      logQuietly(
+        context.logger,
+        'warn',
+        `${context.operation} failed with ${failure.code}; retrying in ${delayMs} ms`,
+        {
           code: failure.code,
           attempt,
           delayMs,
-        });
-      } catch {
-        // A failing host logger must not stop the retry it reports.
-      }
+        },
+      );
       await pause(delayMs, context.signal, attempt);
     }
   }
