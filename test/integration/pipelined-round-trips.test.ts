@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CountingProxy } from '../../bench/counting-proxy.js';
-import { ImapConnector } from '../../src/index.js';
+import { ImapConnector, type ImapConnectorOptions } from '../../src/index.js';
 import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import { createMailUser, type DovecotEndpoint, type MailUser } from '../harness/dovecot/dovecot-server.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
@@ -41,13 +41,7 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
     'counts five folders daily in 4 awaited round trips from the greeting to LOGOUT, exactly, %s',
     async (_name, mailboxListing) => {
       const before = proxy.flightsByConnection().length;
-      const counts = await new ImapConnector({
-        host: '127.0.0.1',
-        port: proxy.port,
-        security: 'none',
-        username: user.username,
-        password: user.password,
-      }).countSignals(
+      const counts = await plainConnector(proxy.port, user).countSignals(
         { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
         {
           granularity: 'day',
@@ -102,6 +96,14 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
 
 // The flights of the connection that counted (the one that sent EXAMINE), among those opened since
 // `before`: a full count's side connection lists alongside.
+// A connector to the account through a proxy on loopback, without TLS.
+function plainConnector(port: number, user: MailUser, options?: ImapConnectorOptions): ImapConnector {
+  return new ImapConnector(
+    { host: '127.0.0.1', port, security: 'none', username: user.username, password: user.password },
+    options,
+  );
+}
+
 function countingFlights(proxy: RecordingProxy, before: number): readonly (readonly string[])[] {
   const connections = proxy.flightsByConnection().slice(before);
   return (
@@ -160,14 +162,7 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
     await proxy?.close();
   });
 
-  const connector = () =>
-    new ImapConnector({
-      host: '127.0.0.1',
-      port: proxy.port,
-      security: 'none',
-      username: user.username,
-      password: user.password,
-    });
+  const connector = () => plainConnector(proxy.port, user);
 
   it('takes 4 awaited round trips from the greeting to LOGOUT, login included, and finds every floor in its batches', async () => {
     const before = proxy.flightsByConnection().length;
@@ -248,13 +243,7 @@ describeWithDovecot('the cursor floors of a pipelined count of a range that has 
   });
 
   const count = (daysAgo: number) =>
-    new ImapConnector({
-      host: '127.0.0.1',
-      port: proxy.port,
-      security: 'none',
-      username: user.username,
-      password: user.password,
-    }).countSignals(
+    plainConnector(proxy.port, user).countSignals(
       {
         since: new Date(now - (daysAgo + 30) * 24 * HOUR).toISOString(),
         until: new Date(now - daysAgo * 24 * HOUR).toISOString(),
@@ -323,16 +312,9 @@ describeWithDovecot('the round trip a count measures before choosing its path', 
     const record = (entry: Record<string, unknown>) => {
       if (entry['mailboxListing'] !== undefined) choices.push(entry);
     };
-    const counts = await new ImapConnector(
-      {
-        host: '127.0.0.1',
-        port: proxy.port,
-        security: 'none',
-        username: user.username,
-        password: user.password,
-      },
-      { logger: { debug: record, info: record, warn: record, error: record } },
-    ).countSignals({ since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' }, { timeZone: 'UTC' });
+    const counts = await plainConnector(proxy.port, user, {
+      logger: { debug: record, info: record, warn: record, error: record },
+    }).countSignals({ since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' }, { timeZone: 'UTC' });
     expect(counts.received).toBe(1);
     expect(choices).toHaveLength(1);
     return { logins: proxy.counters.logins, choice: choices[0] ?? {} };
@@ -364,13 +346,7 @@ describeWithDovecot('the round trip a count measures before choosing its path', 
 
   it('is timed on the NOOP sent with the login: behind a 40 ms link, auto pipelines on a server with SORT', async () => {
     proxy.oneWayDelayMs = 20;
-    const counts = await new ImapConnector({
-      host: '127.0.0.1',
-      port: proxy.port,
-      security: 'none',
-      username: user.username,
-      password: user.password,
-    }).countSignals(
+    const counts = await plainConnector(proxy.port, user).countSignals(
       { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
       { granularity: 'day', timeZone: 'UTC' },
     );
