@@ -22,6 +22,8 @@ import {
   interiorCountStrategy,
   type NamedStrategy,
 } from './mailbox-strategies.js';
+import { ServerClock } from './server-clock.js';
+import { withinCountsStrategy } from './server-clock-counts.js';
 import type { MailboxListing, SideListing } from './side-listing.js';
 import type {
   CountedMailbox,
@@ -175,6 +177,8 @@ class SignalCounter {
   readonly #seen = { sent: new Set<string>(), received: new Set<string>() };
   #deduplication: Deduplication = 'none';
   readonly #serverTime = new ServerTimeReached();
+  // What the within-counts strategy learned of the server's clock, for the next mailbox.
+  readonly #serverClock = new ServerClock();
 
   constructor(
     private readonly session: ImapSession,
@@ -410,6 +414,9 @@ class SignalCounter {
     const strategies: NamedStrategy[] =
       this.#deduplication === 'none'
         ? [
+            ...(this.transfer === 'fewest-bytes'
+              ? [{ name: 'within-counts' as const, count: withinCountsStrategy(this.#serverClock) }]
+              : []),
             { name: 'arrival-order', count: arrivalOrderStrategy },
             { name: 'interior-count', count: interiorCountStrategy },
             { name: 'fetch-dates', count: fetchDatesStrategy(undefined) },

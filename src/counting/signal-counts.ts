@@ -54,6 +54,10 @@ export interface SignalBucket {
  *   boundary's position in that list is found by reading a few INTERNALDATEs (interpolation search), so a
  *   bucket's count is a difference of positions; totals whose window lies wholly inside the range take the
  *   server's count after checking the earliest and latest dates (servers with SORT; no deduplication);
+ * - `within-counts`: with `transfer: 'fewest-bytes'` on servers with WITHIN and ESEARCH, the server
+ *   counts the messages at or after each bucket boundary (RFC 5032 `YOUNGER`, relative to the server's
+ *   clock, which probes of two known messages pin to the second), and a bucket is the difference of two
+ *   counts: ~25 bytes a boundary whatever the mailbox holds, but a search of the whole mailbox each;
  * - `interior-count`: ESEARCH `COUNT` (or, without ESEARCH, the length of a plain SEARCH answer) of the
  *   dates certainly inside the range, plus the exact dates of the messages near both ends (totals on
  *   servers without SORT);
@@ -68,6 +72,7 @@ export interface SignalBucket {
  */
 export type CountingStrategy =
   | 'arrival-order'
+  | 'within-counts'
   | 'interior-count'
   | 'fetch-dates'
   | 'pipelined-dates'
@@ -115,7 +120,8 @@ export interface CountedMailbox {
  * - `mailbox_unavailable`: a mailbox could not be opened and was left out;
  * - `mailbox_name_unusable`: a mailbox name holds a control character; that mailbox was skipped;
  * - `internal_date_malformed`: messages whose INTERNALDATE cannot be read were not counted;
- * - `esearch_mismatch`, `arrival_order_unusable`: a server answer failed a cross-check, counted another way;
+ * - `esearch_mismatch`, `arrival_order_unusable`, `server_clock_unusable`: a server answer failed a
+ *   cross-check, counted another way;
  * - `range_start_not_on_boundary`, `range_end_not_on_boundary`: an instant range cuts its first or last
  *   bucket (e.g. a fixed `+01:00` offset across a DST change); the bucket is `partial`;
  * - `mailbox_gone`: a mailbox the cursor knew is no longer listed (deleted or renamed); what it held was
@@ -137,6 +143,7 @@ export type CountWarningCode =
   | 'cursor_gap'
   | 'esearch_mismatch'
   | 'arrival_order_unusable'
+  | 'server_clock_unusable'
   | 'mailbox_name_unusable'
   | 'internal_date_malformed'
   | RangeWarningCode;

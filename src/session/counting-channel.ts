@@ -78,6 +78,11 @@ export interface MailboxBounds {
    * then appear in answers, and are left out (the next count reads them from its floor).
    */
   readonly grown?: boolean;
+  /**
+   * A message of the mailbox was expunged after its EXAMINE (`* n EXPUNGE`, RFC 3501 §7.4.1, by
+   * another client): counts the server took before and after it disagree.
+   */
+  readonly shrunk?: boolean;
 }
 
 /** Collects the untagged answer of one command and turns it into a result at its completion. */
@@ -411,6 +416,9 @@ export class CountingChannel {
         const bounds = this.#bounds;
         if (bounds !== undefined && line.number > bounds.exists)
           this.#bounds = { ...bounds, exists: Math.min(line.number, MAX_LISTED_UIDS), grown: true };
+      } else if (line.name === 'EXPUNGE') {
+        // EXISTS stays the upper bound of what an answer may hold: it only ever shrinks.
+        if (this.#bounds !== undefined) this.#bounds = { ...this.#bounds, shrunk: true };
       } else if (line.name === 'FETCH') {
         const fetch = this.#oldest('fetch');
         if (fetch?.collector.datedRow !== undefined) this.#routeFetchRow(fetch, line, raw);
@@ -438,7 +446,7 @@ export class CountingChannel {
       this.#assertMailboxOpened(command);
       return command.collector.untagged?.(line, raw, this);
     }
-    // FLAGS, RECENT, EXPUNGE, VANISHED, CAPABILITY...: nothing a count reads; counted above.
+    // FLAGS, RECENT, VANISHED, CAPABILITY...: nothing a count reads; counted above.
     return undefined;
   }
 
@@ -1043,6 +1051,44 @@ export function fetchUidRangeCollector(
       // Nothing more can come for this command: the set is not kept until the whole flight ends.
       seen = new SeenUids();
       return delivered;
+    },
+  };
+}
+
+/**
+ * Collects `FETCH <n>:<m> (UID INTERNALDATE)` rows by sequence number (the last messages of the open
+ * mailbox, whatever their UIDs): at most `rows` distinct UIDs, each below the EXAMINE's UIDNEXT (rows
+ * of mail delivered since are dropped), a malformed INTERNALDATE reported.
+ *
+ * @example
+ * ```ts
+ * channel.send([{ command: 'FETCH 64999:65000 (UID INTERNALDATE)', collector: fetchLastRowsCollector(2, onRow, report) }]);
+ * ```
+ *
+ * @param rows - How many rows were asked for.
+ * @param onRow - Called once per UID the server dated.
+ * @param onMalformed - Called once per UID whose date cannot be read, with the server's text.
+ * @returns The collector; its result is the number of rows delivered.
+ */
+export function fetchLastRowsCollector(
+  rows: number,
+  onRow: DatedRowSink,
+  onMalformed: (uid: number, raw: string) => void,
+): ResponseCollector<number> {
+  const seen = new SeenUids();
+  return {
+    draws: 'fetch',
+    expectedRows: () => rows,
+    datedRow(uid, internalDateMs, channel, rawDate) {
+      const { exists, maxUid } = channel.bounds();
+      if (uid > maxUid) return;
+      if (seen.size >= rows && !seen.has(uid))
+        throw new ResponseViolation(`FETCH returned more than the ${rows} messages asked for`);
+      assertRoomFor(uid, seen, exists, false);
+      deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+    },
+    finish() {
+      return seen.size;
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   countCollector,
   examineCollector,
   fetchDatesCollector,
+  fetchLastRowsCollector,
   fetchSavedDatesCollector,
   fetchUidRangeCollector,
   type ResponseCollector,
@@ -674,6 +675,74 @@ export class ImapSession {
       // caller lists UIDs instead, which leaves the new ones out.
       return this.openMailboxGrew ? undefined : counted;
     });
+  }
+
+  /**
+   * Counts the messages of the open mailbox matching each of several searches, all in one pipelined
+   * write (RFC 4731 `UID SEARCH RETURN (COUNT) <keys>`). `onAnswer` hears when each answer arrived:
+   * a WITHIN search (RFC 5032) is relative to the second the server started it, which the caller
+   * estimates from that (server-clock-counts.ts).
+   *
+   * @param criteria - Search keys, one command each.
+   * @param onAnswer - Called with a command's index and `performance.now()` when its answer arrived.
+   * @returns Each count; `undefined` where the server refused the search (not for a "try later"
+   *   refusal, which fails the count) or answered without COUNT.
+   */
+  async countEach(
+    criteria: readonly string[],
+    onAnswer: (index: number, atMs: number) => void = () => undefined,
+  ): Promise<(number | undefined)[]> {
+    if (criteria.length === 0) return [];
+    return this.#guard(async () => {
+      const counts = this.#channel.send(
+        criteria.map((keys) => ({
+          command: `UID SEARCH RETURN (COUNT) ${keys}`,
+          collector: countCollector(),
+        })),
+      );
+      return Promise.all(
+        counts.map((count, index) =>
+          refusalAsUndefined(count, { unlessTransient: true }).then((counted) => {
+            onAnswer(index, performance.now());
+            return counted;
+          }),
+        ),
+      );
+    });
+  }
+
+  /**
+   * The UID and INTERNALDATE of the last messages of the open mailbox, by sequence number
+   * (`FETCH <n>:<exists> (UID INTERNALDATE)`): whatever their UIDs, dates the server knows.
+   *
+   * @param exists - The mailbox's EXISTS.
+   * @param rows - How many of its last messages.
+   * @returns The messages whose dates could be read, in no particular order.
+   */
+  async lastMessageDates(exists: number, rows: number): Promise<FetchedDate[]> {
+    const first = Math.max(1, exists - rows + 1);
+    if (exists < 1 || rows < 1) return [];
+    return this.#guard(async () => {
+      const path = this.#selected?.path ?? '';
+      const found: FetchedDate[] = [];
+      const [fetched] = this.#channel.send([
+        {
+          command: `FETCH ${first}:${exists} (UID INTERNALDATE)`,
+          collector: fetchLastRowsCollector(
+            exists - first + 1,
+            (uid, internalDateMs) => found.push({ uid, internalDateMs }),
+            (uid, raw) => this.#reportMalformedDate(path, uid, raw),
+          ),
+        },
+      ]);
+      await fetched;
+      return found;
+    });
+  }
+
+  /** Whether the mailbox open now announced an expunge since its EXAMINE (another client removed mail). */
+  get openMailboxShrank(): boolean {
+    return this.#channel.bounds().shrunk === true;
   }
 
   /**

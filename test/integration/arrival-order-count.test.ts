@@ -9,7 +9,7 @@ import {
   type MailUser,
   startDovecot,
 } from '../harness/dovecot/dovecot-server.js';
-import { reducedCapabilityVariant } from '../harness/dovecot/dovecot-variants.js';
+import { reducedCapabilityVariant, withoutWithinVariant } from '../harness/dovecot/dovecot-variants.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
 
 const ZONE = 'Europe/Berlin';
@@ -75,113 +75,164 @@ const shape = (counts: SignalCounts) => ({
 // The strategies used for the mailboxes that hold mail (empty folders are answered without any).
 const countedWith = (counts: SignalCounts) => counts.strategies.filter((strategy) => strategy !== 'empty');
 
-describeWithDovecot('counting by arrival order (SORT/ESORT) against a real Dovecot', () => {
-  let standard: DovecotEndpoint;
-  let reduced: DovecotServer;
-  let standardUser: MailUser;
-  let reducedUser: MailUser;
+describeWithDovecot(
+  'counting by arrival order (SORT/ESORT) and by WITHIN counts against a real Dovecot',
+  () => {
+    // Stock Dovecot without WITHIN: `fewest-bytes` counts by arrival order there.
+    let standard: DovecotServer;
+    let reduced: DovecotServer;
+    let withWithin: DovecotEndpoint;
+    let standardUser: MailUser;
+    let reducedUser: MailUser;
+    let withinUser: MailUser;
 
-  beforeAll(async () => {
-    standard = sharedDovecot();
-    reduced = await startDovecot(reducedCapabilityVariant);
-    standardUser = createMailUser(standard, 'arrival');
-    reducedUser = createMailUser(reduced, 'arrival');
-    await seedMailboxes(standard, standardUser, [...received, ...sent]);
-    await seedMailboxes(reduced, reducedUser, [...received, ...sent]);
-  });
-
-  afterAll(async () => {
-    vi.restoreAllMocks();
-    await reduced?.stop();
-  });
-
-  function connector(server: DovecotEndpoint, user: MailUser): ImapConnector {
-    return new ImapConnector({
-      host: server.host,
-      port: server.plainPort,
-      security: 'none',
-      username: user.username,
-      password: user.password,
+    beforeAll(async () => {
+      standard = await startDovecot(withoutWithinVariant);
+      reduced = await startDovecot(reducedCapabilityVariant);
+      withWithin = sharedDovecot();
+      standardUser = createMailUser(standard, 'arrival');
+      reducedUser = createMailUser(reduced, 'arrival');
+      withinUser = createMailUser(withWithin, 'within');
+      await seedMailboxes(standard, standardUser, [...received, ...sent]);
+      await seedMailboxes(reduced, reducedUser, [...received, ...sent]);
+      await seedMailboxes(withWithin, withinUser, [...received, ...sent]);
     });
-  }
 
-  it('counts every Berlin day exactly, ±1 s edges and out-of-order appends included, by arrival order', async () => {
-    const counts = await connector(standard, standardUser).countSignals(
-      { since: new Date(since), until: new Date(until) },
-      { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
-    );
-    expect(countedWith(counts)).toEqual(['arrival-order']);
-    expect(shape(counts)).toEqual(expected(since, until, boundaries));
-    expect(counts.warnings.filter((warning) => warning.code === 'arrival_order_unusable')).toEqual([]);
-  });
+    afterAll(async () => {
+      vi.restoreAllMocks();
+      await standard?.stop();
+      await reduced?.stop();
+    });
 
-  it('gives the same buckets as fetching every date on a server without SORT', async () => {
-    const options = { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' } as const;
-    const range = { since: new Date(since), until: new Date(until) };
-    const byArrival = await connector(standard, standardUser).countSignals(range, options);
-    const byDates = await connector(reduced, reducedUser).countSignals(range, options);
-    expect(countedWith(byDates)).toEqual(['fetch-dates']);
-    expect(shape(byArrival)).toEqual(shape(byDates));
-  });
+    function connector(server: DovecotEndpoint, user: MailUser): ImapConnector {
+      return new ImapConnector({
+        host: server.host,
+        port: server.plainPort,
+        security: 'none',
+        username: user.username,
+        password: user.password,
+      });
+    }
 
-  it('does not depend on the client clock: a few seconds of skew either way change nothing', async () => {
-    const realNow = Date.now;
-    for (const skewMs of [-7_000, 7_000]) {
-      vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skewMs);
+    it('counts every Berlin day exactly, ±1 s edges and out-of-order appends included, by arrival order', async () => {
       const counts = await connector(standard, standardUser).countSignals(
         { since: new Date(since), until: new Date(until) },
         { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
       );
-      vi.restoreAllMocks();
+      expect(countedWith(counts)).toEqual(['arrival-order']);
       expect(shape(counts)).toEqual(expected(since, until, boundaries));
-    }
-  });
-
-  it('counts a total whose range starts and ends 1 s from seeded messages', async () => {
-    const from = (boundaries[3] ?? 0) + 1000;
-    const to = (boundaries[11] ?? 0) - 1000;
-    const counts = await connector(standard, standardUser).countSignals(
-      { since: new Date(from), until: new Date(to) },
-      { transfer: 'fewest-bytes' },
-    );
-    expect(countedWith(counts)).toEqual(['arrival-order']);
-    expect(shape(counts)).toEqual(expected(from, to, [from, to]));
-  });
-
-  it('counts a long total on a server without SORT or ESEARCH from the interior UID list and the edge dates', async () => {
-    const from = (boundaries[2] ?? 0) - 1000;
-    const to = (boundaries[17] ?? 0) + 200 * 86_400_000;
-    const counts = await connector(reduced, reducedUser).countSignals(
-      { since: new Date(from), until: new Date(to) },
-      { transfer: 'fewest-bytes' },
-    );
-    expect(countedWith(counts)).toEqual(['interior-count']);
-    expect(shape(counts)).toEqual(expected(from, to, [from, to]));
-  });
-
-  it('counts a short total on a server without SORT or ESEARCH by fetching the dates', async () => {
-    const from = (boundaries[2] ?? 0) - 1000;
-    const to = (boundaries[17] ?? 0) + 1000;
-    const counts = await connector(reduced, reducedUser).countSignals(
-      { since: new Date(from), until: new Date(to) },
-      { transfer: 'fewest-bytes' },
-    );
-    expect(countedWith(counts)).toEqual(['fetch-dates']);
-    expect(shape(counts)).toEqual(expected(from, to, [from, to]));
-  });
-
-  it('counts everything when the range holds the whole mailbox', async () => {
-    const from = Date.UTC(2000, 0, 1);
-    const to = Date.UTC(2030, 0, 1);
-    const counts = await connector(standard, standardUser).countSignals(
-      { since: new Date(from), until: new Date(to) },
-      { transfer: 'fewest-bytes' },
-    );
-    expect(countedWith(counts)).toEqual(['arrival-order']);
-    expect(shape(counts)).toEqual({
-      sent: sent.length,
-      received: received.length,
-      buckets: [{ sent: sent.length, received: received.length }],
+      expect(counts.warnings.filter((warning) => warning.code === 'arrival_order_unusable')).toEqual([]);
     });
-  });
-});
+
+    it('gives the same buckets as fetching every date on a server without SORT', async () => {
+      const options = { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' } as const;
+      const range = { since: new Date(since), until: new Date(until) };
+      const byArrival = await connector(standard, standardUser).countSignals(range, options);
+      const byDates = await connector(reduced, reducedUser).countSignals(range, options);
+      expect(countedWith(byDates)).toEqual(['fetch-dates']);
+      expect(shape(byArrival)).toEqual(shape(byDates));
+    });
+
+    it('does not depend on the client clock: a few seconds of skew either way change nothing', async () => {
+      const realNow = Date.now;
+      for (const skewMs of [-7_000, 7_000]) {
+        vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skewMs);
+        const counts = await connector(standard, standardUser).countSignals(
+          { since: new Date(since), until: new Date(until) },
+          { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
+        );
+        vi.restoreAllMocks();
+        expect(shape(counts)).toEqual(expected(since, until, boundaries));
+      }
+    });
+
+    it('counts a total whose range starts and ends 1 s from seeded messages', async () => {
+      const from = (boundaries[3] ?? 0) + 1000;
+      const to = (boundaries[11] ?? 0) - 1000;
+      const counts = await connector(standard, standardUser).countSignals(
+        { since: new Date(from), until: new Date(to) },
+        { transfer: 'fewest-bytes' },
+      );
+      expect(countedWith(counts)).toEqual(['arrival-order']);
+      expect(shape(counts)).toEqual(expected(from, to, [from, to]));
+    });
+
+    it('counts a long total on a server without SORT or ESEARCH from the interior UID list and the edge dates', async () => {
+      const from = (boundaries[2] ?? 0) - 1000;
+      const to = (boundaries[17] ?? 0) + 200 * 86_400_000;
+      const counts = await connector(reduced, reducedUser).countSignals(
+        { since: new Date(from), until: new Date(to) },
+        { transfer: 'fewest-bytes' },
+      );
+      expect(countedWith(counts)).toEqual(['interior-count']);
+      expect(shape(counts)).toEqual(expected(from, to, [from, to]));
+    });
+
+    it('counts a short total on a server without SORT or ESEARCH by fetching the dates', async () => {
+      const from = (boundaries[2] ?? 0) - 1000;
+      const to = (boundaries[17] ?? 0) + 1000;
+      const counts = await connector(reduced, reducedUser).countSignals(
+        { since: new Date(from), until: new Date(to) },
+        { transfer: 'fewest-bytes' },
+      );
+      expect(countedWith(counts)).toEqual(['fetch-dates']);
+      expect(shape(counts)).toEqual(expected(from, to, [from, to]));
+    });
+
+    it('counts everything when the range holds the whole mailbox', async () => {
+      const from = Date.UTC(2000, 0, 1);
+      const to = Date.UTC(2030, 0, 1);
+      const counts = await connector(standard, standardUser).countSignals(
+        { since: new Date(from), until: new Date(to) },
+        { transfer: 'fewest-bytes' },
+      );
+      expect(countedWith(counts)).toEqual(['arrival-order']);
+      expect(shape(counts)).toEqual({
+        sent: sent.length,
+        received: received.length,
+        buckets: [{ sent: sent.length, received: received.length }],
+      });
+    });
+    it('counts every Berlin day exactly with WITHIN counts, ±1 s edges, bursts and out-of-order appends included', async () => {
+      const counts = await connector(withWithin, withinUser).countSignals(
+        { since: new Date(since), until: new Date(until) },
+        { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
+      );
+      expect(countedWith(counts)).toEqual(['within-counts']);
+      expect(shape(counts)).toEqual(expected(since, until, boundaries));
+      expect(counts.warnings).toEqual([]);
+    });
+
+    it('finds the server clock when the local one is minutes or days off, and still counts exactly', async () => {
+      const realNow = Date.now;
+      for (const skewMs of [-1_500, 9_000, -300_000, 4 * 86_400_000]) {
+        vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skewMs);
+        const counts = await connector(withWithin, withinUser).countSignals(
+          { since: new Date(since), until: new Date(until) },
+          { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
+        );
+        vi.restoreAllMocks();
+        expect(countedWith(counts), `skew ${skewMs} ms`).toEqual(['within-counts']);
+        expect(shape(counts), `skew ${skewMs} ms`).toEqual(expected(since, until, boundaries));
+      }
+    });
+
+    it('counts a total 1 s from seeded messages with WITHIN counts, and leaves a range reaching the future to arrival order', async () => {
+      const from = (boundaries[3] ?? 0) + 1000;
+      const to = (boundaries[11] ?? 0) - 1000;
+      const total = await connector(withWithin, withinUser).countSignals(
+        { since: new Date(from), until: new Date(to) },
+        { transfer: 'fewest-bytes' },
+      );
+      expect(countedWith(total)).toEqual(['within-counts']);
+      expect(shape(total)).toEqual(expected(from, to, [from, to]));
+      // YOUNGER cannot name an instant the server has not reached.
+      const open = await connector(withWithin, withinUser).countSignals(
+        { since: new Date(from), until: new Date(Date.UTC(2030, 0, 1)) },
+        { transfer: 'fewest-bytes' },
+      );
+      expect(countedWith(open)).toEqual(['arrival-order']);
+      expect(shape(open)).toEqual(expected(from, Date.UTC(2030, 0, 1), [from, Date.UTC(2030, 0, 1)]));
+    });
+  },
+);

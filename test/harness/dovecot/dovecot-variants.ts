@@ -36,6 +36,20 @@ const standardMailboxes: readonly VariantMailbox[] = [
 /** Stock Dovecot 2.3: SPECIAL-USE, ESEARCH, WITHIN, SORT, CONDSTORE, LIST-STATUS... */
 export const standardVariant: DovecotVariant = { name: 'standard', mailboxes: standardMailboxes };
 
+/**
+ * Stock Dovecot without RFC 5032 WITHIN advertised (as on servers that sort but do not search by
+ * age): `transfer: 'fewest-bytes'` then counts by arrival order.
+ */
+export const withoutWithinVariant: DovecotVariant = {
+  name: 'without-within',
+  capability:
+    'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS ' +
+    'THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS ' +
+    'LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES CONTEXT=SEARCH LIST-STATUS ' +
+    'BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE',
+  mailboxes: standardMailboxes,
+};
+
 /** A plain RFC 3501 server: no SPECIAL-USE, ESEARCH, WITHIN, SORT or CONDSTORE advertised. */
 export const reducedCapabilityVariant: DovecotVariant = {
   name: 'reduced',
