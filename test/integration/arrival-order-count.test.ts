@@ -11,6 +11,7 @@ import {
 } from '../harness/dovecot/dovecot-server.js';
 import { reducedCapabilityVariant, withoutWithinVariant } from '../harness/dovecot/dovecot-variants.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
+import { startRewritingProxy } from '../harness/rewriting-proxy.js';
 
 const ZONE = 'Europe/Berlin';
 // 20 Berlin days across the start of summer time (2026-03-29, a 23-hour day).
@@ -233,6 +234,37 @@ describeWithDovecot(
       );
       expect(countedWith(open)).toEqual(['arrival-order']);
       expect(shape(open)).toEqual(expected(from, Date.UTC(2030, 0, 1), [from, Date.UTC(2030, 0, 1)]));
+    });
+
+    it('leaves WITHIN counts that contradict each other to arrival order, with a warning, and counts exactly', async () => {
+      // Counts above the probes' 0–2 made to jump up and down: later boundaries cannot have more mail.
+      const proxy = await startRewritingProxy(withWithin.plainPort, (line) =>
+        line.replace(
+          /^(\* ESEARCH \(TAG "[^"]+"\) UID COUNT )(\d+)$/,
+          (whole, head: string, count: string) =>
+            Number(count) > 2 ? `${head}${(Number(count) * 7) % 97}` : whole,
+        ),
+      );
+      try {
+        const counts = await new ImapConnector({
+          host: withWithin.host,
+          port: proxy.port,
+          security: 'none',
+          username: withinUser.username,
+          password: withinUser.password,
+        }).countSignals(
+          { since: new Date(since), until: new Date(until) },
+          { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
+        );
+        expect(countedWith(counts)).toEqual(['arrival-order']);
+        expect(counts.warnings.map((warning) => warning.code)).toEqual([
+          'server_clock_unusable',
+          'server_clock_unusable',
+        ]);
+        expect(shape(counts)).toEqual(expected(since, until, boundaries));
+      } finally {
+        await proxy.close();
+      }
     });
   },
 );
