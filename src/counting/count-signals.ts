@@ -76,9 +76,11 @@ export interface CountSignalsOptions {
    * What to spare most: `auto` (default) lets a cost model decide from the range, the buckets and the
    * round-trip time measured with the login (pipelined dates, except long totals on a fast link, which
    * the server counts); `fewest-round-trips` reads every mailbox's dates in one or two pipelined round
-   * trips (≤ 4 awaited round trips after login); `fewest-bytes` counts mailbox by mailbox with arrival
-   * order or counting searches (metered links: 3–12× fewer bytes, more round trips). Counts are exact
-   * either way (docs/counting.md).
+   * trips (≤ 4 awaited round trips after login); `fewest-bytes` counts mailbox by mailbox, with the
+   * server's WITHIN counts per bucket boundary where it offers them (strategy `within-counts`: a few
+   * dozen bytes a boundary, but a search of the whole mailbox each, so seconds on a large one), else
+   * arrival order or counting searches (metered links: 3–30× fewer bytes, more round trips). Counts are
+   * exact either way (docs/counting.md).
    */
   readonly transfer?: TransferPreference | undefined;
   /**

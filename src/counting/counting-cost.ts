@@ -18,7 +18,7 @@ export type CountingPath = 'pipelined-dates' | 'per-mailbox';
  * ```
  */
 export const transferPreferences = ['auto', 'fewest-round-trips', 'fewest-bytes'] as const;
-/** `auto` (the cost model), `fewest-round-trips` (pipelined dates), `fewest-bytes` (per mailbox). */
+/** `auto` (the cost model), `fewest-round-trips` (pipelined dates), `fewest-bytes` (per mailbox: WITHIN counts or arrival order). */
 export type TransferPreference = (typeof transferPreferences)[number];
 
 /** What the cost model knows before the first mailbox is opened. */
@@ -54,7 +54,7 @@ const TOTALS_BY_COUNT_MIN_RANGE_MS = 32 * 86_400_000;
  * - everything else: pipelined dates, every mailbox's dates of the window in ≤ 4 awaited round trips
  *   after login. Measured on Dovecot (docs/performance.md), a daily year on a fast link takes 0.68×
  *   (10k messages) and 0.77× (100k) the time of arrival order, 1.1× at 1M, with the bytes of the raw
- *   floor; `fewest-bytes` keeps arrival order's 3–12× fewer bytes for metered links.
+ *   floor; `fewest-bytes` keeps the server's WITHIN counts or arrival order for metered links.
  *
  * @example
  * ```ts

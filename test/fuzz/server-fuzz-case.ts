@@ -11,10 +11,32 @@ import { startFaultServer } from '../harness/fault-server.js';
 import type { TranscriptFixture } from '../harness/fault-transcript.js';
 import { hooksOf, type MutationLog, planOf } from './server-mutator.js';
 
-/** The recorded sessions (`npm run fuzz:record`). */
-export const fixture = JSON.parse(
-  readFileSync(new URL('./fixtures/dovecot-count-sessions.json', import.meta.url), 'utf8'),
-) as TranscriptFixture;
+/**
+ * The recorded sessions (`npm run fuzz:record`), replayed without WITHIN (RFC 5032) in the server's
+ * capabilities: a WITHIN count names seconds relative to the moment it runs, so no recording can answer
+ * it, and the count takes the recorded path (arrival order). `within-counts` meets hostile answers in
+ * arrival-order-count.test.ts (a proxy in front of a real Dovecot) and in hostile-cases.ts.
+ */
+export const fixture = withoutWithin(
+  JSON.parse(
+    readFileSync(new URL('./fixtures/dovecot-count-sessions.json', import.meta.url), 'utf8'),
+  ) as TranscriptFixture,
+);
+
+function withoutWithin(recorded: TranscriptFixture): TranscriptFixture {
+  const strip = (line: string) => (/CAPABILITY/i.test(line) ? line.replace(/ WITHIN(?=[\s\]])/gi, '') : line);
+  return {
+    ...recorded,
+    sessions: recorded.sessions.map((session) => ({
+      ...session,
+      greeting: session.greeting.map(strip),
+      exchanges: session.exchanges.map((exchange) => ({
+        ...exchange,
+        response: exchange.response.map(strip),
+      })),
+    })),
+  };
+}
 
 /** This module, for a child to import. */
 export const serverFuzzCaseModule = fileURLToPath(import.meta.url);
