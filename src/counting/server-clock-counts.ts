@@ -22,7 +22,7 @@ import type { ServerClock } from './server-clock.js';
 const GROUP_SIZE = 24;
 const NEAR_TICK_GROUP_SIZE = 4;
 // How far ahead a flight's counts are written for the server's second.
-const FLIGHT_MS = 1000;
+const FLIGHT_MS = 600;
 const FIRST_FLIGHT_MS = 300;
 // Flights per mailbox (each sends at least a group; most keep all but a group a tick), and flights
 // in a row that may keep nothing before the server is given up on.

@@ -12,6 +12,18 @@
 const DEFAULT_MS_PER_MESSAGE = 0.00025;
 const MS_PER_SEARCH = 0.3;
 
+// How far an observation may fall outside the offsets allowed so far and still be taken as noise.
+const SLACK_SECONDS = 0.15;
+
+function intersection(
+  [lowA, highA]: readonly [number, number],
+  [lowB, highB]: readonly [number, number],
+): [number, number] | undefined {
+  const low = Math.max(lowA, lowB);
+  const high = Math.min(highA, highB);
+  return low < high ? [low, high] : undefined;
+}
+
 /**
  * The server's second as a function of the local clock, `floor(localMs / 1000 + offset)`, with the
  * offset narrowed by each observation, and the server's search speed.
@@ -89,13 +101,15 @@ export class ServerClock {
     // floor(at + offset) = second  ⇔  second − at ≤ offset < second + 1 − at
     let low = verdict === '>' ? second + 1 - at : verdict === '=' ? second - at : Number.NEGATIVE_INFINITY;
     let high = verdict === '<' ? second - at : verdict === '=' ? second + 1 - at : Number.POSITIVE_INFINITY;
-    const narrowedLow = Math.max(low, this.#low);
-    const narrowedHigh = Math.min(high, this.#high);
-    if (narrowedLow < narrowedHigh) {
-      low = narrowedLow;
-      high = narrowedHigh;
+    const narrowed = intersection([low, high], [this.#low, this.#high]);
+    // The instant of a probe is only estimated (a server answers pipelined searches in bursts): an
+    // observation just past the offsets allowed so far moves them a little instead of replacing them.
+    const nudged =
+      narrowed ?? intersection([low, high], [this.#low - SLACK_SECONDS, this.#high + SLACK_SECONDS]);
+    if (nudged !== undefined) {
+      [low, high] = nudged;
     } else {
-      // A contradiction: trust the newest, bounded to a second on its open side.
+      // A contradiction by more (the server's clock was set): trust the newest, a second at most wide.
       if (!Number.isFinite(low)) low = high - 1;
       if (!Number.isFinite(high)) high = low + 1;
     }
