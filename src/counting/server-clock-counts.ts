@@ -19,7 +19,10 @@ import type { ServerClock } from './server-clock.js';
 
 // Counts per group between two probes: fewer probes against less to resend when a group straddles the
 // server's tick.
+// Halved after a flight that kept less than half of its counts (a server whose clock jumps more often
+// than a group lasts), doubled back after one that kept all.
 const GROUP_SIZE = 24;
+const MIN_GROUP_SIZE = 2;
 const NEAR_TICK_GROUP_SIZE = 4;
 // How far ahead a flight's counts are written for the server's second.
 const FLIGHT_MS = 600;
@@ -28,6 +31,7 @@ const FIRST_FLIGHT_MS = 300;
 // in a row that may keep nothing before the server is given up on.
 const MAX_FLIGHTS = 200;
 const MAX_FLIGHTS_KEEPING_NOTHING = 4;
+const MAX_LOCATES = 3;
 const MAX_LOCATING_FLIGHTS = 8;
 // RFC 5032 interval: nz-number, at most 2³² − 1 seconds.
 const MAX_INTERVAL = 4_294_967_295;
@@ -123,6 +127,8 @@ interface PlannedGroup {
 
 class ClockedCounts {
   #flights = 0;
+  #groupSize = GROUP_SIZE;
+  #lastSent = 0;
 
   constructor(
     private readonly session: ImapSession,
@@ -134,23 +140,31 @@ class ClockedCounts {
   /** Counts at or after each second, or why not. */
   async countAt(seconds: readonly number[]): Promise<Map<number, number> | 'not-applicable' | 'unusable'> {
     const found = new Map<number, number>();
-    let flightsWithoutAt = 0;
+    let locate = false;
+    let locates = 0;
     let keptNothing = 0;
     for (let flight = 0; flight < MAX_FLIGHTS && keptNothing < MAX_FLIGHTS_KEEPING_NOTHING; flight += 1) {
       const pending = seconds.filter((second) => !found.has(second));
       if (pending.length === 0) return found;
-      if (flightsWithoutAt >= 2) {
+      if (locate) {
+        // A clock that has to be found again and again (it leaps) is given up on.
+        locates += 1;
+        if (locates > MAX_LOCATES) return 'unusable';
         const located = await this.#locate();
         if (located !== 'located') return located;
-        flightsWithoutAt = 0;
+        locate = false;
+        keptNothing = 0;
       }
       const before = found.size;
       const outcome = await this.#flight(pending, found);
-      keptNothing = found.size === before ? keptNothing + 1 : 0;
-      if (outcome !== 'sent') {
-        if (outcome === 'missed') flightsWithoutAt += 1;
-        else return outcome;
-      } else flightsWithoutAt = 0;
+      if (outcome === 'not-applicable' || outcome === 'unusable') return outcome;
+      const kept = found.size - before;
+      keptNothing = kept === 0 ? keptNothing + 1 : 0;
+      const sent = Math.min(pending.length, this.#lastSent);
+      if (kept * 2 < sent) this.#groupSize = Math.max(MIN_GROUP_SIZE, this.#groupSize >> 1);
+      else if (kept === sent) this.#groupSize = Math.min(GROUP_SIZE, this.#groupSize * 2);
+      // No probe found the server in the second predicted: it is a second or more away.
+      locate = outcome === 'missed';
     }
     return seconds.every((second) => found.has(second)) ? found : 'unusable';
   }
@@ -168,9 +182,10 @@ class ClockedCounts {
     const aheadMs = this.#flights === 0 ? FIRST_FLIGHT_MS : FLIGHT_MS;
     const sending = pending.slice(
       0,
-      this.clock.observed ? Math.max(GROUP_SIZE, Math.floor(aheadMs / searchMs)) : GROUP_SIZE,
+      this.clock.observed ? Math.max(this.#groupSize, Math.floor(aheadMs / searchMs)) : this.#groupSize,
     );
     this.#flights += 1;
+    this.#lastSent = sending.length;
     const criteria: string[] = [];
     const probeSeconds = new Map<number, number>();
     const groups: PlannedGroup[] = [];
@@ -191,7 +206,7 @@ class ClockedCounts {
       // falls in is sent again, and so are its counts only.
       const margin = this.clock.uncertaintyMs(middle - sentAt);
       const nearTick = this.clock.secondAt(middle - margin) !== this.clock.secondAt(middle + margin);
-      const size = nearTick ? NEAR_TICK_GROUP_SIZE : GROUP_SIZE;
+      const size = Math.min(this.#groupSize, nearTick ? NEAR_TICK_GROUP_SIZE : GROUP_SIZE);
       if (
         group === undefined ||
         group.second !== second ||
@@ -243,13 +258,22 @@ class ClockedCounts {
       return previous === undefined ? sentAt + halfRoundTripMs : previous - halfRoundTripMs;
     };
     const verdicts = new Map<number, Verdict>();
+    // The latest second the probes so far prove the server reached: one said later, then one earlier,
+    // means its clock went back (it was set), and the rule that kept a group no longer holds.
+    let reached = Number.NEGATIVE_INFINITY;
+    let wentBack = false;
     for (const [index, second] of probeSeconds) {
       const count = answers[index];
       if (count === undefined || count > 2) return 'unusable';
       const verdict: Verdict = count === 0 ? '<' : count === 1 ? '=' : '>';
       verdicts.set(index, verdict);
       this.clock.observe(startedAt(index), second, verdict);
+      const atMost = verdict === '<' ? second - 1 : verdict === '=' ? second : Number.POSITIVE_INFINITY;
+      if (atMost < reached) wentBack = true;
+      reached = Math.max(reached, verdict === '>' ? second + 1 : verdict === '=' ? second : reached);
     }
+    // Nothing of such a flight is kept; the next one is judged afresh.
+    if (wentBack) return 'missed';
     let firstAnswer = Number.POSITIVE_INFINITY;
     let lastAnswer = Number.NEGATIVE_INFINITY;
     let searches = 0;

@@ -16,10 +16,13 @@ export interface RewritingProxy {
 /**
  * @param targetPort - The real server's plaintext port on 127.0.0.1.
  * @param rewrite - Called with each complete server line (without CRLF); returns the line to send.
+ * @param rewriteClientLine - Called with each complete client line (without CRLF) when given; returns
+ *   the line the server gets (commands without literals only).
  */
 export async function startRewritingProxy(
   targetPort: number,
   rewrite: (line: string) => string,
+  rewriteClientLine?: (line: string) => string,
 ): Promise<RewritingProxy> {
   const original: string[] = [];
   const sockets = new Set<net.Socket>();
@@ -39,7 +42,21 @@ export async function startRewritingProxy(
         end = pending.indexOf(0x0a);
       }
     });
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    let fromClient = Buffer.alloc(0);
+    client.on('data', (chunk: Buffer) => {
+      if (rewriteClientLine === undefined) {
+        upstream.write(chunk);
+        return;
+      }
+      fromClient = Buffer.concat([fromClient, chunk]);
+      const lines: string[] = [];
+      for (let end = fromClient.indexOf(0x0a); end >= 0; end = fromClient.indexOf(0x0a)) {
+        lines.push(rewriteClientLine(fromClient.subarray(0, end).toString('latin1').replace(/\r$/, '')));
+        fromClient = fromClient.subarray(end + 1);
+      }
+      if (lines.length > 0)
+        upstream.write(Buffer.from(lines.map((line) => `${line}\r\n`).join(''), 'latin1'));
+    });
     const closeBoth = () => {
       client.destroy();
       upstream.destroy();

@@ -266,5 +266,60 @@ describeWithDovecot(
         await proxy.close();
       }
     });
+
+    // The server's clock as a client sees it, rewritten on the way in: each command's YOUNGER intervals
+    // shortened by `shiftSeconds(n)` make the server read now + shift for its n-th such command.
+    async function countThroughShiftedClock(
+      shiftSeconds: (command: number) => number,
+    ): Promise<SignalCounts> {
+      let commands = 0;
+      const proxy = await startRewritingProxy(
+        withWithin.plainPort,
+        (line) => line,
+        (line) => {
+          if (!/ YOUNGER \d/.test(line)) return line;
+          commands += 1;
+          const shift = shiftSeconds(commands);
+          return line.replace(
+            / YOUNGER (\d+)/g,
+            // An interval the shift takes below 1 s reaches past the real now: no message either way.
+            (_, interval: string) => ` YOUNGER ${Math.max(1, Number(interval) - shift)}`,
+          );
+        },
+      );
+      try {
+        return await new ImapConnector({
+          host: withWithin.host,
+          port: proxy.port,
+          security: 'none',
+          username: withinUser.username,
+          password: withinUser.password,
+        }).countSignals(
+          { since: new Date(since), until: new Date(until) },
+          { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
+        );
+      } finally {
+        await proxy.close();
+      }
+    }
+
+    it('stays exact with WITHIN counts when the server clock is set 20 s ahead mid-count', async () => {
+      const counts = await countThroughShiftedClock((command) => (command > 30 ? 20 : 0));
+      expect(countedWith(counts)).toEqual(['within-counts']);
+      expect(shape(counts)).toEqual(expected(since, until, boundaries));
+    });
+
+    it('gives up WITHIN counts, with a warning, on a clock that leaps 2 s every 15 commands, and counts exactly', async () => {
+      const counts = await countThroughShiftedClock((command) => 2 * Math.floor(command / 15));
+      expect(countedWith(counts)).toEqual(['arrival-order']);
+      expect(counts.warnings.map((warning) => warning.code)).toContain('server_clock_unusable');
+      expect(shape(counts)).toEqual(expected(since, until, boundaries));
+    });
+
+    it('stays exact with WITHIN counts when the server clock is set back 30 s mid-count', async () => {
+      const counts = await countThroughShiftedClock((command) => (command > 40 ? -30 : 0));
+      expect(countedWith(counts)).toEqual(['within-counts']);
+      expect(shape(counts)).toEqual(expected(since, until, boundaries));
+    });
   },
 );
