@@ -18,9 +18,8 @@ import type { MailboxStrategy } from './mailbox-strategies.js';
 import type { ServerClock } from './server-clock.js';
 
 // Counts per group between two probes: fewer probes against less to resend when a group straddles the
-// server's tick.
-// Halved after a flight that kept less than half of its counts (a server whose clock jumps more often
-// than a group lasts), doubled back after one that kept all.
+// server's tick. Halved after a flight that kept less than half of its counts (a server whose clock
+// jumps more often than a group lasts), doubled back after one that kept all.
 const GROUP_SIZE = 24;
 const MIN_GROUP_SIZE = 2;
 const NEAR_TICK_GROUP_SIZE = 4;
@@ -35,7 +34,7 @@ const MAX_LOCATES = 3;
 const MAX_LOCATING_FLIGHTS = 8;
 // RFC 5032 interval: nz-number, at most 2³² − 1 seconds.
 const MAX_INTERVAL = 4_294_967_295;
-// A count costs ~25 bytes compressed where a date read costs ~15 and arrival order reads ~5 dates a
+// A count costs ~40 bytes compressed where a date read costs ~15 and arrival order reads ~5 dates a
 // boundary: counting pays once the mailbox holds a few messages a boundary.
 const MIN_MESSAGES_PER_BOUNDARY = 2;
 // A located second is refined one second at a time once fewer than this many remain.

@@ -717,21 +717,22 @@ export class ImapSession {
    *
    * @param exists - The mailbox's EXISTS.
    * @param rows - How many of its last messages.
-   * @returns The messages whose dates could be read, in no particular order.
+   * @returns The messages whose dates could be read (a malformed one is left out), in no particular order.
    */
   async lastMessageDates(exists: number, rows: number): Promise<FetchedDate[]> {
     const first = Math.max(1, exists - rows + 1);
     if (exists < 1 || rows < 1) return [];
     return this.#guard(async () => {
-      const path = this.#selected?.path ?? '';
       const found: FetchedDate[] = [];
       const [fetched] = this.#channel.send([
         {
           command: `FETCH ${first}:${exists} (UID INTERNALDATE)`,
+          // A date that cannot be read is left out, not reported: the caller counts such a mailbox
+          // another way, which reports it where it fails to count the message.
           collector: fetchLastRowsCollector(
             exists - first + 1,
             (uid, internalDateMs) => found.push({ uid, internalDateMs }),
-            (uid, raw) => this.#reportMalformedDate(path, uid, raw),
+            () => undefined,
           ),
         },
       ]);
