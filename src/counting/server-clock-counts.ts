@@ -127,7 +127,6 @@ interface PlannedGroup {
 class ClockedCounts {
   #flights = 0;
   #groupSize = GROUP_SIZE;
-  #lastSent = 0;
 
   constructor(
     private readonly session: ImapSession,
@@ -155,11 +154,11 @@ class ClockedCounts {
         keptNothing = 0;
       }
       const before = found.size;
-      const outcome = await this.#flight(pending, found);
-      if (outcome === 'not-applicable' || outcome === 'unusable') return outcome;
+      const flown = await this.#flight(pending, found);
+      if (flown === 'not-applicable' || flown === 'unusable') return flown;
+      const { outcome, sent } = flown;
       const kept = found.size - before;
       keptNothing = kept === 0 ? keptNothing + 1 : 0;
-      const sent = Math.min(pending.length, this.#lastSent);
       if (kept * 2 < sent) this.#groupSize = Math.max(MIN_GROUP_SIZE, this.#groupSize >> 1);
       else if (kept === sent) this.#groupSize = Math.min(GROUP_SIZE, this.#groupSize * 2);
       // No probe found the server in the second predicted: it is a second or more away.
@@ -169,10 +168,11 @@ class ClockedCounts {
   }
 
   // One pipelined flight: groups of counts, each written for its predicted second, between probes.
+  // `sent`: how many counts it sent; `missed`: no probe found the server in the second predicted.
   async #flight(
     pending: readonly number[],
     found: Map<number, number>,
-  ): Promise<'sent' | 'missed' | 'not-applicable' | 'unusable'> {
+  ): Promise<{ outcome: 'sent' | 'missed'; sent: number } | 'not-applicable' | 'unusable'> {
     const halfRoundTripMs = (this.session.roundTripEstimateMs ?? 0) / 2;
     const searchMs = this.clock.searchMs(this.messages);
     // Until a probe has said "at", a small flight: a whole one written for the wrong second is wasted.
@@ -184,7 +184,6 @@ class ClockedCounts {
       this.clock.observed ? Math.max(this.#groupSize, Math.floor(aheadMs / searchMs)) : this.#groupSize,
     );
     this.#flights += 1;
-    this.#lastSent = sending.length;
     const criteria: string[] = [];
     const probeSeconds = new Map<number, number>();
     const groups: PlannedGroup[] = [];
@@ -201,7 +200,7 @@ class ClockedCounts {
     for (const boundary of sending) {
       const middle = at + searchMs / 2;
       const second = this.clock.secondAt(middle);
-      // Near a predicted tick, where it may fall on either side, groups of two: a group the tick
+      // Near a predicted tick, where it may fall on either side, small groups: a group the tick
       // falls in is sent again, and so are its counts only.
       const margin = this.clock.uncertaintyMs(middle - sentAt);
       const nearTick = this.clock.secondAt(middle - margin) !== this.clock.secondAt(middle + margin);
@@ -272,25 +271,24 @@ class ClockedCounts {
       reached = Math.max(reached, verdict === '>' ? second + 1 : verdict === '=' ? second : reached);
     }
     // Nothing of such a flight is kept; the next one is judged afresh.
-    if (wentBack) return 'missed';
+    if (wentBack) return { outcome: 'missed', sent: sending.length };
     let firstAnswer = Number.POSITIVE_INFINITY;
     let lastAnswer = Number.NEGATIVE_INFINITY;
     let searches = 0;
     for (const planned of groups) {
       const kept = verdicts.get(planned.leadingProbe) === '=' && verdicts.get(planned.trailingProbe) === '=';
-      planned.countIndexes.forEach((index, position) => {
+      for (const [position, index] of planned.countIndexes.entries()) {
         const count = answers[index];
-        const boundary = planned.boundaries[position];
-        if (count === undefined || boundary === undefined) return;
+        if (count === undefined) return 'unusable';
         searches += 1;
         firstAnswer = Math.min(firstAnswer, answeredAt[index] ?? firstAnswer);
         lastAnswer = Math.max(lastAnswer, answeredAt[index] ?? lastAnswer);
-        if (kept) found.set(boundary, count);
-      });
-      if (planned.countIndexes.some((index) => answers[index] === undefined)) return 'unusable';
+        const boundary = planned.boundaries[position];
+        if (kept && boundary !== undefined) found.set(boundary, count);
+      }
     }
     this.clock.observeSearchSpeed(this.messages, searches - 1, lastAnswer - firstAnswer);
-    return [...verdicts.values()].includes('=') ? 'sent' : 'missed';
+    return { outcome: [...verdicts.values()].includes('=') ? 'sent' : 'missed', sent: sending.length };
   }
 
   // Counts 0, 1 or 2 as the server's second is before, at or after `second`: the first anchor matches
@@ -303,7 +301,7 @@ class ClockedCounts {
     return `OR (UID ${a.uid} NOT YOUNGER ${fromSecond}) (UID ${b.uid} NOT YOUNGER ${fromNext})`;
   }
 
-  // When two flights met no "at" (the server's clock is seconds or more away from the local one):
+  // When a flight met no "at" (the server's clock is seconds or more away from the local one):
   // finds its second with one-anchor probes, "is it at or after s?", in a few flights.
   async #locate(): Promise<'located' | 'not-applicable' | 'unusable'> {
     const [anchor] = this.anchors;

@@ -105,10 +105,10 @@ describeWithDovecot(
       await reduced?.stop();
     });
 
-    function connector(server: DovecotEndpoint, user: MailUser): ImapConnector {
+    function connector(server: DovecotEndpoint, user: MailUser, port = server.plainPort): ImapConnector {
       return new ImapConnector({
         host: server.host,
-        port: server.plainPort,
+        port,
         security: 'none',
         username: user.username,
         password: user.password,
@@ -238,34 +238,37 @@ describeWithDovecot(
 
     it('leaves WITHIN counts that contradict each other to arrival order, with a warning, and counts exactly', async () => {
       // Counts above the probes' 0–2 made to jump up and down: later boundaries cannot have more mail.
-      const proxy = await startRewritingProxy(withWithin.plainPort, (line) =>
+      const counts = await countDailyThroughProxy((line) =>
         line.replace(
           /^(\* ESEARCH \(TAG "[^"]+"\) UID COUNT )(\d+)$/,
           (whole, head: string, count: string) =>
             Number(count) > 2 ? `${head}${(Number(count) * 7) % 97}` : whole,
         ),
       );
+      expect(countedWith(counts)).toEqual(['arrival-order']);
+      expect(counts.warnings.map((warning) => warning.code)).toEqual([
+        'server_clock_unusable',
+        'server_clock_unusable',
+      ]);
+      expect(shape(counts)).toEqual(expected(since, until, boundaries));
+    });
+
+    // The daily count with `fewest-bytes` on the Dovecot with WITHIN, through a proxy that rewrites
+    // server lines and, when given, command lines.
+    async function countDailyThroughProxy(
+      rewrite: (line: string) => string,
+      rewriteClientLine?: (line: string) => string,
+    ): Promise<SignalCounts> {
+      const proxy = await startRewritingProxy(withWithin.plainPort, rewrite, rewriteClientLine);
       try {
-        const counts = await new ImapConnector({
-          host: withWithin.host,
-          port: proxy.port,
-          security: 'none',
-          username: withinUser.username,
-          password: withinUser.password,
-        }).countSignals(
+        return await connector(withWithin, withinUser, proxy.port).countSignals(
           { since: new Date(since), until: new Date(until) },
           { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
         );
-        expect(countedWith(counts)).toEqual(['arrival-order']);
-        expect(counts.warnings.map((warning) => warning.code)).toEqual([
-          'server_clock_unusable',
-          'server_clock_unusable',
-        ]);
-        expect(shape(counts)).toEqual(expected(since, until, boundaries));
       } finally {
         await proxy.close();
       }
-    });
+    }
 
     // The server's clock as a client sees it, rewritten on the way in: each command's YOUNGER intervals
     // shortened by `shiftSeconds(n)` make the server read now + shift for its n-th such command.
@@ -273,8 +276,7 @@ describeWithDovecot(
       shiftSeconds: (command: number) => number,
     ): Promise<SignalCounts> {
       let commands = 0;
-      const proxy = await startRewritingProxy(
-        withWithin.plainPort,
+      return countDailyThroughProxy(
         (line) => line,
         (line) => {
           if (!/ YOUNGER \d/.test(line)) return line;
@@ -287,20 +289,6 @@ describeWithDovecot(
           );
         },
       );
-      try {
-        return await new ImapConnector({
-          host: withWithin.host,
-          port: proxy.port,
-          security: 'none',
-          username: withinUser.username,
-          password: withinUser.password,
-        }).countSignals(
-          { since: new Date(since), until: new Date(until) },
-          { granularity: 'day', timeZone: ZONE, transfer: 'fewest-bytes' },
-        );
-      } finally {
-        await proxy.close();
-      }
     }
 
     it('stays exact with WITHIN counts when the server clock is set 20 s ahead mid-count', async () => {
