@@ -9,12 +9,8 @@ import {
   januaryRange,
   mailboxScenario,
 } from '../harness/mailbox-server.js';
+import { expectBoundedMemory, type MemoryGrowth, watchMemory } from '../harness/memory-watch.js';
 
-/**
- * The growth of this process's resident memory a hostile server may cause, client and fault server
- * together (docs/reliability.md states it). Without the SDK's caps these servers grow it without limit.
- */
-const RSS_BOUND_BYTES = 128 * 1024 * 1024;
 const timeouts: Partial<ConnectionTimeouts> = {
   connectMs: 2_000,
   greetingMs: 1_000,
@@ -28,26 +24,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Samples RSS until stopped; returns the peak growth over the value at start. */
-function watchRss(): () => number {
-  global.gc?.();
-  const start = process.memoryUsage.rss();
-  let peak = start;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 10);
-  return () => {
-    clearInterval(timer);
-    peak = Math.max(peak, process.memoryUsage.rss());
-    return peak - start;
-  };
-}
-
 async function countAgainst(
   scenario: FaultScenario,
   overrides: Partial<ConnectionTimeouts> = {},
   { withCursor = false }: { withCursor?: boolean } = {},
-): Promise<{ error: ImapConnectorError; elapsedMs: number; rssGrowth: number }> {
+): Promise<{ error: ImapConnectorError; elapsedMs: number; memory: MemoryGrowth }> {
   server = await startFaultServer(scenario);
   const connector = new ImapConnector(
     {
@@ -66,20 +47,20 @@ async function countAgainst(
     ? (await connector.countSignals(januaryRange, { granularity: 'day' })).cursor
     : undefined;
   const baseline = activeHandleCount();
-  const stopWatching = watchRss();
+  const stopWatching = watchMemory();
   const startedAt = Date.now();
   // Daily buckets fetch every date on a server without SORT, so floods can be played at FETCH too.
   const outcome = await connector
     .countSignals(januaryRange, { granularity: 'day', cursor })
     .catch((failure: unknown) => failure);
   const elapsedMs = Date.now() - startedAt;
-  const rssGrowth = stopWatching();
+  const memory = stopWatching();
   if (!(outcome instanceof ImapConnectorError))
     throw new Error(`expected a failure, got ${JSON.stringify(outcome)}`);
   await server.close();
   server = undefined;
   await expectHandlesReleased(baseline);
-  return { error: outcome, elapsedMs, rssGrowth };
+  return { error: outcome, elapsedMs, memory };
 }
 
 /** Writes chunks until the client goes away, respecting backpressure (so the flood is the client's problem). */
@@ -100,7 +81,7 @@ const FETCH_BATCH = '* 1 FETCH (UID 1 INTERNALDATE "05-Jan-2026 10:00:00 +0000")
 
 describe('countSignals against hostile servers', () => {
   it('stops an endless stream of untagged responses (RESPONSE_TOO_LARGE)', async () => {
-    const { error, rssGrowth } = await countAgainst(
+    const { error, memory } = await countAgainst(
       mailboxScenario(
         januaryMailboxes,
         at('LIST', (conn) => void flood(conn, () => UNTAGGED_BATCH)),
@@ -108,11 +89,11 @@ describe('countSignals against hostile servers', () => {
     );
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', retryable: false });
     expect(error.detail.limit).toMatch(/untagged responses/);
-    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+    expectBoundedMemory(memory);
   });
 
   it('stops an endless stream of FETCH rows (RESPONSE_TOO_LARGE)', async () => {
-    const { error, rssGrowth } = await countAgainst(
+    const { error, memory } = await countAgainst(
       mailboxScenario(
         januaryMailboxes,
         at('FETCH', (conn) => void flood(conn, () => FETCH_BATCH)),
@@ -120,11 +101,11 @@ describe('countSignals against hostile servers', () => {
     );
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
     expect(error.detail.limit).toMatch(/FETCH sent over 50000 responses more than the 3 rows asked for/);
-    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+    expectBoundedMemory(memory);
   });
 
   it('refuses a literal announcing gigabytes without reading it (RESPONSE_TOO_LARGE)', async () => {
-    const { error, rssGrowth } = await countAgainst(
+    const { error, memory } = await countAgainst(
       mailboxScenario(
         januaryMailboxes,
         at('LIST', (conn) => {
@@ -134,11 +115,11 @@ describe('countSignals against hostile servers', () => {
       ),
     );
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', detail: { limit: 'literal size' } });
-    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+    expectBoundedMemory(memory);
   });
 
   it('stops a SEARCH answer without end, read as it arrives, at 11 bytes a message (RESPONSE_TOO_LARGE)', async () => {
-    const { error, rssGrowth } = await countAgainst(
+    const { error, memory } = await countAgainst(
       mailboxScenario(
         januaryMailboxes,
         at('SEARCH', (conn) => {
@@ -149,11 +130,11 @@ describe('countSignals against hostile servers', () => {
     );
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
     expect(error.detail.limit).toMatch(/^a SEARCH answer longer than \d+ bytes$/);
-    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+    expectBoundedMemory(memory);
   });
 
   it('stops any other response line without end at its length cap (RESPONSE_TOO_LARGE)', async () => {
-    const { error, rssGrowth } = await countAgainst(
+    const { error, memory } = await countAgainst(
       mailboxScenario(
         januaryMailboxes,
         at('SEARCH', (conn) => {
@@ -163,11 +144,11 @@ describe('countSignals against hostile servers', () => {
       ),
     );
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', detail: { limit: 'response line length' } });
-    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+    expectBoundedMemory(memory);
   });
 
   it('stops a SEARCH answering millions of UIDs (RESPONSE_TOO_LARGE)', async () => {
-    const { error, rssGrowth } = await countAgainst(
+    const { error, memory } = await countAgainst(
       mailboxScenario(
         januaryMailboxes,
         at('SEARCH', (conn) => {
@@ -186,7 +167,7 @@ describe('countSignals against hostile servers', () => {
       ),
     );
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
-    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+    expectBoundedMemory(memory);
   });
 
   it('refuses a SEARCH with more results than the mailbox has messages (RESPONSE_TOO_LARGE)', async () => {
@@ -232,7 +213,7 @@ describe('countSignals against hostile servers', () => {
   it('stops a FETCH from the cursor floor answering millions of new UIDs (RESPONSE_TOO_LARGE)', async () => {
     // Rows for UIDs inside the set asked for but at or above UIDNEXT, again and again: dropped, and
     // counted against the bound on untagged responses.
-    const { error, rssGrowth } = await countAgainst(
+    const { error, memory } = await countAgainst(
       mailboxScenario(
         januaryMailboxes,
         fromTheFloor((conn, from) => rowsFrom(conn, from, 1_000)),
@@ -242,12 +223,12 @@ describe('countSignals against hostile servers', () => {
     );
     expect(error).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
     expect(error.detail.limit).toMatch(/^FETCH sent over 50000 responses more than the \d+ rows asked for$/);
-    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+    expectBoundedMemory(memory);
   });
 
   it('refuses a FETCH from the cursor floor answered as `1:*` (PROTOCOL_ERROR)', async () => {
     // Every message from UID 1 on, millions of them: the first row below the floor ends the count.
-    const { error, rssGrowth } = await countAgainst(
+    const { error, memory } = await countAgainst(
       mailboxScenario(
         januaryMailboxes,
         fromTheFloor((conn) => rowsFrom(conn, 1)),
@@ -257,7 +238,7 @@ describe('countSignals against hostile servers', () => {
     );
     expect(error).toMatchObject({ code: 'PROTOCOL_ERROR' });
     expect(error.detail.violation).toBe('a FETCH row for UID 1, which was not asked for');
-    expect(rssGrowth).toBeLessThan(RSS_BOUND_BYTES);
+    expectBoundedMemory(memory);
   });
 
   it('ends a greeting that never finishes at greetingMs (GREETING_TIMEOUT)', async () => {
