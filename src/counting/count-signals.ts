@@ -206,7 +206,7 @@ class SignalCounter {
       buckets: this.buckets.length,
       rangeMs: this.range.untilMs - this.range.sinceMs,
     });
-    const [early, mailboxes] = await this.#inboxThenList(path);
+    const { inbox, mailboxes } = await this.#inboxThenList(path);
     const { usable: listed, unusable } = partitionByMailboxName(mailboxes);
     for (const odd of unusable) {
       this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
@@ -217,10 +217,24 @@ class SignalCounter {
     this.#warnings.push(...roleWarningsOf(plan, roles));
 
     const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
-    const reuseEarly = early !== undefined && this.#deduplication === 'none';
+    const reuseEarly = inbox !== undefined && this.#deduplication === 'none';
     const rest = countable.filter((mailbox) => !(reuseEarly && mailbox.path === INBOX));
+    const batched = this.#deduplication === 'none' && path === 'pipelined-dates';
+    // The other mailboxes' batch is written as soon as the list is known, behind INBOX's when that is
+    // still in flight (a side listing that answered first): the server starts on it as soon as it has
+    // answered INBOX's, instead of after INBOX's answer has travelled back and been read.
+    const restCounted = batched
+      ? this.#countMailboxes(
+          rest.map((mailbox) => mailbox.path),
+          path,
+        )
+      : undefined;
+    // Observed below, after INBOX's; a failing INBOX batch must not leave it unobserved.
+    restCounted?.catch(() => undefined);
+    const early = await inbox;
     const outcomes = new Map<string, MailboxOutcome>();
-    if (reuseEarly && countable.some((mailbox) => mailbox.path === INBOX)) outcomes.set(INBOX, early);
+    if (reuseEarly && early !== undefined && countable.some((mailbox) => mailbox.path === INBOX))
+      outcomes.set(INBOX, early);
     let done = 0;
     const report = (mailbox: PlannedMailbox) => {
       done += 1;
@@ -234,11 +248,8 @@ class SignalCounter {
       );
     };
     if (outcomes.has(INBOX)) report(countable.find((mailbox) => mailbox.path === INBOX) as PlannedMailbox);
-    if (this.#deduplication === 'none' && path === 'pipelined-dates') {
-      const counted = await this.#countMailboxes(
-        rest.map((mailbox) => mailbox.path),
-        path,
-      );
+    if (restCounted !== undefined) {
+      const counted = await restCounted;
       rest.forEach((mailbox, index) => {
         const outcome = counted[index];
         if (outcome) outcomes.set(mailbox.path, outcome);
@@ -284,25 +295,34 @@ class SignalCounter {
   // later EXAMINE of the session rescan its folder (docs/counting.md). Kept only if the plan counts it
   // without deduplication. On the pipelined path the LIST is written right behind INBOX's batch, in the
   // same flight (one awaited round trip for both): INBOX's EXAMINE still reaches the server first.
-  // With a side listing (`mailboxListing: 'side-connection'`, or `auto` on a fast link) the counting connection sends no LIST
-  // unless the side connection failed: then it lists after INBOX, as the per-mailbox path does.
-  async #inboxThenList(path: CountingPath): Promise<[MailboxOutcome | undefined, ListedMailbox[]]> {
+  // With a side listing (`mailboxListing: 'side-connection'`, or `auto` on a fast link) the counting
+  // connection sends no LIST unless the side connection failed: then it lists after INBOX, as the
+  // per-mailbox path does. Returns as soon as the list is known: INBOX's count may still be in flight
+  // (`inbox`, `undefined` when INBOX is not counted first).
+  async #inboxThenList(
+    path: CountingPath,
+  ): Promise<{ inbox: Promise<MailboxOutcome | undefined> | undefined; mailboxes: ListedMailbox[] }> {
     const inboxFirst = !(this.selection.deduplicate === 'always' || this.selection.exclude.includes(INBOX));
+    const first = (counting: Promise<MailboxOutcome[]>) => counting.then(([early]) => early);
     if (this.side !== undefined) {
-      const inbox = inboxFirst ? this.#countMailboxes([INBOX], path) : Promise.resolve([]);
-      // Both awaited together: a failing batch must not leave the side's list unobserved, nor the
-      // reverse (the side's never rejects).
-      const [[early], sideListed] = await Promise.all([inbox, this.side.listed]);
-      return [early, sideListed ?? (await this.session.listMailboxes())];
+      const side = this.side;
+      if (!inboxFirst)
+        return { inbox: undefined, mailboxes: (await side.listed) ?? (await this.session.listMailboxes()) };
+      const inbox = first(this.#countMailboxes([INBOX], path));
+      // The side's list, or INBOX's failure if that comes first (the side's never rejects).
+      const sideListed = await Promise.race([side.listed, inbox.then(() => side.listed)]);
+      if (sideListed !== undefined) return { inbox, mailboxes: sideListed };
+      await inbox;
+      return { inbox, mailboxes: await this.session.listMailboxes() };
     }
-    if (!inboxFirst) return [undefined, await this.session.listMailboxes()];
+    if (!inboxFirst) return { inbox: undefined, mailboxes: await this.session.listMailboxes() };
     const inbox = this.#countMailboxes([INBOX], path);
     if (path !== 'pipelined-dates') {
       const [early] = await inbox;
-      return [early, await this.session.listMailboxes()];
+      return { inbox: Promise.resolve(early), mailboxes: await this.session.listMailboxes() };
     }
     const [[early], listed] = await this.session.listMailboxesAlongside(inbox);
-    return [early, listed];
+    return { inbox: Promise.resolve(early), mailboxes: listed };
   }
 
   // The one place where per-mailbox counts are added up and the strategy that ran is recorded.

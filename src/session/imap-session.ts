@@ -215,10 +215,13 @@ export class ImapSession {
     this.#secrets = secretFormsOf(config.username, password);
     this.#signal = options.signal;
     connectionCounter += 1;
-    this.#observer = new ProtocolObserver(options.logger, this.#secrets, `imap-${connectionCounter}`);
-    this.#client = new ImapFlow(
-      imapFlowOptionsOf(config, password, this.#observer.imapFlowLogger(), options.purpose),
-    );
+    const connectionId = `imap-${connectionCounter}`;
+    this.#observer = new ProtocolObserver(options.logger, this.#secrets, connectionId);
+    this.#client = new ImapFlow({
+      ...imapFlowOptionsOf(config, password, this.#observer.imapFlowLogger(), options.purpose),
+      // imapflow draws a random id otherwise, whose first draw loads Web Crypto (~1 ms of a cold count).
+      id: connectionId,
+    });
     // Without a listener, imapflow's 'error' events (socket timeout, reset) crash the host process.
     this.#client.on('error', (error: unknown) => {
       this.#lastClientError = error;

@@ -185,7 +185,8 @@ export class ProtocolObserver {
   }
 
   #forward(level: 'debug' | 'info' | 'warn' | 'error', entry: unknown): void {
-    if (!isRecord(entry)) return;
+    // Nobody listens: no entry is built, no secret searched for (imapflow logs every line of the login).
+    if (this.#hostLogger === silentLogger || !isRecord(entry)) return;
     const fields: Record<string, LogFieldValue> = {};
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'cid') continue;

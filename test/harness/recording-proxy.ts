@@ -15,7 +15,20 @@ export interface RecordingProxy {
   flightsByConnection(): readonly (readonly (readonly string[])[])[];
   /** Tagged commands the client sent, upper-cased up to their arguments, e.g. `UID FETCH 1:4 (UID INTERNALDATE)`. */
   commands(): readonly string[];
+  /** How each withholding ({@link WithheldAnswers}) ended, in order: the client's line, or the timeout. */
+  releases(): readonly ('client-line' | 'timeout')[];
   close(): Promise<void>;
+}
+
+/**
+ * Withholds the server's bytes on a connection from the moment the client sends a line matching `from`
+ * until it sends one matching `until` (or `maxMs` passes): shows whether a client writes a command
+ * without waiting for an answer.
+ */
+export interface WithheldAnswers {
+  readonly from: RegExp;
+  readonly until: RegExp;
+  readonly maxMs: number;
 }
 
 const TAGGED = /^[A-Za-z0-9.]+ ([A-Za-z]+(?: [A-Za-z]+)?)(.*)$/;
@@ -26,10 +39,15 @@ const TAGGED = /^[A-Za-z0-9.]+ ([A-Za-z]+(?: [A-Za-z]+)?)(.*)$/;
  * the loopback port, where Dovecot accepts a plaintext login).
  *
  * @param targetPort - The real server's plaintext port on 127.0.0.1.
+ * @param withhold - Answers to hold back, if any.
  * @returns The running proxy.
  */
-export async function startRecordingProxy(targetPort: number): Promise<RecordingProxy> {
+export async function startRecordingProxy(
+  targetPort: number,
+  withhold?: WithheldAnswers,
+): Promise<RecordingProxy> {
   const lines: string[] = [];
+  const releases: ('client-line' | 'timeout')[] = [];
   const flights: string[][] = [];
   const byConnection: string[][][] = [];
   const sockets = new Set<net.Socket>();
@@ -41,6 +59,22 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
     byConnection.push(ownFlights);
     let serverSpoke = true;
     let pending = '';
+    let withheld: { chunks: Buffer[]; timer: NodeJS.Timeout } | undefined;
+    const release = (reason: 'client-line' | 'timeout') => {
+      if (withheld === undefined) return;
+      clearTimeout(withheld.timer);
+      // What the client receives now starts a new flight, as if the server had just written it.
+      if (withheld.chunks.length > 0) serverSpoke = true;
+      for (const chunk of withheld.chunks) client.write(chunk);
+      withheld = undefined;
+      releases.push(reason);
+    };
+    const watch = (line: string) => {
+      if (withhold === undefined) return;
+      if (withheld !== undefined && withhold.until.test(line)) release('client-line');
+      else if (withheld === undefined && withhold.from.test(line))
+        withheld = { chunks: [], timer: setTimeout(() => release('timeout'), withhold.maxMs) };
+    };
     client.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1');
       if (serverSpoke) {
@@ -51,18 +85,25 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
       serverSpoke = false;
       let end = pending.indexOf('\n');
       while (end >= 0) {
-        lines.push(pending.slice(0, end).replace(/\r$/, ''));
-        ownFlights[ownFlights.length - 1]?.push(pending.slice(0, end).replace(/\r$/, ''));
+        const line = pending.slice(0, end).replace(/\r$/, '');
+        lines.push(line);
+        ownFlights[ownFlights.length - 1]?.push(line);
+        watch(line);
         pending = pending.slice(end + 1);
         end = pending.indexOf('\n');
       }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (withheld !== undefined) {
+        withheld.chunks.push(chunk);
+        return;
+      }
       serverSpoke = true;
       client.write(chunk);
     });
     const closeBoth = () => {
+      if (withheld !== undefined) clearTimeout(withheld.timer);
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
@@ -92,6 +133,7 @@ export async function startRecordingProxy(targetPort: number): Promise<Recording
           : line.slice(line.indexOf(' ') + 1 + name.length);
         return [`${name}${rest}`];
       }),
+    releases: () => [...releases],
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
