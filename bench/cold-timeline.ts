@@ -1,0 +1,114 @@
+/**
+ * A cold count's critical path, seen from the wire: runs one count as the first call of a fresh child
+ * process (the connector constructed before the clock starts, as in `npm run bench -- --cold`) against
+ * the bench account, through a proxy in this process that timestamps every chunk either way. Gaps
+ * between a server chunk and the client's next write are the client's time; the rest is the server's.
+ * docs/performance.md, "The remaining gap".
+ *
+ *   npx tsx bench/cold-timeline.ts [--case yesterday] [--contender sdk|floor] [--listing auto|same-connection]
+ */
+import { fork } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
+import { type CaseTarget, countCases, countWithSdk } from './bench-cases.js';
+import { startBenchServer } from './bench-server.js';
+import { cachedMaildir } from './maildir-cache.js';
+import { countWithFloor } from './raw-floor.js';
+import { generateSeed } from './seed-model.js';
+
+interface ChildRequest {
+  readonly target: CaseTarget;
+  readonly caseName: string;
+  readonly contender: 'sdk' | 'floor';
+  readonly listing: 'auto' | 'same-connection';
+}
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index < 0 ? fallback : (process.argv[index + 1] ?? fallback);
+}
+
+async function countInChild(request: ChildRequest): Promise<void> {
+  const spec = countCases().find((countCase) => countCase.name.includes(request.caseName))?.spec;
+  if (!spec) throw new Error(`the bench defines no case named like "${request.caseName}"`);
+  process.send?.('start');
+  const outcome =
+    request.contender === 'floor'
+      ? await countWithFloor(request.target, spec)
+      : await countWithSdk(
+          request.target,
+          spec,
+          'auto',
+          request.listing === 'same-connection' ? 'same-connection' : undefined,
+        );
+  process.send?.(`counted in ${outcome.wallMs.toFixed(1)} ms (${(outcome.strategies ?? []).join(', ')})`);
+}
+
+if (process.argv[2] === '--child') {
+  await countInChild(JSON.parse(process.argv[3] ?? '{}') as ChildRequest);
+  process.exit(0);
+}
+
+const server = await startBenchServer(
+  { ...standardVariant, timeZone: 'Pacific/Auckland' },
+  cachedMaildir(generateSeed(100_000), '100000-20261125'),
+);
+let origin: bigint | undefined;
+const events: string[] = [];
+const at = () => (origin === undefined ? '-' : (Number(process.hrtime.bigint() - origin) / 1e6).toFixed(1));
+const excerpt = (chunk: Buffer) => JSON.stringify(chunk.toString('latin1', 0, 70));
+let connections = 0;
+const proxy = net.createServer((client) => {
+  const id = ++connections;
+  events.push(`${at()} #${id} accepted`);
+  const upstream = net.connect(server.server.plainPort, '127.0.0.1');
+  client.setNoDelay(true);
+  upstream.setNoDelay(true);
+  client.on('data', (chunk: Buffer) => {
+    events.push(`${at()} #${id} client ${chunk.length} B ${excerpt(chunk)}`);
+    upstream.write(chunk);
+  });
+  upstream.on('data', (chunk: Buffer) => {
+    events.push(`${at()} #${id} server ${chunk.length} B ${excerpt(chunk)}`);
+    client.write(chunk);
+  });
+  const closeBoth = () => {
+    client.destroy();
+    upstream.destroy();
+  };
+  for (const socket of [client, upstream]) {
+    socket.on('error', closeBoth);
+    socket.on('close', closeBoth);
+  }
+});
+await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+const request: ChildRequest = {
+  target: {
+    host: '127.0.0.1',
+    plainPort: (proxy.address() as net.AddressInfo).port,
+    tlsPort: server.server.tlsPort,
+    caPem: server.server.caPem,
+    username: server.username,
+    password: server.password,
+  },
+  caseName: option('case', 'yesterday'),
+  contender: option('contender', 'sdk') === 'floor' ? 'floor' : 'sdk',
+  listing: option('listing', 'auto') === 'same-connection' ? 'same-connection' : 'auto',
+};
+try {
+  const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(request)], {
+    execArgv: ['--import', 'tsx'],
+  });
+  child.on('message', (message) => {
+    if (message === 'start') {
+      origin = process.hrtime.bigint();
+      events.push('0.0 the count starts');
+    } else events.push(`${at()} ${String(message)}`);
+  });
+  await new Promise((resolve) => child.on('exit', resolve));
+  console.log(events.join('\n'));
+} finally {
+  proxy.close();
+  await server.stop();
+}
