@@ -108,6 +108,12 @@ export interface ImapServeOptions {
   keepAnswering?: readonly string[];
   /** Handlers by upper-case command name, replacing or adding to the built-in ones. */
   commands?: Readonly<Record<string, ImapCommandHandler>>;
+  /**
+   * Handle each command only once every earlier one is complete (its tagged line written), as a
+   * server that executes commands one at a time: a command pipelined behind an answer that never ends
+   * is never answered, instead of being answered in the middle of it.
+   */
+  inOrder?: boolean;
 }
 
 const PRE_LOGIN_ONLY = /^(?:AUTH=\S+|SASL-IR|STARTTLS|LOGINDISABLED)$/i;
@@ -246,13 +252,7 @@ export function serveImap(conn: FaultConnection, options: ImapServeOptions = {})
     }
   };
 
-  conn.onLine((line) => {
-    if (pendingReply) {
-      const reply = pendingReply;
-      pendingReply = undefined;
-      reply(line);
-      return;
-    }
+  const handle = (line: string): void => {
     const parsed = COMMAND_LINE.exec(line);
     const tag = parsed?.[1];
     const name = parsed?.[2]?.toUpperCase();
@@ -264,14 +264,85 @@ export function serveImap(conn: FaultConnection, options: ImapServeOptions = {})
     if (session.authenticated && options.stallAfterLogin && !keptAnswering) return;
     const command: ImapCommand = { tag, name, args: parsed?.[3] ?? '', line };
     const handler = options.commands?.[name];
+    if (options.inOrder) inProgress.start(tag);
     if (handler) handler(command, session);
     else builtIn(command);
+  };
+  const inProgress = new CommandsInProgress(conn, handle);
+
+  conn.onLine((line) => {
+    if (pendingReply) {
+      const reply = pendingReply;
+      pendingReply = undefined;
+      reply(line);
+      return;
+    }
+    if (options.inOrder) inProgress.receive(line);
+    else handle(line);
   });
 
   if (options.greeting !== null) {
     conn.write(options.greeting ?? `* OK [CAPABILITY ${preLogin}] ready`);
   }
   return session;
+}
+
+/** The longest start of a line kept to recognise a tagged completion (tags are short). */
+const LINE_HEAD_CHARS = 64;
+
+/**
+ * Queues command lines while a command is in progress, and hands the next one over once the
+ * connection has written a line starting with the tag in progress (followed by a space), wherever
+ * that line falls in what is written (a fault may write its answer in arbitrary pieces).
+ */
+class CommandsInProgress {
+  #tag: string | undefined;
+  #lineHead = '';
+  readonly #waiting: string[] = [];
+
+  constructor(
+    conn: FaultConnection,
+    private readonly handle: (line: string) => void,
+  ) {
+    conn.onWrite((text) => this.#written(text));
+  }
+
+  /** A command line arrived. */
+  receive(line: string): void {
+    if (this.#tag === undefined && this.#waiting.length === 0) this.handle(line);
+    else this.#waiting.push(line);
+  }
+
+  /** The command with this tag is being handled now. */
+  start(tag: string): void {
+    this.#tag = tag;
+  }
+
+  #written(text: string): void {
+    let rest = text;
+    for (;;) {
+      const end = rest.indexOf('\n');
+      const part = end < 0 ? rest : rest.slice(0, end);
+      if (this.#lineHead.length < LINE_HEAD_CHARS) this.#lineHead += part.slice(0, LINE_HEAD_CHARS);
+      if (end < 0) return;
+      const tag = this.#tag;
+      if (tag !== undefined && this.#lineHead.startsWith(`${tag} `)) {
+        this.#tag = undefined;
+        // After the write that completed it: the next command's answer follows this one's.
+        queueMicrotask(() => this.#next());
+      }
+      this.#lineHead = '';
+      rest = rest.slice(end + 1);
+    }
+  }
+
+  #next(): void {
+    while (this.#tag === undefined) {
+      const line = this.#waiting.shift();
+      if (line === undefined) return;
+      this.handle(line);
+    }
+  }
 }
 
 /**

@@ -81,6 +81,8 @@ export interface FaultConnection {
   destroy(): void;
   /** Called with every complete line, in order; several callbacks may be registered. */
   onLine(callback: (line: string) => void): void;
+  /** Called with everything written to the client (`write`, `writeRaw`, `send`), in order. */
+  onWrite(callback: (text: string) => void): void;
   onClose(callback: () => void): void;
   /** Makes `close()` destroy and wait for another socket too, e.g. a proxy's upstream connection. */
   adopt(socket: net.Socket): void;
@@ -148,6 +150,7 @@ class LineFramer {
 class Connection implements FaultConnection {
   framing: Framing = 'lines';
   private readonly lineCallbacks: Array<(line: string) => void> = [];
+  private readonly writeCallbacks: Array<(text: string) => void> = [];
   private readonly closeCallbacks: Array<() => void> = [];
   private isClosed = false;
 
@@ -190,6 +193,10 @@ class Connection implements FaultConnection {
     if (this.socket.destroyed || this.socket.writableEnded) return false;
     const head = data.slice(0, MAX_TRANSCRIPT_ENTRY_LENGTH);
     this.record('out', typeof head === 'string' ? head : Buffer.from(head).toString('latin1'));
+    if (this.writeCallbacks.length > 0) {
+      const text = typeof data === 'string' ? data : Buffer.from(data).toString('latin1');
+      for (const callback of this.writeCallbacks) callback(text);
+    }
     return this.socket.write(data);
   }
 
@@ -223,6 +230,10 @@ class Connection implements FaultConnection {
 
   onLine(callback: (line: string) => void): void {
     this.lineCallbacks.push(callback);
+  }
+
+  onWrite(callback: (text: string) => void): void {
+    this.writeCallbacks.push(callback);
   }
 
   onClose(callback: () => void): void {

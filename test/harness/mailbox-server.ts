@@ -58,14 +58,21 @@ export const MAILBOX_SERVER_CAPABILITIES = 'IMAP4rev1 NAMESPACE SPECIAL-USE AUTH
  * @param mailboxes - What the account holds.
  * @param inject - The fault, if any.
  * @param capabilities - What the server advertises (ESEARCH is answered like a plain SEARCH).
+ * @param options - `inOrder: false` lets a command be answered while an earlier one's answer is
+ *   unfinished (a server running them side by side); by default one command at a time, as a real server
+ *   that executes them in order (`ImapServeOptions.inOrder`).
  * @returns A fault-server scenario.
  */
 export function mailboxScenario(
   mailboxes: readonly FakeMailbox[] = januaryMailboxes,
   inject?: FaultInjector,
   capabilities = MAILBOX_SERVER_CAPABILITIES,
+  options: { readonly inOrder?: boolean } = {},
 ): FaultScenario {
-  return { kind: 'script', run: (conn) => serveMailboxes(conn, mailboxes, inject, capabilities) };
+  return {
+    kind: 'script',
+    run: (conn) => serveMailboxes(conn, mailboxes, inject, capabilities, options.inOrder ?? true),
+  };
 }
 
 function serveMailboxes(
@@ -73,6 +80,7 @@ function serveMailboxes(
   mailboxes: readonly FakeMailbox[],
   inject: FaultInjector | undefined,
   capabilities: string,
+  inOrder: boolean,
 ): void {
   let selected: FakeMailbox | undefined;
   const occurrences = new Map<string, number>();
@@ -150,6 +158,10 @@ function serveMailboxes(
 
   serveImap(conn, {
     capabilities,
+    // One command at a time, as a real server, unless asked otherwise: a count pipelines (the other
+    // folders' batch can be written while INBOX's answer is still coming), and a fault's unfinished
+    // answer must not have the next command's answer written into it.
+    inOrder,
     commands: {
       LIST: list,
       LSUB: list,

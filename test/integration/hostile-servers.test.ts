@@ -68,22 +68,13 @@ async function flood(conn: FaultConnection, chunk: () => string): Promise<void> 
   while (!conn.closed) await conn.send(chunk());
 }
 
-/**
- * Plays `fault` as the answer to `command`. Every fault here writes an answer without end (or a very
- * long one), and a server answers commands in order: a command pipelined behind it (the count writes
- * the other folders' batch as soon as its side connection has listed them) gets no answer on that
- * connection, rather than one written into the middle of the endless answer.
- */
-const at = (command: string, fault: (conn: FaultConnection) => void): FaultInjector => {
-  const busy = new Set<FaultConnection>();
-  return (stage) => {
-    if (busy.has(stage.connection)) return true;
+const at =
+  (command: string, fault: (conn: FaultConnection) => void): FaultInjector =>
+  (stage) => {
     if (stage.command !== command) return false;
-    busy.add(stage.connection);
     fault(stage.connection);
     return true;
   };
-};
 
 const UNTAGGED_BATCH = '* OK [ALERT] still here\r\n'.repeat(2_000);
 const FETCH_BATCH = '* 1 FETCH (UID 1 INTERNALDATE "05-Jan-2026 10:00:00 +0000")\r\n'.repeat(1_000);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ImapConnector } from '../../src/index.js';
 import { type FaultServer, startFaultServer } from '../harness/fault-server.js';
 import { imapDateTime } from '../harness/mail-seeder.js';
-import { type FakeMailbox, mailboxScenario } from '../harness/mailbox-server.js';
+import { type FakeMailbox, MAILBOX_SERVER_CAPABILITIES, mailboxScenario } from '../harness/mailbox-server.js';
 
 let server: FaultServer | undefined;
 afterEach(async () => {
@@ -27,25 +27,30 @@ describe('the incremental count when the LIST answers before the FETCH sent with
     const mailboxes: FakeMailbox[] = [inbox, sent];
     const events: string[] = [];
     server = await startFaultServer(
-      mailboxScenario(mailboxes, (stage, command, session) => {
-        if (stage.command === 'LIST' || stage.command === 'LSUB') events.push(stage.command);
-        // The incremental count's FETCH names a span of UIDs from the floor, past UIDNEXT.
-        const set = /^UID FETCH (\d+):(\d+) /i.exec(command.line.replace(/^\S+ /, ''));
-        if (stage.command !== 'FETCH' || stage.selected?.path !== 'Sent' || !set) return false;
-        if (Number(set[2]) - Number(set[1]) < 1_000) return false;
-        const from = Number(set[1]);
-        const rows = sent.messagesAtMs.flatMap((atMs, index) =>
-          index + 1 >= from
-            ? [`${index + 1} FETCH (UID ${index + 1} INTERNALDATE "${imapDateTime(atMs)}")`]
-            : [],
-        );
-        setTimeout(() => {
-          events.push('FETCH Sent');
-          for (const row of rows) session.untagged(row);
-          session.tagged(command.tag, 'OK Fetch completed.');
-        }, 150);
-        return true;
-      }),
+      mailboxScenario(
+        mailboxes,
+        (stage, command, session) => {
+          if (stage.command === 'LIST' || stage.command === 'LSUB') events.push(stage.command);
+          // The incremental count's FETCH names a span of UIDs from the floor, past UIDNEXT.
+          const set = /^UID FETCH (\d+):(\d+) /i.exec(command.line.replace(/^\S+ /, ''));
+          if (stage.command !== 'FETCH' || stage.selected?.path !== 'Sent' || !set) return false;
+          if (Number(set[2]) - Number(set[1]) < 1_000) return false;
+          const from = Number(set[1]);
+          const rows = sent.messagesAtMs.flatMap((atMs, index) =>
+            index + 1 >= from
+              ? [`${index + 1} FETCH (UID ${index + 1} INTERNALDATE "${imapDateTime(atMs)}")`]
+              : [],
+          );
+          setTimeout(() => {
+            events.push('FETCH Sent');
+            for (const row of rows) session.untagged(row);
+            session.tagged(command.tag, 'OK Fetch completed.');
+          }, 150);
+          return true;
+        },
+        MAILBOX_SERVER_CAPABILITIES,
+        { inOrder: false },
+      ),
     );
     const connector = new ImapConnector(
       {
