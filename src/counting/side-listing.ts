@@ -59,7 +59,11 @@ export interface SideListingInput {
  * ```
  */
 export class SideListing {
-  /** The listed mailboxes, or `undefined` when the side connection failed. Never rejects. */
+  /**
+   * The listed mailboxes as soon as the LIST is answered (the connection logs out afterwards: see
+   * {@link SideListing.settled}), or `undefined` once the side connection has failed and closed. Never
+   * rejects.
+   */
   readonly listed: Promise<ListedMailbox[] | undefined>;
   readonly #stopper = new AbortController();
   readonly #settled: Promise<void>;
@@ -70,9 +74,13 @@ export class SideListing {
     const onAbort = () => this.#stopper.abort();
     input.signal?.addEventListener('abort', onAbort, { once: true });
     if (input.signal?.aborted) this.#stopper.abort();
-    const run = this.#run(input).finally(() => input.signal?.removeEventListener('abort', onAbort));
-    this.listed = run.then((outcome) => outcome.listed);
-    this.#settled = run.then(() => undefined);
+    let deliver: (listed: ListedMailbox[] | undefined) => void = () => undefined;
+    this.listed = new Promise((resolve) => {
+      deliver = resolve;
+    });
+    this.#settled = this.#run(input, deliver).finally(() =>
+      input.signal?.removeEventListener('abort', onAbort),
+    );
   }
 
   /**
@@ -99,7 +107,9 @@ export class SideListing {
     return this.#settled;
   }
 
-  async #run(input: SideListingInput): Promise<{ listed: ListedMailbox[] | undefined }> {
+  // Hands the list over as soon as it is in (the count goes on while this connection logs out), or
+  // `undefined` once the connection has failed and closed. Never rejects.
+  async #run(input: SideListingInput, deliver: (listed: ListedMailbox[] | undefined) => void): Promise<void> {
     let session: ImapSession | undefined;
     try {
       session = await ImapSession.open(input.config, {
@@ -112,14 +122,13 @@ export class SideListing {
         listingOnly: true,
         loginAfter: input.loginAfter,
       });
-      const listed = await session.listMailboxes();
+      deliver(await session.listMailboxes());
       await session.logout();
-      return { listed };
     } catch (error) {
       // Nothing to clean up when open failed: it closed its socket and freed the slot itself.
       await session?.logout();
       this.#debug(error);
-      return { listed: undefined };
+      deliver(undefined);
     }
   }
 

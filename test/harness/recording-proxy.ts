@@ -22,8 +22,9 @@ export interface RecordingProxy {
 
 /**
  * Withholds the server's bytes on a connection from the moment the client sends a line matching `from`
- * until it sends one matching `until` (or `maxMs` passes): shows whether a client writes a command
- * without waiting for an answer.
+ * there until it sends one matching `until` on any connection (or `maxMs` passes): shows whether a
+ * client writes a command without waiting for an answer. Once per proxy: the first line matching
+ * `from` starts it.
  */
 export interface WithheldAnswers {
   readonly from: RegExp;
@@ -48,6 +49,9 @@ export async function startRecordingProxy(
 ): Promise<RecordingProxy> {
   const lines: string[] = [];
   const releases: ('client-line' | 'timeout')[] = [];
+  let withholdArmed = withhold !== undefined;
+  // Releases the connection being withheld, if any, when a line on any connection matches `until`.
+  let releaseOnLine: ((line: string) => void) | undefined;
   const flights: string[][] = [];
   const byConnection: string[][][] = [];
   const sockets = new Set<net.Socket>();
@@ -59,21 +63,33 @@ export async function startRecordingProxy(
     byConnection.push(ownFlights);
     let serverSpoke = true;
     let pending = '';
-    let withheld: { chunks: Buffer[]; timer: NodeJS.Timeout } | undefined;
+    let withheld: { chunks: Buffer[]; timer: NodeJS.Timeout; closeAfter: boolean } | undefined;
     const release = (reason: 'client-line' | 'timeout') => {
       if (withheld === undefined) return;
       clearTimeout(withheld.timer);
       // What the client receives now starts a new flight, as if the server had just written it.
       if (withheld.chunks.length > 0) serverSpoke = true;
       for (const chunk of withheld.chunks) client.write(chunk);
+      const closeAfter = withheld.closeAfter;
       withheld = undefined;
       releases.push(reason);
+      if (closeAfter) client.end();
     };
     const watch = (line: string) => {
       if (withhold === undefined) return;
-      if (withheld !== undefined && withhold.until.test(line)) release('client-line');
-      else if (withheld === undefined && withhold.from.test(line))
-        withheld = { chunks: [], timer: setTimeout(() => release('timeout'), withhold.maxMs) };
+      releaseOnLine?.(line);
+      if (!withholdArmed || !withhold.from.test(line)) return;
+      withholdArmed = false;
+      withheld = {
+        chunks: [],
+        timer: setTimeout(() => release('timeout'), withhold.maxMs),
+        closeAfter: false,
+      };
+      releaseOnLine = (anyLine) => {
+        if (!withhold.until.test(anyLine)) return;
+        releaseOnLine = undefined;
+        release('client-line');
+      };
     };
     client.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1');
@@ -109,10 +125,15 @@ export async function startRecordingProxy(
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    for (const socket of [client, upstream]) {
-      socket.on('error', closeBoth);
-      socket.on('close', closeBoth);
-    }
+    client.on('error', closeBoth);
+    client.on('close', closeBoth);
+    upstream.on('error', closeBoth);
+    // The server's close is withheld with its answers (it closes after answering LOGOUT): the client
+    // learns of it once they are released.
+    upstream.on('close', () => {
+      if (withheld === undefined) closeBoth();
+      else withheld.closeAfter = true;
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;

@@ -137,6 +137,31 @@ describeWithDovecot('the other folders of a pipelined count, with a side listing
     ).toEqual(['2026-03-01T00:00:00.000Z', '2026-03-03T00:00:00.000Z', '2026-03-04T00:00:00.000Z']);
     expect(proxy.releases()).toEqual(['client-line']);
   });
+
+  it("are written before the side connection's LOGOUT is answered", async () => {
+    // The side connection's answer to its LOGOUT (the first LOGOUT of the count: the counting
+    // connection logs out last) is held back until the counting connection writes the next folder's
+    // EXAMINE: only a count that does not wait for the side's LOGOUT writes it while it is held.
+    const server = sharedDovecot();
+    const held = await startRecordingProxy(server.plainPort, {
+      from: /^\S+ LOGOUT$/,
+      until: / EXAMINE "(Sent|Archive)"$/,
+      maxMs: 3_000,
+    });
+    try {
+      const counts = await plainConnector(held.port, user).countSignals(
+        { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
+        { transfer: 'fewest-round-trips', mailboxListing: 'side-connection' },
+      );
+      expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received: 2 });
+      expect(held.releases()).toEqual(['client-line']);
+      // A count waiting for that LOGOUT would go on only after the session's 2 s LOGOUT grace (and the
+      // release would then come from its EXAMINE all the same): the whole count takes less.
+      expect(counts.elapsedMs).toBeLessThan(1_500);
+    } finally {
+      await held.close();
+    }
+  });
 });
 
 // The flights of the connection that counted (the one that sent EXAMINE), among those opened since
