@@ -264,11 +264,12 @@ export function serveImap(conn: FaultConnection, options: ImapServeOptions = {})
     if (session.authenticated && options.stallAfterLogin && !keptAnswering) return;
     const command: ImapCommand = { tag, name, args: parsed?.[3] ?? '', line };
     const handler = options.commands?.[name];
-    if (options.inOrder) inProgress.start(tag);
+    inProgress?.start(tag);
     if (handler) handler(command, session);
     else builtIn(command);
   };
-  const inProgress = new CommandsInProgress(conn, handle);
+  // Only when asked for: it watches every byte written.
+  const inProgress = options.inOrder ? new CommandsInProgress(conn, handle) : undefined;
 
   conn.onLine((line) => {
     if (pendingReply) {
@@ -277,7 +278,7 @@ export function serveImap(conn: FaultConnection, options: ImapServeOptions = {})
       reply(line);
       return;
     }
-    if (options.inOrder) inProgress.receive(line);
+    if (inProgress) inProgress.receive(line);
     else handle(line);
   });
 

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CountingProxy } from '../../bench/counting-proxy.js';
-import { ImapConnector, type ImapConnectorOptions } from '../../src/index.js';
+import { ImapConnector, type ImapConnectorOptions, type SignalCounts } from '../../src/index.js';
 import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import { createMailUser, type DovecotEndpoint, type MailUser } from '../harness/dovecot/dovecot-server.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
-import { type RecordingProxy, startRecordingProxy } from '../harness/recording-proxy.js';
+import {
+  type RecordingProxy,
+  startRecordingProxy,
+  type WithheldAnswers,
+} from '../harness/recording-proxy.js';
 
 const inMarch = (day: number, hour: number) => Date.UTC(2026, 2, day, hour, 15);
 
@@ -98,13 +102,11 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
 
 describeWithDovecot('the other folders of a pipelined count, with a side listing', () => {
   let user: MailUser;
-  let proxy: RecordingProxy;
 
   beforeAll(async () => {
-    const server = sharedDovecot();
-    user = createMailUser(server, 'pipelined-early');
+    user = createMailUser(sharedDovecot(), 'pipelined-early');
     await seedMailboxes(
-      server,
+      sharedDovecot(),
       user,
       [
         { mailbox: 'INBOX', atMs: inMarch(1, 9) },
@@ -113,54 +115,54 @@ describeWithDovecot('the other folders of a pipelined count, with a side listing
       ],
       [],
     );
-    // INBOX's answer is held back until the client writes the next folder's EXAMINE (or 3 s pass):
-    // only a client that does not wait for it writes that EXAMINE while it is held.
-    proxy = await startRecordingProxy(server.plainPort, {
-      from: / EXAMINE "INBOX"$/,
-      until: / EXAMINE "(Sent|Archive)"$/,
-      maxMs: 3_000,
-    });
   });
 
-  afterAll(async () => {
-    await proxy?.close();
-  });
+  // Counts March through a proxy that holds answers back as `withhold` says, listing on a side
+  // connection; returns the counts and how the withholding ended.
+  async function countWithAnswersHeld(
+    withhold: WithheldAnswers,
+    options: { granularity?: 'day' } = {},
+  ): Promise<{ counts: SignalCounts; releases: readonly string[] }> {
+    const held = await startRecordingProxy(sharedDovecot().plainPort, withhold);
+    try {
+      const counts = await plainConnector(held.port, user).countSignals(
+        { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
+        { ...options, transfer: 'fewest-round-trips', mailboxListing: 'side-connection' },
+      );
+      return { counts, releases: held.releases() };
+    } finally {
+      await held.close();
+    }
+  }
 
   it("are written as soon as the side connection has listed them, while INBOX's answer is on its way", async () => {
-    const counts = await plainConnector(proxy.port, user).countSignals(
-      { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
-      { granularity: 'day', transfer: 'fewest-round-trips', mailboxListing: 'side-connection' },
+    // INBOX's answer is held back until the client writes the next folder's EXAMINE (or 3 s pass):
+    // only a client that does not wait for it writes that EXAMINE while it is held.
+    const { counts, releases } = await countWithAnswersHeld(
+      { from: / EXAMINE "INBOX"$/, until: / EXAMINE "(Sent|Archive)"$/, maxMs: 3_000 },
+      { granularity: 'day' },
     );
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received: 2 });
     expect(
       counts.buckets.filter((bucket) => bucket.sent + bucket.received > 0).map((bucket) => bucket.start),
     ).toEqual(['2026-03-01T00:00:00.000Z', '2026-03-03T00:00:00.000Z', '2026-03-04T00:00:00.000Z']);
-    expect(proxy.releases()).toEqual(['client-line']);
+    expect(releases).toEqual(['client-line']);
   });
 
   it("are written before the side connection's LOGOUT is answered", async () => {
     // The side connection's answer to its LOGOUT (the first LOGOUT of the count: the counting
     // connection logs out last) is held back until the counting connection writes the next folder's
     // EXAMINE: only a count that does not wait for the side's LOGOUT writes it while it is held.
-    const server = sharedDovecot();
-    const held = await startRecordingProxy(server.plainPort, {
+    const { counts, releases } = await countWithAnswersHeld({
       from: /^\S+ LOGOUT$/,
       until: / EXAMINE "(Sent|Archive)"$/,
       maxMs: 3_000,
     });
-    try {
-      const counts = await plainConnector(held.port, user).countSignals(
-        { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
-        { transfer: 'fewest-round-trips', mailboxListing: 'side-connection' },
-      );
-      expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received: 2 });
-      expect(held.releases()).toEqual(['client-line']);
-      // A count waiting for that LOGOUT would go on only after the session's 2 s LOGOUT grace (and the
-      // release would then come from its EXAMINE all the same): the whole count takes less.
-      expect(counts.elapsedMs).toBeLessThan(1_500);
-    } finally {
-      await held.close();
-    }
+    expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received: 2 });
+    expect(releases).toEqual(['client-line']);
+    // A count waiting for that LOGOUT would go on only after the session's 2 s LOGOUT grace (and the
+    // release would then come from its EXAMINE all the same): the whole count takes less.
+    expect(counts.elapsedMs).toBeLessThan(1_500);
   });
 });
 
