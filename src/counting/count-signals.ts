@@ -303,12 +303,11 @@ class SignalCounter {
     path: CountingPath,
   ): Promise<{ inbox: Promise<MailboxOutcome | undefined> | undefined; mailboxes: ListedMailbox[] }> {
     const inboxFirst = !(this.selection.deduplicate === 'always' || this.selection.exclude.includes(INBOX));
-    const first = (counting: Promise<MailboxOutcome[]>) => counting.then(([early]) => early);
     if (this.side !== undefined) {
       const side = this.side;
       if (!inboxFirst)
         return { inbox: undefined, mailboxes: (await side.listed) ?? (await this.session.listMailboxes()) };
-      const inbox = first(this.#countMailboxes([INBOX], path));
+      const inbox = this.#countMailboxes([INBOX], path).then(([early]) => early);
       // The side's list, or INBOX's failure if that comes first (the side's never rejects).
       const sideListed = await Promise.race([side.listed, inbox.then(() => side.listed)]);
       if (sideListed !== undefined) return { inbox, mailboxes: sideListed };
