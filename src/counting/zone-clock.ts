@@ -1,8 +1,11 @@
 // Wall-clock arithmetic in one IANA zone (offsets, local midnights, local ISO strings), with the
-// platform's Intl (ICU tz data) and one cached formatter per zone: ~1.5 µs per offset look-up, where a
+// platform's Intl (ICU tz data) and one cached formatter per zone: ~1.6 µs per offset look-up, where a
 // Luxon DateTime costs tens of microseconds, so 100,000 bucket edges stay cheap.
 
 const DAY_MS = 86_400_000;
+// How many recent offset look-ups a clock remembers: bucketsOf asks for each instant again within a
+// few calls (a day's start is the next bucket's end; a day's neighbour midnights are its neighbours').
+const RECENT_LOOKUPS = 8;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 // en-US with numeric fields and a 23-hour clock formats as `3/29/2026, 01:00:00`.
 const WALL_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4,6}),? (\d{2}):(\d{2}):(\d{2})$/;
@@ -83,6 +86,10 @@ export function formatOffset(offsetMs: number): string {
  */
 export class ZoneClock {
   readonly #formatter: Intl.DateTimeFormat;
+  // The last few look-ups (whole seconds and their offsets), written round-robin.
+  readonly #recentSeconds: number[] = new Array<number>(RECENT_LOOKUPS).fill(Number.NaN);
+  readonly #recentOffsets: number[] = new Array<number>(RECENT_LOOKUPS).fill(0);
+  #nextSlot = 0;
 
   /** @param timeZone - An IANA zone, checked beforehand with {@link isKnownTimeZone}. */
   constructor(readonly timeZone: string) {
@@ -97,6 +104,17 @@ export class ZoneClock {
    */
   offsetAt(instantMs: number): number {
     const seconds = Math.floor(instantMs / 1000) * 1000;
+    for (let slot = 0; slot < RECENT_LOOKUPS; slot += 1) {
+      if (this.#recentSeconds[slot] === seconds) return this.#recentOffsets[slot] ?? 0;
+    }
+    const offset = this.#lookUpOffset(seconds);
+    this.#recentSeconds[this.#nextSlot] = seconds;
+    this.#recentOffsets[this.#nextSlot] = offset;
+    this.#nextSlot = (this.#nextSlot + 1) % RECENT_LOOKUPS;
+    return offset;
+  }
+
+  #lookUpOffset(seconds: number): number {
     const match = WALL_TIME.exec(this.#formatter.format(seconds));
     if (match === null) throw new Error(`Unexpected wall time for ${this.timeZone}`);
     const [, month, day, year, hour, minute, second] = match.map(Number);
@@ -131,13 +149,14 @@ export class ZoneClock {
     // Offsets a day either side: at most one transition lies between them in real tz data.
     const before = this.offsetAt(civilDayMs - DAY_MS);
     const after = this.offsetAt(civilDayMs + DAY_MS);
-    const valid = [...new Set([before, after])]
-      .map((offset) => civilDayMs - offset)
-      .filter((candidate) => this.offsetAt(candidate) + candidate === civilDayMs);
-    if (valid.length > 0) return Math.min(...valid);
+    // Midnight under the larger offset comes first: where it is valid too, midnight exists twice.
+    const earlier = civilDayMs - Math.max(before, after);
+    const later = civilDayMs - Math.min(before, after);
+    if (this.offsetAt(earlier) + earlier === civilDayMs) return earlier;
+    if (later !== earlier && this.offsetAt(later) + later === civilDayMs) return later;
     // A gap: the first instant whose wall time is at or after midnight, found to the second.
-    let low = civilDayMs - Math.max(before, after);
-    let high = civilDayMs - Math.min(before, after);
+    let low = earlier;
+    let high = later;
     while (high - low > 1000) {
       const middle = low + Math.floor((high - low) / 2000) * 1000;
       if (middle + this.offsetAt(middle) >= civilDayMs) high = middle;
