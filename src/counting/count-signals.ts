@@ -238,8 +238,7 @@ class SignalCounter {
     let done = 0;
     const report = (mailbox: PlannedMailbox) => {
       done += 1;
-      callHost(
-        onProgress,
+      callHost(onProgress, () =>
         this.session.redacted({
           mailboxesDone: done,
           mailboxesTotal: countable.length,

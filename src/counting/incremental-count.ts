@@ -218,8 +218,7 @@ class IncrementalCounter {
       nextCursor.push(result.cursor);
       this.#serverTime.observe(result.newestMs);
       done += 1;
-      callHost(
-        onProgress,
+      callHost(onProgress, () =>
         this.session.redacted({
           mailboxesDone: done,
           mailboxesTotal: countable.length,

@@ -44,15 +44,17 @@ export class HostCallbackFailure {
  * Calls a host's callback; if it throws, rethrows the error wrapped in {@link HostCallbackFailure}.
  *
  * @param callback - The host's function, if it gave one.
- * @param argument - What it is called with.
+ * @param argumentOf - Builds what it is called with; not called without a callback (a progress report
+ *   is redacted for the host, work nobody needs when there is none).
  *
  * @example
  * ```ts
- * callHost(options.onProgress, { mailboxesDone: 1, mailboxesTotal: 3, mailbox: 'INBOX' });
+ * callHost(options.onProgress, () => ({ mailboxesDone: 1, mailboxesTotal: 3, mailbox: 'INBOX' }));
  * ```
  */
-export function callHost<T>(callback: ((argument: T) => void) | undefined, argument: T): void {
+export function callHost<T>(callback: ((argument: T) => void) | undefined, argumentOf: () => T): void {
   if (callback === undefined) return;
+  const argument = argumentOf();
   try {
     callback(argument);
   } catch (thrown) {

@@ -37,9 +37,12 @@ describe('callHost', () => {
     const hostBug = new RangeError('host bug');
     let caught: unknown;
     try {
-      callHost(() => {
-        throw hostBug;
-      }, 1);
+      callHost(
+        () => {
+          throw hostBug;
+        },
+        () => 1,
+      );
     } catch (error) {
       caught = error;
     }
@@ -48,10 +51,16 @@ describe('callHost', () => {
     expect(hostErrorOf(hostBug)).toBeUndefined();
   });
 
-  it('calls the callback with its argument, and does nothing without one', () => {
+  it('calls the callback with its argument, and builds none without one', () => {
     const seen: number[] = [];
-    callHost((value: number) => seen.push(value), 7);
-    callHost(undefined, 8);
+    const built: number[] = [];
+    const argumentOf = (value: number) => () => {
+      built.push(value);
+      return value;
+    };
+    callHost((value: number) => seen.push(value), argumentOf(7));
+    callHost(undefined, argumentOf(8));
     expect(seen).toEqual([7]);
+    expect(built).toEqual([7]);
   });
 });
