@@ -5,11 +5,13 @@
  * figure over its value at the start, and the `arrayBuffers` trail every 50 ms (Node's socket read
  * buffers live there until V8 collects the objects that wrap them). docs/performance.md, "Memory".
  *
- *   npx tsx bench/memory-trace.ts [--size 1000000] [--transfer auto] [--counts 1] [-- node flags]
+ *   npx tsx bench/memory-trace.ts [--size 1000000] [--transfer auto] [--counts 1] [--server stock|reduced] [-- node flags]
+ *
+ * `--server reduced`: the Dovecot without SORT, ESEARCH and SEARCHRES (plain `* SEARCH` answers).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
+import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type CaseTarget, countCases, countWithSdk } from './bench-cases.js';
 import { startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
@@ -69,8 +71,9 @@ const transfer = option('transfer', 'auto') as Transfer;
 const counts = Number(option('counts', '1'));
 const dashes = process.argv.indexOf('--');
 const nodeFlags = dashes < 0 ? [] : process.argv.slice(dashes + 1);
+const variant = option('server', 'stock') === 'reduced' ? reducedCapabilityVariant : standardVariant;
 const server = await startBenchServer(
-  { ...standardVariant, timeZone: 'Pacific/Auckland' },
+  { ...variant, timeZone: 'Pacific/Auckland' },
   cachedMaildir(generateSeed(size), `${size}-20261125`),
 );
 const target: CaseTarget = {
