@@ -6,13 +6,18 @@ const DAY_MS = 86_400_000;
 // How many recent offset look-ups a clock remembers: bucketsOf asks for each instant again within a
 // few calls (a day's start is the next bucket's end; a day's neighbour midnights are its neighbours').
 const RECENT_LOOKUPS = 8;
+// One formatter per zone name, the most recently used last. Bounded: zone names are case-insensitive
+// (`europe/BERLIN` is accepted), so the spellings a host's users could send are without number.
+const MAX_CACHED_FORMATTERS = 256;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 // en-US with numeric fields and a 23-hour clock formats as `3/29/2026, 01:00:00`.
 const WALL_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4,6}),? (\d{2}):(\d{2}):(\d{2})$/;
 
 function formatterOf(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
+  if (formatter !== undefined) {
+    formatters.delete(timeZone);
+  } else {
     formatter = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
@@ -23,9 +28,22 @@ function formatterOf(timeZone: string): Intl.DateTimeFormat {
       minute: '2-digit',
       second: '2-digit',
     });
-    formatters.set(timeZone, formatter);
+    if (formatters.size >= MAX_CACHED_FORMATTERS) {
+      const oldest = formatters.keys().next().value;
+      if (oldest !== undefined) formatters.delete(oldest);
+    }
   }
+  formatters.set(timeZone, formatter);
   return formatter;
+}
+
+/**
+ * How many zone formatters are cached (at most 256), for tests of the bound.
+ *
+ * @returns The number of cached formatters.
+ */
+export function cachedFormatterCount(): number {
+  return formatters.size;
 }
 
 /**

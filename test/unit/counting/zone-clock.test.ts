@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { ZoneClock } from '../../../src/counting/zone-clock.js';
+import { cachedFormatterCount, isKnownTimeZone, ZoneClock } from '../../../src/counting/zone-clock.js';
 
 const DAY = 86_400_000;
 // Zones whose days are not all 24 hours or start at odd instants: DST at 02:00 and at midnight, half-hour
@@ -82,5 +82,18 @@ describe('ZoneClock', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('keeps at most 256 zone formatters, however many spellings of a zone arrive', () => {
+    // Zone names are case-insensitive: every casing of Europe/Berlin is a valid zone.
+    const letters = 'europe/berlin';
+    for (let variant = 0; variant < 2_000; variant += 1) {
+      const spelled = [...letters]
+        .map((letter, index) => ((variant >> (index % 11)) & 1 ? letter.toUpperCase() : letter))
+        .join('');
+      expect(isKnownTimeZone(spelled)).toBe(true);
+    }
+    expect(cachedFormatterCount()).toBeLessThanOrEqual(256);
+    expect(new ZoneClock('Europe/Berlin').offsetAt(Date.UTC(2026, 6, 1))).toBe(7_200_000);
   });
 });
