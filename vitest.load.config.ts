@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // gc() for the load test's retained-memory check (test/harness/memory-watch.ts).
+    execArgv: ['--expose-gc'],
     reporters: ['default', './test/harness/summary-reporter.ts'],
   },
 });

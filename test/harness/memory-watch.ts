@@ -38,6 +38,22 @@ function collectedLiveBytes(collect: () => void): number {
 }
 
 /**
+ * The live memory of this process right now: the JS heap in use plus off-heap memory, after a full
+ * collection. Two readings taken apart tell what the work between them kept (a leak), whatever V8's
+ * collection timing.
+ *
+ * @returns Bytes.
+ */
+export function liveBytesAfterCollection(): number {
+  const collect = globalThis.gc;
+  if (collect === undefined)
+    throw new Error('liveBytesAfterCollection needs gc(): run the worker with --expose-gc');
+  // Twice: what the first collection's finalizers released is collected by the second.
+  collect();
+  return collectedLiveBytes(collect);
+}
+
+/**
  * Starts watching. Throws when `gc()` is not exposed: without it the live measure would be garbage
  * timing again, and a test passing on it would prove nothing.
  *
