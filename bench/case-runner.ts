@@ -17,6 +17,7 @@ export interface CaseRequest {
     | 'sdk-count-pipelined'
     | 'sdk-count-fewest-bytes'
     | 'sdk-count-same-connection'
+    | 'sdk-count-side-connection'
     | 'floor-count'
     | 'baseline-count'
     | 'sdk-test'
@@ -73,6 +74,9 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
     case 'sdk-count-same-connection':
       if (!spec) throw new Error('count without spec');
       return countWithSdk(request.target, spec, 'auto', 'same-connection');
+    case 'sdk-count-side-connection':
+      if (!spec) throw new Error('count without spec');
+      return countWithSdk(request.target, spec, 'auto', 'side-connection');
     case 'baseline-count':
       if (!spec) throw new Error('count without spec');
       return countWithBaseline(request.target, spec);

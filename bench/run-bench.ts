@@ -1,4 +1,4 @@
-// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily,daily-sync --standard-only --variants [pipelined,fewest-bytes,same-connection] --sdk-only --without-baseline --compress --node-option --max-semi-space-size=1]
+// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily,daily-sync --standard-only --variants [pipelined,fewest-bytes,same-connection,side-connection] --sdk-only --without-baseline --compress --node-option --max-semi-space-size=1]
 // Counting and connecting on a big seeded mailbox: the SDK side by side with a raw pipelined floor
 // client (bench/raw-floor.ts) and hand-written imapflow code, in alternating fresh processes, through a
 // counting proxy that can add a round-trip delay. Writes results JSON and a markdown table.
@@ -35,7 +35,7 @@ interface Options {
   /** Only the standard (full-capability) server. */
   standardOnly: boolean;
   /** Also the SDK with each `transfer` preference forced. */
-  /** The forced variants to run besides the default SDK: `--variants` alone runs all three. */
+  /** The forced variants to run besides the default SDK: `--variants` alone runs all four. */
   variants: readonly Variant[];
   /** Measure the SDK side only (for sizes where the baseline would take minutes a run). */
   sdkOnly: boolean;
@@ -71,8 +71,8 @@ function parseOptions(argv: readonly string[]): Options {
   };
 }
 
-type Variant = 'pipelined' | 'fewest-bytes' | 'same-connection';
-const VARIANTS: readonly Variant[] = ['pipelined', 'fewest-bytes', 'same-connection'];
+type Variant = 'pipelined' | 'fewest-bytes' | 'same-connection' | 'side-connection';
+const VARIANTS: readonly Variant[] = ['pipelined', 'fewest-bytes', 'same-connection', 'side-connection'];
 
 // `--variants` runs them all; `--variants pipelined,same-connection` those named (fewest-bytes counts by
 // WITHIN on Dovecot: ~13 s a daily year at 100k, worth leaving out of timing runs).
@@ -334,6 +334,7 @@ async function main(): Promise<void> {
             ...(options.variants.includes('pipelined') ? [request('sdk-count-pipelined')] : []),
             ...(options.variants.includes('fewest-bytes') ? [request('sdk-count-fewest-bytes')] : []),
             ...(options.variants.includes('same-connection') ? [request('sdk-count-same-connection')] : []),
+            ...(options.variants.includes('side-connection') ? [request('sdk-count-side-connection')] : []),
             ...(options.sdkOnly ? [] : [request('floor-count')]),
             ...(options.sdkOnly || options.withoutBaseline ? [] : [request('baseline-count')]),
           ],
@@ -430,6 +431,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'sdk-count-pipelined': "SDK, transfer 'fewest-round-trips'",
   'sdk-count-fewest-bytes': "SDK, transfer 'fewest-bytes'",
   'sdk-count-same-connection': 'SDK, listing on the counting connection',
+  'sdk-count-side-connection': 'SDK, listing on a side connection',
   'floor-count': 'raw floor',
   'baseline-count': 'hand-written imapflow',
   'sdk-test': 'SDK testConnection',

@@ -4,8 +4,8 @@ import { hostErrorOf, unexpectedFailure } from '../errors/unexpected-failure.js'
 import { type ConnectorLogger, logQuietly } from '../logger.js';
 import { ImapSession, resolveSessionPassword } from '../session/imap-session.js';
 import type { CountContext } from './count-signals.js';
-import { sideListingPays } from './counting-cost.js';
-import { type MailboxListing, SideListing } from './side-listing.js';
+import { sideListingPays, sideListingPaysFor } from './counting-cost.js';
+import { type MailboxListing, SideListing, type SideListingDecision } from './side-listing.js';
 import type { SignalCounts } from './signal-counts.js';
 
 /**
@@ -54,6 +54,7 @@ export async function inCountSession<R, T>(
     return resolution;
   };
   const opening = ImapSession.open(config, { ...sessionOptions, permit, password });
+  let counting: ImapSession | undefined;
   // Decided once, from the counting session's measured round trip: the side logs in only if it is kept.
   const declined = (session: ImapSession) =>
     listing === 'auto' && !sideListingPays(session.roundTripEstimateMs);
@@ -71,6 +72,19 @@ export async function inCountSession<R, T>(
           password,
           permit: sidePermit,
           loginAfter: sideMayLogIn,
+          // `auto` weighs the side against the rescan once INBOX's size is known, with what the
+          // counting connection's login measured.
+          keepsFor:
+            listing === 'auto'
+              ? (inboxMessages) =>
+                  counting !== undefined &&
+                  sideListingPaysFor({
+                    inboxMessages,
+                    roundTripMs: counting.roundTripEstimateMs,
+                    loginServerMs: counting.loginServerMsEstimate,
+                    security: config.security,
+                  })
+              : undefined,
         });
   let session: ImapSession;
   try {
@@ -79,14 +93,23 @@ export async function inCountSession<R, T>(
     await side?.stop();
     throw error;
   }
+  counting = session;
   let listingSide = side;
   if (declined(session)) {
     // Closed in the background; awaited below, before this settles.
     void side?.stop();
     listingSide = undefined;
   }
-  if (listing === 'auto')
-    logListingChoice(context.logger, session.roundTripEstimateMs, listingSide !== undefined);
+  if (listing === 'auto') {
+    const roundTripMs = session.roundTripEstimateMs;
+    // On a fast link, `auto` decides again on INBOX's size (SideListing.inboxExamined).
+    if (listingSide === undefined)
+      logListingChoice(context.logger, roundTripMs, { kept: false, inboxMessages: undefined });
+    else
+      void listingSide.decided.then((decision) =>
+        logListingChoice(context.logger, roundTripMs, decision, session.loginServerMsEstimate),
+      );
+  }
   let result: T;
   try {
     result = await counted(session, listingSide, count, finish);
@@ -94,7 +117,9 @@ export async function inCountSession<R, T>(
     await side?.stop();
     throw error;
   }
-  // The count awaited the side's list: only its LOGOUT may still be under way.
+  // The count awaited the side's list, or declined it: only its LOGOUT may still be under way. A count
+  // that never told it INBOX's size (none does, but a side must not wait for ever) declines it here.
+  side?.inboxExamined(undefined);
   await side?.settled();
   return result;
 }
@@ -140,18 +165,25 @@ export function redactedCounts<C extends Pick<SignalCounts, 'mailboxes' | 'warni
   };
 }
 
-// What `auto` chose, and from which round trip: a host reading its debug log sees why a count listed
-// where it did.
-function logListingChoice(logger: ConnectorLogger, roundTripMs: number | undefined, onSide: boolean): void {
+// What `auto` chose, from which round trip and INBOX size: a host reading its debug log sees why a
+// count listed where it did.
+function logListingChoice(
+  logger: ConnectorLogger,
+  roundTripMs: number | undefined,
+  decision: SideListingDecision,
+  loginServerMs?: number,
+): void {
   logQuietly(
     logger,
     'debug',
-    onSide
+    decision.kept
       ? 'countSignals: listing the mailboxes on a side connection'
       : 'countSignals: listing the mailboxes on the counting connection',
     {
-      mailboxListing: onSide ? 'side-connection' : 'same-connection',
+      mailboxListing: decision.kept ? 'side-connection' : 'same-connection',
       ...(roundTripMs === undefined ? {} : { roundTripMs: Math.round(roundTripMs * 10) / 10 }),
+      ...(decision.inboxMessages === undefined ? {} : { inboxMessages: decision.inboxMessages }),
+      ...(loginServerMs === undefined ? {} : { loginServerMs: Math.round(loginServerMs * 10) / 10 }),
     },
   );
 }

@@ -89,8 +89,11 @@ export interface CountSignalsOptions {
    * so the counting connection sends no LIST — on servers where a LIST slows every later EXAMINE of the
    * session (Dovecot with Maildir) the count is faster (a daily year on Dovecot: 1.2× at 100k messages,
    * 1.5× at 1M); `same-connection` on the connection it counts on (one connection per count); `auto`
-   * (default) on the side connection when the round trip measured with the login is under 30 ms,
-   * otherwise on the counting connection (the side closes without logging in). The side connection
+   * (default) on the side connection when the round trip measured with the login is under 10 ms and,
+   * once INBOX's EXAMINE has answered, the rescan a LIST would cause (growing with INBOX's size) costs
+   * more than the side's extra round trips and login (`sideListingPaysFor`: on loopback against a
+   * Dovecot logging in in 22 ms, an INBOX of about 33,000 messages), otherwise on the counting
+   * connection (the side never connects). The side connection
    * takes a slot of the connector's `limiter` only if one is free at once; if there is none, or it
    * fails, the count lists on its own connection. Counts are the same either way; an incremental count
    * (`cursor`) lists on its own connection, after its EXAMINEs.
@@ -294,20 +297,41 @@ class SignalCounter {
   // later EXAMINE of the session rescan its folder (docs/counting.md). Kept only if the plan counts it
   // without deduplication. On the pipelined path the LIST is written right behind INBOX's batch, in the
   // same flight (one awaited round trip for both): INBOX's EXAMINE still reaches the server first.
-  // With a side listing (`mailboxListing: 'side-connection'`, or `auto` on a fast link) the counting
-  // connection sends no LIST unless the side connection failed: then it lists after INBOX, as the
-  // per-mailbox path does. Returns as soon as the list is known: INBOX's count may still be in flight
-  // (`inbox`, `undefined` when INBOX is not counted first).
+  // With a side listing (`mailboxListing: 'side-connection'`, or `auto` on a fast link and a large
+  // enough INBOX) the counting connection sends no LIST unless the side connection failed: then it
+  // lists after INBOX, as the per-mailbox path does. With `auto`, INBOX's EXAMINE answer decides
+  // (`SideListing.inboxExamined`): a small INBOX lists right away behind its batch, still in flight,
+  // and the side closes without logging in. Returns as soon as the list is known: INBOX's count may
+  // still be in flight (`inbox`, `undefined` when INBOX is not counted first).
   async #inboxThenList(
     path: CountingPath,
   ): Promise<{ inbox: Promise<MailboxOutcome | undefined> | undefined; mailboxes: ListedMailbox[] }> {
     const inboxFirst = !(this.selection.deduplicate === 'always' || this.selection.exclude.includes(INBOX));
     if (this.side !== undefined) {
       const side = this.side;
-      if (!inboxFirst)
+      if (!inboxFirst) {
+        // Nothing is opened before the list: no size to wait for.
+        side.inboxExamined(undefined, { unknownKeeps: true });
         return { inbox: undefined, mailboxes: (await side.listed) ?? (await this.session.listMailboxes()) };
-      const inbox = this.#countMailboxes([INBOX], path).then(([early]) => early);
-      // The side's list, or INBOX's failure if that comes first (the side's never rejects).
+      }
+      const inbox = this.#countMailboxes([INBOX], path, 'received', (_index, messages) =>
+        side.inboxExamined(messages),
+      ).then(([early]) => early);
+      // An INBOX that could not be opened, or a failed batch, decides too (no side login).
+      inbox.then(
+        () => side.inboxExamined(undefined),
+        () => side.inboxExamined(undefined),
+      );
+      // The decision, or INBOX's failure if that comes first (the side's promises never reject).
+      if (!(await Promise.race([side.decided, inbox.then(() => side.decided)])).kept) {
+        // Only a pipelined batch is all written already: the per-mailbox path still has commands to send.
+        if (path !== 'pipelined-dates') {
+          await inbox;
+          return { inbox, mailboxes: await this.session.listMailboxes() };
+        }
+        const [early, listed] = await this.session.listMailboxesAlongside(inbox);
+        return { inbox: Promise.resolve(early), mailboxes: listed };
+      }
       const sideListed = await Promise.race([side.listed, inbox.then(() => side.listed)]);
       if (sideListed !== undefined) return { inbox, mailboxes: sideListed };
       await inbox;
@@ -354,10 +378,12 @@ class SignalCounter {
 
   // Counts mailboxes by the chosen path: all at once, pipelined, or one after the other through the
   // per-mailbox strategies.
+  // `onExamined` hears each mailbox's EXISTS as soon as its EXAMINE is answered.
   async #countMailboxes(
     paths: readonly string[],
     path: CountingPath,
     category: keyof Tally = 'received',
+    onExamined?: (index: number, messages: number) => void,
   ): Promise<MailboxOutcome[]> {
     if (path === 'pipelined-dates' && this.#deduplication === 'none') {
       const tallies = paths.map(() => bucketTally(this.buckets));
@@ -376,7 +402,7 @@ class SignalCounter {
           tallies[index]?.add(internalDateMs);
           floorsOfDates?.[index]?.add(uid, internalDateMs);
         },
-        floorsInBatch ? floorWindowOf(this.range) : undefined,
+        { extraWindow: floorsInBatch ? floorWindowOf(this.range) : undefined, onExamined },
       );
       opened.forEach((mailbox, index) => {
         const malformed = this.#warnAboutMalformedDates(mailbox.path);
@@ -410,14 +436,21 @@ class SignalCounter {
       );
     }
     const outcomes: MailboxOutcome[] = [];
-    for (const mailboxPath of paths) outcomes.push(await this.#countOne(mailboxPath, category));
+    for (const [index, mailboxPath] of paths.entries()) {
+      outcomes.push(await this.#countOne(mailboxPath, category, (messages) => onExamined?.(index, messages)));
+    }
     return outcomes;
   }
 
-  async #countOne(path: string, category: keyof Tally): Promise<MailboxOutcome> {
+  async #countOne(
+    path: string,
+    category: keyof Tally,
+    onExamined: (messages: number) => void,
+  ): Promise<MailboxOutcome> {
     let examined: ExaminedMailbox;
     try {
       examined = await this.session.examine(path, { forIdentityFetch: this.#deduplication !== 'none' });
+      onExamined(examined.exists);
     } catch (error) {
       if (!(error instanceof ImapConnectorError) || error.code !== 'MAILBOX_UNAVAILABLE') throw error;
       return { unavailable: error };

@@ -1,4 +1,5 @@
 /** How a count reaches the server: the cost model that picks a path from what is known after login. */
+import type { SecurityMode } from '../config/security-mode.js';
 
 /**
  * `pipelined-dates`: every mailbox's dates of the window in one or two pipelined round trips (few
@@ -74,14 +75,15 @@ export function choosePath(input: CountingCostInput): CountingPath {
 }
 
 /**
- * Round trips at or above which `mailboxListing: 'auto'` lists on the counting connection instead of
- * a side connection. The side connection logs in once the counting connection has (so a wrong password
- * is sent once), and then lists: about one round trip after INBOX's batch went out, where the rescan
- * a LIST causes on Dovecot with Maildir costs ~40 ms at 100k messages. Measured on Dovecot at 100k
- * (docs/performance.md): at 20 ms RTT the side connection wins (daily year 235 vs 288 ms), at 100 ms it
- * loses (732 vs 631 ms).
+ * Round trips at or above which `mailboxListing: 'auto'` lists on the counting connection, in INBOX's
+ * flight, without waiting for INBOX's size. Below it, the count waits for INBOX's EXAMINE to weigh a
+ * side connection ({@link sideListingPaysFor}), and a small INBOX's list then takes one more round trip
+ * (written behind INBOX's batch: Dovecot answers EXAMINE together with the searches after it, so about
+ * when the batch ends). That round trip is what every small mailbox pays for the side connection a
+ * large one may get: under 10 ms it is cheap. Measured on Dovecot at 100k messages and 20 ms RTT
+ * (docs/performance.md): waiting, "yesterday" took 262 ms against 230 with the list in INBOX's flight.
  */
-export const SIDE_LISTING_MAX_ROUND_TRIP_MS = 30;
+export const SIDE_LISTING_MAX_ROUND_TRIP_MS = 10;
 
 /**
  * Whether `mailboxListing: 'auto'` lists on a side connection, from the round trip measured with the
@@ -99,4 +101,58 @@ export const SIDE_LISTING_MAX_ROUND_TRIP_MS = 30;
  */
 export function sideListingPays(roundTripMs: number | undefined): boolean {
   return roundTripMs !== undefined && roundTripMs < SIDE_LISTING_MAX_ROUND_TRIP_MS;
+}
+
+/**
+ * What a LIST on the counting connection costs the rest of a count, per message in INBOX: on Dovecot
+ * with Maildir a LIST makes every later EXAMINE of the session rescan its folder, a cost that grows with
+ * the folders opened after it, estimated from INBOX's size (the one size known before the list). Measured
+ * on Dovecot (docs/performance.md, "Listing by INBOX's size"): the raw floor's daily year at 100k
+ * messages (INBOX 65k) took 43 ms longer with a LIST after INBOX; five EXAMINEs after a LIST, 28 ms
+ * longer at 100k and 509 ms at 1M (0.4–0.8 µs per INBOX message).
+ */
+export const RESCAN_MS_PER_INBOX_MESSAGE = 0.0007;
+
+/**
+ * The round trips a side connection's list takes beyond the one a LIST on the counting connection takes
+ * anyway: TCP with the greeting, and LOGIN (the LIST's own round trip is the one both pay), plus the
+ * TLS handshake (one round trip with TLS 1.3) and, for STARTTLS, its command.
+ */
+const SIDE_LISTING_EXTRA_ROUND_TRIPS: Record<SecurityMode, number> = { none: 2, tls: 3, starttls: 4 };
+
+/** What `mailboxListing: 'auto'` weighs once INBOX's EXAMINE has answered. */
+export interface SideListingCostInput {
+  /** INBOX's EXISTS. */
+  readonly inboxMessages: number;
+  /** The round trip measured with the counting connection's login. */
+  readonly roundTripMs: number | undefined;
+  /** What the server took to accept that login beyond the round trip: a second login costs as much. */
+  readonly loginServerMs: number | undefined;
+  /** The connection's security: how many round trips a second connection takes before its LOGIN. */
+  readonly security: SecurityMode;
+}
+
+/**
+ * Whether a side connection pays, once INBOX's size is known: when the rescan a LIST on the counting
+ * connection would cause ({@link RESCAN_MS_PER_INBOX_MESSAGE} × INBOX's messages) costs more than
+ * opening a second connection, logging in and listing there (its extra round trips and the server's
+ * login time, both measured with the counting connection's login). Not when either was not measured.
+ * On loopback against a Dovecot whose login takes 22 ms, that is an INBOX of about 33,000 messages;
+ * at 8 ms of round trip with TLS, about 66,000.
+ *
+ * @example
+ * ```ts
+ * sideListingPaysFor({ inboxMessages: 65_000, roundTripMs: 0.3, loginServerMs: 22, security: 'tls' }); // true
+ * sideListingPaysFor({ inboxMessages: 6_500, roundTripMs: 0.3, loginServerMs: 22, security: 'tls' }); // false
+ * sideListingPaysFor({ inboxMessages: 65_000, roundTripMs: 8, loginServerMs: 22, security: 'tls' }); // false
+ * ```
+ *
+ * @param input - INBOX's size, the measured round trip and login time, the security mode.
+ * @returns `true` to list on the side connection.
+ */
+export function sideListingPaysFor(input: SideListingCostInput): boolean {
+  const { roundTripMs, loginServerMs } = input;
+  if (roundTripMs === undefined || loginServerMs === undefined) return false;
+  const sideMs = SIDE_LISTING_EXTRA_ROUND_TRIPS[input.security] * roundTripMs + loginServerMs;
+  return RESCAN_MS_PER_INBOX_MESSAGE * input.inboxMessages > sideMs;
 }

@@ -21,11 +21,19 @@ export const mailboxListings = ['auto', 'side-connection', 'same-connection'] as
  * connection never sends LIST — on Dovecot with Maildir a LIST makes every later EXAMINE of its session
  * rescan the folder. `same-connection`: it lists them on the connection it counts on, in INBOX's flight
  * (one connection per count, for servers or hosts that must not open a second). `auto` (default): the
- * side connection is opened alongside, and kept only if the round trip measured with the counting
- * connection's login is short (`sideListingPays`); on a slower link it closes without logging in and
- * the count lists on its own connection.
+ * side connection waits, unconnected, and is kept only if the round trip measured with the counting
+ * connection's login is short (`sideListingPays`) and INBOX's EXAMINE then answers an INBOX large
+ * enough for it to pay (`sideListingPaysFor`); otherwise it never connects and the count lists on its
+ * own connection.
  */
 export type MailboxListing = (typeof mailboxListings)[number];
+
+/** Whether a side connection lists, and INBOX's size when that decided it. */
+export interface SideListingDecision {
+  readonly kept: boolean;
+  /** INBOX's EXISTS, when the decision waited for it. */
+  readonly inboxMessages: number | undefined;
+}
 
 /** What the side connection needs: the count's configuration, logger, signal and deadline. */
 export interface SideListingInput {
@@ -37,8 +45,17 @@ export interface SideListingInput {
   readonly password: () => Promise<string>;
   /** The side connection's slot, taken only if one was free at once; `undefined` without a limiter. */
   readonly permit: ConnectionPermit | undefined;
-  /** The counting connection's login: the side connects at once but logs in only after it succeeded. */
+  /**
+   * The counting connection's login: the side logs in only after it succeeded (without `keepsFor` it
+   * connects at once and waits).
+   */
   readonly loginAfter: Promise<unknown>;
+  /**
+   * `auto`: whether the side pays for an INBOX of that many messages (`sideListingPaysFor`); the side
+   * then connects only once told INBOX's size ({@link SideListing.inboxExamined}) and this says so.
+   * Without it (`mailboxListing: 'side-connection'`) the side is kept from the start.
+   */
+  readonly keepsFor?: ((inboxMessages: number) => boolean) | undefined;
 }
 
 /**
@@ -65,12 +82,38 @@ export class SideListing {
    * rejects.
    */
   readonly listed: Promise<ListedMailbox[] | undefined>;
+  /**
+   * Whether the side connection lists (`kept`), and on what: at once without `keepsFor`, else once
+   * {@link SideListing.inboxExamined} has decided. Never rejects. A kept side may still fail afterwards
+   * ({@link SideListing.listed} is then `undefined`).
+   */
+  readonly decided: Promise<SideListingDecision>;
   readonly #stopper = new AbortController();
   readonly #settled: Promise<void>;
   readonly #logger: ConnectorLogger;
+  #decide: ((decision: SideListingDecision) => void) | undefined;
+  readonly #keepsFor: ((inboxMessages: number) => boolean) | undefined;
+  // Closed on purpose (INBOX too small): nothing to log as a failure.
+  #declined = false;
 
   private constructor(input: SideListingInput) {
     this.#logger = input.logger;
+    this.#keepsFor = input.keepsFor;
+    this.decided =
+      input.keepsFor === undefined
+        ? Promise.resolve({ kept: true, inboxMessages: undefined })
+        : new Promise((resolve) => {
+            this.#decide = resolve;
+          });
+    // Stopped or cancelled before a decision: not kept (the login it waits for must not wait forever).
+    this.#stopper.signal.addEventListener(
+      'abort',
+      () => {
+        this.#decide?.({ kept: false, inboxMessages: undefined });
+        this.#decide = undefined;
+      },
+      { once: true },
+    );
     const onAbort = () => this.#stopper.abort();
     input.signal?.addEventListener('abort', onAbort, { once: true });
     if (input.signal?.aborted) this.#stopper.abort();
@@ -102,6 +145,29 @@ export class SideListing {
     await this.#settled;
   }
 
+  /**
+   * Tells a side connection started with `keepsFor` how many messages INBOX holds, as soon as its
+   * EXAMINE is answered: it connects, logs in and lists only if `keepsFor` says that pays, and
+   * otherwise never connects. The first call decides; later ones, and any call on a side without
+   * `keepsFor`, change nothing.
+   *
+   * @param messages - INBOX's EXISTS; `undefined` when it is not known (INBOX not opened, or not
+   *   first): then the side is not kept, unless `unknownKeeps`.
+   * @param options - `unknownKeeps`: keep the side when the size is not known (nothing was opened
+   *   before the list, so a LIST on the counting connection would make every EXAMINE rescan).
+   */
+  inboxExamined(messages: number | undefined, options: { readonly unknownKeeps?: boolean } = {}): void {
+    const decide = this.#decide;
+    if (decide === undefined) return;
+    this.#decide = undefined;
+    const kept = messages === undefined ? options.unknownKeeps === true : this.#keepsFor?.(messages) === true;
+    decide({ kept, inboxMessages: messages });
+    if (!kept) {
+      this.#declined = true;
+      this.#stopper.abort();
+    }
+  }
+
   /** Resolves once the side connection has logged out or closed, without cutting it short. */
   settled(): Promise<void> {
     return this.#settled;
@@ -111,6 +177,17 @@ export class SideListing {
   // `undefined` once the connection has failed and closed. Never rejects.
   async #run(input: SideListingInput, deliver: (listed: ListedMailbox[] | undefined) => void): Promise<void> {
     let session: ImapSession | undefined;
+    // With `keepsFor` (auto) it connects only once kept: a small INBOX costs no second connection.
+    if (!(await this.decided).kept) {
+      input.permit?.release();
+      deliver(undefined);
+      return;
+    }
+    const mayLogIn = input.loginAfter.then(async () => {
+      if (!(await this.decided).kept) throw new Error('INBOX is too small for a side listing to pay');
+    });
+    // Observed here: a side closed before its login never awaits it.
+    mayLogIn.catch(() => undefined);
     try {
       session = await ImapSession.open(input.config, {
         purpose: 'count',
@@ -120,14 +197,14 @@ export class SideListing {
         permit: input.permit,
         password: input.password,
         listingOnly: true,
-        loginAfter: input.loginAfter,
+        loginAfter: mayLogIn,
       });
       deliver(await session.listMailboxes());
       await session.logout();
     } catch (error) {
       // Nothing to clean up when open failed: it closed its socket and freed the slot itself.
       await session?.logout();
-      this.#debug(error);
+      if (!this.#declined) this.#debug(error);
       deliver(undefined);
     }
   }

@@ -198,6 +198,9 @@ export class ImapSession {
   /** When the NOOP that times the link was written, until its completion arrives. */
   #probeSentAt: number | undefined;
   #probeRoundTripMs: number | undefined;
+  // When the NOOP probe and the login went out together, and what the login took beyond a round trip.
+  #loginSentAt: number | undefined;
+  #loginServerMs: number | undefined;
 
   /** The forms of this session's password to redact from anything handed back (`secretFormsOf`). */
   get secrets(): readonly string[] {
@@ -309,6 +312,7 @@ export class ImapSession {
     try {
       session.#throwIfAborted();
       await session.#client.connect();
+      session.#timeLogin();
       disableNagle(session.#client);
       session.#watchTransport();
       session.#observer.enter('command');
@@ -357,6 +361,20 @@ export class ImapSession {
    */
   get roundTripEstimateMs(): number | undefined {
     return this.#probeRoundTripMs ?? this.#observer.firstRoundTripMs();
+  }
+
+  /**
+   * How long the server took to accept the login, beyond the round trip: from the LOGIN written (with
+   * the NOOP that times the link) to its answer, less {@link roundTripEstimateMs}. Measured on count
+   * sessions only; `undefined` elsewhere. A second login to the same server costs about as much.
+   */
+  get loginServerMsEstimate(): number | undefined {
+    return this.#loginServerMs;
+  }
+
+  #timeLogin(): void {
+    if (this.#loginSentAt === undefined || this.#probeRoundTripMs === undefined) return;
+    this.#loginServerMs = Math.max(0, performance.now() - this.#loginSentAt - this.#probeRoundTripMs);
   }
 
   /**
@@ -563,6 +581,7 @@ export class ImapSession {
     const line = `${PROBE_TAG} NOOP`;
     if (!writeCommandLines(this.#client, line)) return;
     this.#probeSentAt = performance.now();
+    this.#loginSentAt = this.#probeSentAt;
     this.#observer.traceCommand(line);
   }
 
@@ -870,9 +889,11 @@ export class ImapSession {
    * @param paths - The mailboxes, in order.
    * @param window - UTC midnights; only their dates are sent.
    * @param onRow - Called with the mailbox's index in `paths` and each message's date, once per UID.
-   * @param extraWindow - A second date window whose lowest UID is wanted per mailbox (the cursor's
-   *   floor), searched in the same batch with a correlated `UID SEARCH RETURN (MIN)` — only on servers
-   *   with ESEARCH: two plain SEARCH answers in flight could not be told apart.
+   * @param options - `extraWindow`: a second date window whose lowest UID is wanted per mailbox (the
+   *   cursor's floor), searched in the same batch with a correlated `UID SEARCH RETURN (MIN)` — only on
+   *   servers with ESEARCH: two plain SEARCH answers in flight could not be told apart. `onExamined`:
+   *   called with a mailbox's index and EXISTS as soon as its EXAMINE is answered, while the rest of
+   *   the batch may still be in flight (not for a mailbox that could not be opened).
    * @returns Per mailbox, what EXAMINE said or why it could not be opened (`MAILBOX_UNAVAILABLE`).
    * @throws {@link ImapConnectorError} for a failure of the connection or a refusal that is not the mailbox's.
    */
@@ -880,8 +901,12 @@ export class ImapSession {
     paths: readonly string[],
     window: DateWindow,
     onRow: (index: number, uid: number, internalDateMs: number) => void,
-    extraWindow?: DateWindow,
+    options: {
+      readonly extraWindow?: DateWindow | undefined;
+      readonly onExamined?: ((index: number, messages: number) => void) | undefined;
+    } = {},
   ): Promise<BatchedMailbox[]> {
+    const { extraWindow, onExamined } = options;
     return this.#guard(async () => {
       this.#selected = undefined;
       const criteria = dateWindowCriteria(window);
@@ -903,29 +928,37 @@ export class ImapSession {
           return mailbox.examined && extraMin !== undefined ? { ...mailbox, extraMin } : mailbox;
         });
       if (this.capabilities.includes('SEARCHRES')) {
-        const opened = await this.#batch(paths, (index) => [
-          ...extraSearch(index),
-          { command: `UID SEARCH RETURN (SAVE) ${criteria}`, collector: searchCollector('save') },
-          {
-            command: 'UID FETCH $ (UID INTERNALDATE)',
-            collector: fetchSavedDatesCollector(
-              (uid, internalDateMs) => onRow(index, uid, internalDateMs),
-              (uid, raw) => this.#reportMalformedDate(paths[index] ?? '', uid, raw),
-            ),
-          },
-        ]);
+        const opened = await this.#batch(
+          paths,
+          (index) => [
+            ...extraSearch(index),
+            { command: `UID SEARCH RETURN (SAVE) ${criteria}`, collector: searchCollector('save') },
+            {
+              command: 'UID FETCH $ (UID INTERNALDATE)',
+              collector: fetchSavedDatesCollector(
+                (uid, internalDateMs) => onRow(index, uid, internalDateMs),
+                (uid, raw) => this.#reportMalformedDate(paths[index] ?? '', uid, raw),
+              ),
+            },
+          ],
+          onExamined,
+        );
         return withExtras(opened);
       }
       const found: UidList[] = [];
-      const opened = await this.#batch(paths, (index) => [
-        ...extraSearch(index),
-        {
-          command: `UID SEARCH ${criteria}`,
-          collector: withResult(searchCollector(), (uids) => {
-            found[index] = uids.ascending();
-          }),
-        },
-      ]);
+      const opened = await this.#batch(
+        paths,
+        (index) => [
+          ...extraSearch(index),
+          {
+            command: `UID SEARCH ${criteria}`,
+            collector: withResult(searchCollector(), (uids) => {
+              found[index] = uids.ascending();
+            }),
+          },
+        ],
+        onExamined,
+      );
       const toFetch = opened.filter((mailbox, index) => mailbox.examined && (found[index]?.length ?? 0) > 0);
       if (toFetch.length === 0) return withExtras(opened);
       await this.#batch(
@@ -949,9 +982,11 @@ export class ImapSession {
 
   // EXAMINE each mailbox followed by its commands, all in one write; a refused EXAMINE makes the
   // mailbox unavailable (its commands then fail harmlessly: RFC 3501 §6.3.1, nothing is selected).
+  // `onExamined` hears each EXAMINE's EXISTS as soon as it is answered.
   async #batch(
     paths: readonly string[],
     commandsOf: (index: number) => { command: string; collector: ResponseCollector<unknown> }[],
+    onExamined?: (index: number, messages: number) => void,
   ): Promise<BatchedMailbox[]> {
     const commands: { command: string; collector: ResponseCollector<unknown> }[] = [];
     const slots: { path: string; examine?: number; rest: number[] }[] = [];
@@ -966,6 +1001,16 @@ export class ImapSession {
       slots.push({ path, examine, rest });
     });
     const answers = this.#channel.send(commands);
+    if (onExamined !== undefined) {
+      slots.forEach((slot, index) => {
+        if (slot.examine === undefined) return;
+        (answers[slot.examine] as Promise<{ exists: number }>).then(
+          ({ exists }) => onExamined(index, exists),
+          // A refused EXAMINE is the loop's below.
+          () => undefined,
+        );
+      });
+    }
     const opened: BatchedMailbox[] = [];
     for (const slot of slots) {
       const examine = slot.examine === undefined ? undefined : answers[slot.examine];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CountingProxy } from '../../bench/counting-proxy.js';
+import { SIDE_LISTING_MAX_ROUND_TRIP_MS } from '../../src/counting/counting-cost.js';
 import { ImapConnector, type ImapConnectorOptions, type SignalCounts } from '../../src/index.js';
 import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import { createMailUser, type DovecotEndpoint, type MailUser } from '../harness/dovecot/dovecot-server.js';
@@ -238,19 +239,27 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
 
   it('takes 4 awaited round trips from the greeting to LOGOUT, login included, and finds every floor in its batches', async () => {
     const before = proxy.flightsByConnection().length;
+    // Listing in INBOX's flight, whatever the loaded machine's round trip (`auto` waits for INBOX's
+    // size under SIDE_LISTING_MAX_ROUND_TRIP_MS: one flight more for a small INBOX).
     const counts = await connector().countSignals(range, {
       granularity: 'day',
       timeZone: 'Europe/Berlin',
       transfer: 'fewest-round-trips',
+      mailboxListing: 'same-connection',
     });
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 2 });
     expect(counts.strategies).toEqual(['pipelined-dates', 'empty']);
     expect(cursorState(counts.cursor).floors).toEqual(expectedFloors);
-    // The login (with its NOOP); INBOX's batch with NAMESPACE; the other folders' batch; LOGOUT. No
-    // folder is opened twice.
+    // The login (with its NOOP); INBOX's batch with NAMESPACE and LIST; the other folders' batch;
+    // LOGOUT. No folder is opened twice.
     const flights = countingFlights(proxy, before);
     expect(flights.length, JSON.stringify(flights)).toBe(4);
     expect(flights[0]).toEqual([expect.stringMatching(/^S0 NOOP$/), expect.stringMatching(/^\S+ LOGIN /)]);
+    expect(flights[1]?.[0]).toMatch(/^\S+ EXAMINE "INBOX"$/);
+    expect(flights[1]?.slice(-2)).toEqual([
+      expect.stringMatching(/^\S+ NAMESPACE$/),
+      expect.stringMatching(/^\S+ LIST /),
+    ]);
     expect(flights.at(-1)).toEqual([expect.stringMatching(/^\S+ LOGOUT$/)]);
     const examined = flights.flat().filter((line) => / EXAMINE /.test(line));
     expect(examined).toHaveLength(new Set(examined.map((line) => line.split(' ').slice(1).join(' '))).size);
@@ -271,7 +280,7 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
     const before = proxy.flightsByConnection().length;
     const counts = await connector().countSignals(
       { since: range.since, until: new Date(Date.now()).toISOString() },
-      { transfer: 'fewest-round-trips' },
+      { transfer: 'fewest-round-trips', mailboxListing: 'same-connection' },
     );
     // Every seed but Projects' first (20 days old): INBOX 3, Archive 2, Projects 1 received; Sent 2.
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 6 });
@@ -392,27 +401,34 @@ describeWithDovecot('the round trip a count measures before choosing its path', 
     return { logins: proxy.counters.logins, choice: choices[0] ?? {} };
   }
 
-  it('mailboxListing auto lists on a side connection when the login measured a round trip under 30 ms', async () => {
-    // Loopback is well under 30 ms, but a loaded machine can delay one answer past it: then the count
-    // must list on its own connection, and say so. It takes the side within a few counts.
-    let sideCounts = 0;
-    for (let count = 0; count < 5 && sideCounts === 0; count += 1) {
+  it("mailboxListing auto waits for INBOX's size on a fast link, and lists a small one on its own connection", async () => {
+    // Loopback is well under SIDE_LISTING_MAX_ROUND_TRIP_MS, but a loaded machine can delay one answer
+    // past it: then the count
+    // lists on its own connection without waiting for INBOX, and says so. It waits within a few counts.
+    let waited = 0;
+    for (let count = 0; count < 5 && waited === 0; count += 1) {
       const { logins, choice } = await autoCount(0);
       const roundTripMs = choice['roundTripMs'];
       expect(typeof roundTripMs).toBe('number');
-      const onSide = (roundTripMs as number) < 30;
-      expect(choice['mailboxListing']).toBe(onSide ? 'side-connection' : 'same-connection');
-      // The side connection connects at once but logs in only when it is kept.
-      expect(logins).toBe(onSide ? 2 : 1);
-      if (onSide) sideCounts += 1;
+      expect(choice['mailboxListing']).toBe('same-connection');
+      if ((roundTripMs as number) < SIDE_LISTING_MAX_ROUND_TRIP_MS) {
+        // One message in INBOX, far below SIDE_LISTING_MIN_INBOX_MESSAGES (a large one keeps the side:
+        // count-side-listing.test.ts).
+        expect(choice['inboxMessages']).toBe(1);
+        waited += 1;
+      } else {
+        expect(choice['inboxMessages']).toBeUndefined();
+      }
+      // The side connection connects only when it is kept.
+      expect(logins).toBe(1);
     }
-    expect(sideCounts).toBe(1);
+    expect(waited).toBe(1);
   });
 
   it('mailboxListing auto lists on the counting connection behind a 40 ms link: the side never logs in', async () => {
     const { logins, choice } = await autoCount(20);
     expect(choice).toMatchObject({ mailboxListing: 'same-connection' });
-    expect(choice['roundTripMs']).toBeGreaterThanOrEqual(30);
+    expect(choice['roundTripMs']).toBeGreaterThanOrEqual(SIDE_LISTING_MAX_ROUND_TRIP_MS);
     expect(logins).toBe(1);
   });
 

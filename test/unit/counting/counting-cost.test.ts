@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   choosePath,
   PIPELINE_MIN_ROUND_TRIP_MS,
+  RESCAN_MS_PER_INBOX_MESSAGE,
   SIDE_LISTING_MAX_ROUND_TRIP_MS,
   sideListingPays,
+  sideListingPaysFor,
 } from '../../../src/counting/counting-cost.js';
 
 const YEAR_MS = 365 * 86_400_000;
@@ -52,5 +54,37 @@ describe('sideListingPays: where mailboxListing auto lists', () => {
     expect(sideListingPays(SIDE_LISTING_MAX_ROUND_TRIP_MS)).toBe(false);
     expect(sideListingPays(100)).toBe(false);
     expect(sideListingPays(undefined)).toBe(false);
+  });
+});
+
+describe('sideListingPaysFor: whether the side connection costs less than the rescan it spares', () => {
+  const loopback = { roundTripMs: 0.3, loginServerMs: 22, security: 'tls' } as const;
+
+  it("weighs the rescan of INBOX's size against the extra round trips and the server's login time", () => {
+    // The side costs 3 round trips with TLS (TCP, the handshake, LOGIN) and one login: 22.9 ms here.
+    const breakEven = 22.9 / RESCAN_MS_PER_INBOX_MESSAGE;
+    expect(sideListingPaysFor({ ...loopback, inboxMessages: Math.floor(breakEven) - 1 })).toBe(false);
+    expect(sideListingPaysFor({ ...loopback, inboxMessages: Math.ceil(breakEven) + 1 })).toBe(true);
+    expect(sideListingPaysFor({ ...loopback, inboxMessages: 3 })).toBe(false);
+    expect(sideListingPaysFor({ ...loopback, inboxMessages: 650_000 })).toBe(true);
+  });
+
+  it('asks for a larger INBOX on a longer link, and more with TLS than without', () => {
+    const at8ms = { roundTripMs: 8, loginServerMs: 22 } as const;
+    // 65k messages: worth it on loopback, not at 8 ms (46 ms of side against 45.5 of rescan).
+    expect(sideListingPaysFor({ ...loopback, inboxMessages: 65_000 })).toBe(true);
+    expect(sideListingPaysFor({ ...at8ms, security: 'tls', inboxMessages: 65_000 })).toBe(false);
+    // 60k: 42 ms of rescan against 38 ms without TLS, 46 with it, 54 with STARTTLS.
+    expect(sideListingPaysFor({ ...at8ms, security: 'none', inboxMessages: 60_000 })).toBe(true);
+    expect(sideListingPaysFor({ ...at8ms, security: 'tls', inboxMessages: 60_000 })).toBe(false);
+    expect(sideListingPaysFor({ ...at8ms, security: 'starttls', inboxMessages: 76_000 })).toBe(false);
+    expect(sideListingPaysFor({ ...at8ms, security: 'starttls', inboxMessages: 78_000 })).toBe(true);
+  });
+
+  it('declines without a measured round trip or login time', () => {
+    expect(sideListingPaysFor({ ...loopback, roundTripMs: undefined, inboxMessages: 1_000_000 })).toBe(false);
+    expect(sideListingPaysFor({ ...loopback, loginServerMs: undefined, inboxMessages: 1_000_000 })).toBe(
+      false,
+    );
   });
 });
