@@ -114,6 +114,7 @@ export interface CountRange {
 // host process's zone, which is exactly the ambiguity the range must not have.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const PERIOD_FORMS = 'a date (2026-03-01), an ISO week (2026-W10) or a month (2026-03)';
+const RANGE_FIELDS: ReadonlySet<string> = new Set(['since', 'until', 'from', 'to']);
 
 /**
  * Validates a counting range and bucketing before anything is sent to a server: field by field, within
@@ -177,7 +178,7 @@ export function parseCountRange(
       message: `The range must start at ${rangeLimits.earliestSince} or later.`,
     });
   }
-  issues.push(...optionIssues);
+  issues.push(...unknownFieldIssues(range), ...optionIssues);
   if (issues.length > 0 || sinceMs === undefined || untilMs === undefined || clock === undefined) {
     throw invalidRange(issues);
   }
@@ -204,6 +205,21 @@ export function parseCountRange(
  * @param range - What the host passed.
  * @returns `true` for `{ from, to }`.
  */
+// A field the range does not know, e.g. an option such as `granularity` or `mailboxListing` put in the
+// range instead of the second argument: rejected, as the configuration rejects unknown settings, rather
+// than ignored. A field set to `undefined` says nothing and passes.
+function unknownFieldIssues(range: CountRangeInput): FieldIssue[] {
+  if (typeof range !== 'object' || range === null) return [];
+  return Object.entries(range)
+    .filter(([key, value]) => !RANGE_FIELDS.has(key) && value !== undefined)
+    .map(([key]) => key)
+    .map((key) => ({
+      field: key.slice(0, 64),
+      code: 'unknown_field',
+      message: `Unknown range field: ${key.slice(0, 64)}. A range is { since, until } or { from, to }; options such as granularity go in countSignals' second argument.`,
+    }));
+}
+
 export function isCalendarInput(range: CountRangeInput): range is CalendarRangeInput {
   return typeof range === 'object' && range !== null && ('from' in range || 'to' in range);
 }

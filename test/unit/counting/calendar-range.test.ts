@@ -108,6 +108,12 @@ describe('calendar ranges', () => {
     [{ from: '1969-12', to: '1970-01' }, ['from:out_of_range']],
     [{ from: '9999-12-29', to: '9999-12-31' }, ['to:out_of_range']],
     [{ from: '2026-03-01', to: '2026-03-02', since: '2026-03-01T00:00:00Z' }, ['range:ambiguous_range']],
+    // An option put in the range instead of the second argument is not ignored.
+    [{ from: '2026-03-01', to: '2026-03-31', granularity: 'day' }, ['granularity:unknown_field']],
+    [
+      { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z', mailboxListing: 'same-connection' },
+      ['mailboxListing:unknown_field'],
+    ],
   ])('rejects %j field by field', (range, codes) => {
     expect(issueCodes(() => parseCountRange(range as never, 'day', 'UTC'))).toEqual(codes);
   });
