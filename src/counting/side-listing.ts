@@ -93,8 +93,6 @@ export class SideListing {
   readonly #logger: ConnectorLogger;
   #decide: ((decision: SideListingDecision) => void) | undefined;
   readonly #keepsFor: ((inboxMessages: number) => boolean) | undefined;
-  // Closed on purpose (INBOX too small): nothing to log as a failure.
-  #declined = false;
 
   private constructor(input: SideListingInput) {
     this.#logger = input.logger;
@@ -162,10 +160,6 @@ export class SideListing {
     this.#decide = undefined;
     const kept = messages === undefined ? options.unknownKeeps === true : this.#keepsFor?.(messages) === true;
     decide({ kept, inboxMessages: messages });
-    if (!kept) {
-      this.#declined = true;
-      this.#stopper.abort();
-    }
   }
 
   /** Resolves once the side connection has logged out or closed, without cutting it short. */
@@ -183,11 +177,6 @@ export class SideListing {
       deliver(undefined);
       return;
     }
-    const mayLogIn = input.loginAfter.then(async () => {
-      if (!(await this.decided).kept) throw new Error('INBOX is too small for a side listing to pay');
-    });
-    // Observed here: a side closed before its login never awaits it.
-    mayLogIn.catch(() => undefined);
     try {
       session = await ImapSession.open(input.config, {
         purpose: 'count',
@@ -197,14 +186,14 @@ export class SideListing {
         permit: input.permit,
         password: input.password,
         listingOnly: true,
-        loginAfter: mayLogIn,
+        loginAfter: input.loginAfter,
       });
       deliver(await session.listMailboxes());
       await session.logout();
     } catch (error) {
       // Nothing to clean up when open failed: it closed its socket and freed the slot itself.
       await session?.logout();
-      if (!this.#declined) this.#debug(error);
+      this.#debug(error);
       deliver(undefined);
     }
   }
