@@ -199,12 +199,6 @@ export function parseCountRange(
   return { sinceMs, untilMs, granularity, timeZone: zone, bucketCount, warnings };
 }
 
-/**
- * Whether a range is given as calendar periods.
- *
- * @param range - What the host passed.
- * @returns `true` for `{ from, to }`.
- */
 // A field the range does not know, e.g. an option such as `granularity` or `mailboxListing` put in the
 // range instead of the second argument: rejected, as the configuration rejects unknown settings, rather
 // than ignored. A field set to `undefined` says nothing and passes.
@@ -212,14 +206,22 @@ function unknownFieldIssues(range: CountRangeInput): FieldIssue[] {
   if (typeof range !== 'object' || range === null) return [];
   return Object.entries(range)
     .filter(([key, value]) => !RANGE_FIELDS.has(key) && value !== undefined)
-    .map(([key]) => key)
-    .map((key) => ({
-      field: key.slice(0, 64),
-      code: 'unknown_field',
-      message: `Unknown range field: ${key.slice(0, 64)}. A range is { since, until } or { from, to }; options such as granularity go in countSignals' second argument.`,
-    }));
+    .map(([key]) => {
+      const field = key.slice(0, 64);
+      return {
+        field,
+        code: 'unknown_field',
+        message: `Unknown range field: ${field}. A range is { since, until } or { from, to }; options such as granularity go in countSignals' second argument.`,
+      };
+    });
 }
 
+/**
+ * Whether a range is given as calendar periods.
+ *
+ * @param range - What the host passed.
+ * @returns `true` for `{ from, to }`.
+ */
 export function isCalendarInput(range: CountRangeInput): range is CalendarRangeInput {
   return typeof range === 'object' && range !== null && ('from' in range || 'to' in range);
 }

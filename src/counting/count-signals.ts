@@ -323,27 +323,32 @@ class SignalCounter {
         () => side.inboxExamined(undefined),
       );
       // The decision, or INBOX's failure if that comes first (the side's promises never reject).
-      if (!(await Promise.race([side.decided, inbox.then(() => side.decided)])).kept) {
-        // Only a pipelined batch is all written already: the per-mailbox path still has commands to send.
-        if (path !== 'pipelined-dates') {
-          await inbox;
-          return { inbox, mailboxes: await this.session.listMailboxes() };
-        }
-        const [early, listed] = await this.session.listMailboxesAlongside(inbox);
-        return { inbox: Promise.resolve(early), mailboxes: listed };
-      }
+      if (!(await Promise.race([side.decided, inbox.then(() => side.decided)])).kept)
+        return this.#listBehind(inbox, path);
       const sideListed = await Promise.race([side.listed, inbox.then(() => side.listed)]);
       if (sideListed !== undefined) return { inbox, mailboxes: sideListed };
       await inbox;
       return { inbox, mailboxes: await this.session.listMailboxes() };
     }
     if (!inboxFirst) return { inbox: undefined, mailboxes: await this.session.listMailboxes() };
-    const inbox = this.#countMailboxes([INBOX], path);
+    return this.#listBehind(
+      this.#countMailboxes([INBOX], path).then(([early]) => early),
+      path,
+    );
+  }
+
+  // Lists on the counting connection behind INBOX's count: right behind its pipelined batch, still in
+  // flight (written all at once, so nothing else goes on the channel meanwhile), or after the count on
+  // the per-mailbox path, which still has commands to send.
+  async #listBehind(
+    inbox: Promise<MailboxOutcome | undefined>,
+    path: CountingPath,
+  ): Promise<{ inbox: Promise<MailboxOutcome | undefined>; mailboxes: ListedMailbox[] }> {
     if (path !== 'pipelined-dates') {
-      const [early] = await inbox;
+      const early = await inbox;
       return { inbox: Promise.resolve(early), mailboxes: await this.session.listMailboxes() };
     }
-    const [[early], listed] = await this.session.listMailboxesAlongside(inbox);
+    const [early, listed] = await this.session.listMailboxesAlongside(inbox);
     return { inbox: Promise.resolve(early), mailboxes: listed };
   }
 
@@ -450,11 +455,11 @@ class SignalCounter {
     let examined: ExaminedMailbox;
     try {
       examined = await this.session.examine(path, { forIdentityFetch: this.#deduplication !== 'none' });
-      onExamined(examined.exists);
     } catch (error) {
       if (!(error instanceof ImapConnectorError) || error.code !== 'MAILBOX_UNAVAILABLE') throw error;
       return { unavailable: error };
     }
+    onExamined(examined.exists);
     if (examined.exists === 0) {
       // An empty mailbox has nothing dated after the range: its floor is UIDNEXT, no search needed.
       this.#floors.set(path, { floorUid: examined.uidNext ?? 1, newestMs: undefined });
