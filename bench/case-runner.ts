@@ -8,6 +8,7 @@ import {
   testWithRawMinimum,
   testWithSdk,
 } from './bench-cases.js';
+import { pinClock } from './bench-clock.js';
 import { countWithFloor } from './raw-floor.js';
 
 /** The message the orchestrator sends. */
@@ -26,6 +27,8 @@ export interface CaseRequest {
   readonly spec?: CountSpec;
   /** Measure the first call of a fresh process (imports, JIT, TLS context) instead of a warm one. */
   readonly cold?: boolean;
+  /** The wall clock the case runs at (bench-clock.ts); the machine's own when absent. */
+  readonly countedAtMs?: number;
 }
 
 /** The answer. */
@@ -92,6 +95,7 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
 
 process.once('message', (message: CaseRequest) => {
   const startRssBytes = process.memoryUsage.rss();
+  if (message.countedAtMs !== undefined) pinClock(message.countedAtMs);
   runWarm(message)
     .then((outcome) => {
       const reply: CaseReply = {

@@ -1,17 +1,20 @@
 /**
  * A cold count's critical path, seen from the wire: runs one count as the first call of a fresh child
- * process (the connector constructed before the clock starts, as in `npm run bench -- --cold`) against
+ * process (`--warm`: the second call, the first one untimed and untraced) (the connector constructed before the clock starts, as in `npm run bench -- --cold`) against
  * the bench account, through a proxy in this process that timestamps every chunk either way. Gaps
  * between a server chunk and the client's next write are the client's time; the rest is the server's.
  * docs/performance.md, "The remaining gap".
  *
- *   npx tsx bench/cold-timeline.ts [--case yesterday] [--contender sdk|floor] [--listing auto|same-connection]
+ * The child's clock reads the morning after the seed (bench-clock.ts) unless `--counted-at`.
+ *
+ *   npx tsx bench/cold-timeline.ts [--case yesterday] [--contender sdk|floor] [--listing auto|same-connection|side-connection] [--counted-at real|<ISO>] [--warm]
  */
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type CaseTarget, countCases, countWithSdk } from './bench-cases.js';
+import { countedAtOf, pinClock } from './bench-clock.js';
 import { startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { countWithFloor } from './raw-floor.js';
@@ -21,7 +24,10 @@ interface ChildRequest {
   readonly target: CaseTarget;
   readonly caseName: string;
   readonly contender: 'sdk' | 'floor';
-  readonly listing: 'auto' | 'same-connection';
+  readonly listing: 'auto' | 'same-connection' | 'side-connection';
+  readonly countedAtMs: number | undefined;
+  /** Count once, untimed, before the timed count (a warm process, as `npm run bench` measures). */
+  readonly warm: boolean;
 }
 
 function option(name: string, fallback: string): string {
@@ -32,16 +38,14 @@ function option(name: string, fallback: string): string {
 async function countInChild(request: ChildRequest): Promise<void> {
   const spec = countCases().find((countCase) => countCase.name.includes(request.caseName))?.spec;
   if (!spec) throw new Error(`the bench defines no case named like "${request.caseName}"`);
-  process.send?.('start');
-  const outcome =
+  if (request.countedAtMs !== undefined) pinClock(request.countedAtMs);
+  const count = () =>
     request.contender === 'floor'
-      ? await countWithFloor(request.target, spec)
-      : await countWithSdk(
-          request.target,
-          spec,
-          'auto',
-          request.listing === 'same-connection' ? 'same-connection' : undefined,
-        );
+      ? countWithFloor(request.target, spec)
+      : countWithSdk(request.target, spec, 'auto', request.listing === 'auto' ? undefined : request.listing);
+  if (request.warm) await count();
+  process.send?.('start');
+  const outcome = await count();
   process.send?.(`counted in ${outcome.wallMs.toFixed(1)} ms (${(outcome.strategies ?? []).join(', ')})`);
 }
 
@@ -61,6 +65,8 @@ const excerpt = (chunk: Buffer) => JSON.stringify(chunk.toString('latin1', 0, 70
 let connections = 0;
 const proxy = net.createServer((client) => {
   const id = ++connections;
+  if (origin === undefined)
+    return void client.pipe(net.connect(server.server.plainPort, '127.0.0.1')).pipe(client);
   events.push(`${at()} #${id} accepted`);
   const upstream = net.connect(server.server.plainPort, '127.0.0.1');
   client.setNoDelay(true);
@@ -94,7 +100,11 @@ const request: ChildRequest = {
   },
   caseName: option('case', 'yesterday'),
   contender: option('contender', 'sdk') === 'floor' ? 'floor' : 'sdk',
-  listing: option('listing', 'auto') === 'same-connection' ? 'same-connection' : 'auto',
+  listing:
+    (['same-connection', 'side-connection'] as const).find((name) => name === option('listing', '')) ??
+    'auto',
+  countedAtMs: countedAtOf(process.argv),
+  warm: process.argv.includes('--warm'),
 };
 try {
   const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(request)], {

@@ -16,12 +16,16 @@
  *
  * `--rtt N` delays each direction of the proxy by N/2 ms (a distant server).
  *
- *   npx tsx bench/daily-sync.ts [--size 100000] [--samples 9] [--rtt 0]
+ * The process's clock reads the morning after the seed (bench-clock.ts) unless `--counted-at real` or
+ * `--counted-at <ISO instant>`.
+ *
+ *   npx tsx bench/daily-sync.ts [--size 100000] [--samples 9] [--rtt 0] [--counted-at real|<ISO>]
  */
 import net from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { ImapConnector } from '../src/index.js';
 import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
+import { countedAtOf, pinClock } from './bench-clock.js';
 import { type BenchServer, startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { LineSocket } from './raw-floor.js';
@@ -36,6 +40,8 @@ const argument = (name: string, fallback: number) => {
 const size = argument('size', 100_000);
 const samples = argument('samples', 9);
 const rttMs = argument('rtt', 0);
+const countedAtMs = countedAtOf(process.argv);
+if (countedAtMs !== undefined) pinClock(countedAtMs);
 const options = { granularity: 'day' as const, timeZone: 'Europe/Berlin' };
 // The seed ends at 2026-11-25T00:00Z: the 24th is the last whole Berlin day, the one a sync on the
 // morning of the 25th counts; the 23rd is the previous sync's.

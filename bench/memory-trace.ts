@@ -13,6 +13,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type CaseTarget, countCases, countWithSdk } from './bench-cases.js';
+import { MORNING_AFTER_SEED_MS, pinClock } from './bench-clock.js';
 import { startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
@@ -61,6 +62,7 @@ async function traceInChild(target: CaseTarget, transfer: Transfer, counts: numb
 }
 
 if (process.argv[2] === '--child') {
+  pinClock(MORNING_AFTER_SEED_MS); // bench-clock.ts: the count runs the morning after the seed
   const [target, transfer, counts] = JSON.parse(process.argv[3] ?? '[]') as [CaseTarget, Transfer, number];
   await traceInChild(target, transfer, counts);
   process.exit(0);

@@ -8,10 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { countCases, countWithSdk } from './bench-cases.js';
+import { MORNING_AFTER_SEED_MS, pinClock } from './bench-clock.js';
 import { startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
+pinClock(MORNING_AFTER_SEED_MS); // bench-clock.ts: the counts run the morning after the seed
 type Transfer = 'auto' | 'fewest-round-trips' | 'fewest-bytes';
 const [transferArg = 'fewest-round-trips', countsArg = '6', saveArg, caseArg = 'daily'] =
   process.argv.slice(2);

@@ -2,10 +2,12 @@
 
 import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type CountSpec, countCases, countWithBaseline, countWithSdk } from './bench-cases.js';
+import { MORNING_AFTER_SEED_MS, pinClock } from './bench-clock.js';
 import { startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
+pinClock(MORNING_AFTER_SEED_MS); // bench-clock.ts: the count runs the morning after the seed
 const [implementation = 'sdk-count', variantName = 'standard', caseIndex = '1'] = process.argv.slice(2);
 const maildir = cachedMaildir(generateSeed(100_000), '100000-20261125');
 const variant = variantName === 'reduced' ? reducedCapabilityVariant : standardVariant;

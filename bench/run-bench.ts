@@ -1,4 +1,4 @@
-// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --cases daily,daily-sync --standard-only --variants [pipelined,fewest-bytes,same-connection,side-connection] --sdk-only --without-baseline --compress --node-option --max-semi-space-size=1]
+// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --counted-at real|<ISO> --cases daily,daily-sync --standard-only --variants [pipelined,fewest-bytes,same-connection,side-connection] --sdk-only --without-baseline --compress --node-option --max-semi-space-size=1]
 // Counting and connecting on a big seeded mailbox: the SDK side by side with a raw pipelined floor
 // client (bench/raw-floor.ts) and hand-written imapflow code, in alternating fresh processes, through a
 // counting proxy that can add a round-trip delay. Writes results JSON and a markdown table.
@@ -13,6 +13,7 @@ import {
 } from '../test/harness/dovecot/dovecot-variants.js';
 import { RawImapClient } from '../test/harness/raw-imap-client.js';
 import { type CaseTarget, countCases } from './bench-cases.js';
+import { countedAtOf } from './bench-clock.js';
 import { type BenchServer, startBenchServer } from './bench-server.js';
 import type { CaseReply, CaseRequest } from './case-runner.js';
 import { cachedMaildir } from './maildir-cache.js';
@@ -27,6 +28,8 @@ interface Options {
   rttMs: number;
   /** Measure the first call of fresh processes. */
   cold: boolean;
+  /** The wall clock counts run at (bench-clock.ts: the morning after the seed unless `--counted-at`). */
+  countedAtMs: number | undefined;
   /**
    * Only the cases whose name contains one of these (`--cases daily,yesterday`); `daily-sync` runs
    * bench/daily-sync.ts ("count yesterday" with and without the cursor, hand-written imapflow, raw floor).
@@ -64,6 +67,7 @@ function parseOptions(argv: readonly string[]): Options {
     nodeOptions: argv.flatMap((arg, index) => (arg === '--node-option' ? [argv[index + 1] ?? ''] : [])),
     rttMs: Number(value('--rtt') ?? 0),
     cold: argv.includes('--cold'),
+    countedAtMs: countedAtOf(argv),
     cases: value('--cases')?.split(','),
     standardOnly: argv.includes('--standard-only'),
     variants: variantsOf(argv),
@@ -274,6 +278,10 @@ async function main(): Promise<void> {
         fileURLToPath(new URL('daily-sync.ts', import.meta.url)),
         ...['--size', String(options.size), '--samples', String(Math.max(5, options.runs))],
         ...['--rtt', String(options.rttMs)],
+        ...[
+          '--counted-at',
+          options.countedAtMs === undefined ? 'real' : new Date(options.countedAtMs).toISOString(),
+        ],
       ],
       { stdio: 'inherit' },
     );
@@ -325,6 +333,7 @@ async function main(): Promise<void> {
           target: targetOf(server),
           spec: countCase.spec,
           cold: options.cold,
+          ...(options.countedAtMs === undefined ? {} : { countedAtMs: options.countedAtMs }),
         });
         pairs.push({
           name: `${countCase.name} [${server.variant}]`,
@@ -393,6 +402,8 @@ async function main(): Promise<void> {
       seed: SEED,
       runsPerCase: options.runs,
       rttMs: options.rttMs,
+      countedAt:
+        options.countedAtMs === undefined ? 'the machine clock' : new Date(options.countedAtMs).toISOString(),
       process: options.cold
         ? 'cold (first call of a fresh process)'
         : 'warm (second call of a fresh process)',
@@ -447,7 +458,7 @@ function markdownOf(
   const lines = [
     `### ${size.toLocaleString('en')} messages, ${options.rttMs > 0 ? `${options.rttMs} ms RTT` : 'loopback'}, ${options.cold ? 'cold' : 'warm'} process${options.compress ? ', COMPRESS=DEFLATE' : ''} — median of ${options.runs}`,
     '',
-    `Load average at the end: ${load.join(' / ')} (2 cores shared with other work: compare within a table).`,
+    `Load average at the end: ${load.join(' / ')} (2 cores shared with other work: compare within a table). Counted at ${options.countedAtMs === undefined ? "the machine's clock" : new Date(options.countedAtMs).toISOString()}.`,
     '',
     '| case | contender | ms (min–max) | ÷ SDK | bytes rx | commands | peak RSS MB | exact | strategies |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -130,6 +130,9 @@ type MailboxOutcome =
   | { readonly unavailable: ImapConnectorError };
 
 const INBOX = 'INBOX';
+// More subscriptions than this and a count lists before opening anything but INBOX: a guess that large
+// is a batch of EXAMINEs the list may not confirm (a LIST answer has no such bound of its own).
+const MAX_SUBSCRIBED_GUESSES = 1_000;
 
 /**
  * Counts the messages sent and received in `[since, until)`, by INTERNALDATE, exactly to the second,
@@ -166,6 +169,7 @@ export async function countSignals(
         options.transfer,
         accountIdentityOf(config),
         side,
+        options.mailboxListing ?? 'auto',
       ).run(options.onProgress),
     (result, session) => redactedCounts(result, session, startedAt),
     { listing: options.mailboxListing ?? 'auto' },
@@ -193,6 +197,7 @@ class SignalCounter {
     private readonly transfer: TransferPreference | undefined,
     private readonly account: string,
     private readonly side: SideListing | undefined,
+    private readonly listing: MailboxListing,
   ) {
     this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
     this.#warnings = [...range.warnings];
@@ -209,7 +214,7 @@ class SignalCounter {
       buckets: this.buckets.length,
       rangeMs: this.range.untilMs - this.range.sinceMs,
     });
-    const { inbox, mailboxes } = await this.#inboxThenList(path);
+    const { inbox, mailboxes, subscribed } = await this.#inboxThenList(path);
     const { usable: listed, unusable } = partitionByMailboxName(mailboxes);
     for (const odd of unusable) {
       this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
@@ -221,7 +226,12 @@ class SignalCounter {
 
     const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
     const reuseEarly = inbox !== undefined && this.#deduplication === 'none';
-    const rest = countable.filter((mailbox) => !(reuseEarly && mailbox.path === INBOX));
+    // The subscribed mailboxes counted before the list: kept for those the plan counts (a guess the
+    // plan skips is dropped; a mailbox it counts that was not guessed is counted below).
+    const early = (reuseEarly ? subscribed : undefined) ?? new Map<string, MailboxOutcome>();
+    const rest = countable.filter(
+      (mailbox) => !(reuseEarly && mailbox.path === INBOX) && !early.has(mailbox.path),
+    );
     const batched = this.#deduplication === 'none' && path === 'pipelined-dates';
     // The other mailboxes' batch is written as soon as the list is known, behind INBOX's when that is
     // still in flight (a side listing that answered first): the server starts on it as soon as it has
@@ -234,10 +244,10 @@ class SignalCounter {
       : undefined;
     // Observed below, after INBOX's; a failing INBOX batch must not leave it unobserved.
     restCounted?.catch(() => undefined);
-    const early = await inbox;
+    const inboxOutcome = await inbox;
     const outcomes = new Map<string, MailboxOutcome>();
-    if (reuseEarly && early !== undefined && countable.some((mailbox) => mailbox.path === INBOX))
-      outcomes.set(INBOX, early);
+    if (reuseEarly && inboxOutcome !== undefined && countable.some((mailbox) => mailbox.path === INBOX))
+      outcomes.set(INBOX, inboxOutcome);
     let done = 0;
     const report = (mailbox: PlannedMailbox) => {
       done += 1;
@@ -250,6 +260,12 @@ class SignalCounter {
       );
     };
     if (outcomes.has(INBOX)) report(countable.find((mailbox) => mailbox.path === INBOX) as PlannedMailbox);
+    for (const mailbox of countable) {
+      const outcome = early.get(mailbox.path);
+      if (outcome === undefined) continue;
+      outcomes.set(mailbox.path, outcome);
+      report(mailbox);
+    }
     if (restCounted !== undefined) {
       const counted = await restCounted;
       rest.forEach((mailbox, index) => {
@@ -303,10 +319,22 @@ class SignalCounter {
   // (`SideListing.inboxExamined`): a small INBOX lists right away behind its batch, still in flight,
   // and the side closes without logging in. Returns as soon as the list is known: INBOX's count may
   // still be in flight (`inbox`, `undefined` when INBOX is not counted first).
-  async #inboxThenList(
-    path: CountingPath,
-  ): Promise<{ inbox: Promise<MailboxOutcome | undefined> | undefined; mailboxes: ListedMailbox[] }> {
+  async #inboxThenList(path: CountingPath): Promise<{
+    inbox: Promise<MailboxOutcome | undefined> | undefined;
+    mailboxes: ListedMailbox[];
+    subscribed?: ReadonlyMap<string, MailboxOutcome>;
+  }> {
     const inboxFirst = !(this.selection.deduplicate === 'always' || this.selection.exclude.includes(INBOX));
+    if (
+      inboxFirst &&
+      path === 'pipelined-dates' &&
+      this.listing !== 'side-connection' &&
+      this.session.asksSubscriptionsAlongside
+    ) {
+      // `auto`: listing after the subscribed mailboxes' EXAMINEs costs no rescan, so the side never connects.
+      this.side?.inboxExamined(undefined);
+      return this.#subscribedThenList(path);
+    }
     if (this.side !== undefined) {
       const side = this.side;
       if (!inboxFirst) {
@@ -335,6 +363,45 @@ class SignalCounter {
       this.#countMailboxes([INBOX], path).then(([early]) => early),
       path,
     );
+  }
+
+  // INBOX's batch with LSUB right behind it (one flight); then, once LSUB has answered, the batch of
+  // every subscribed mailbox the plan would count by its name, with LIST right behind that (a second
+  // flight): every EXAMINE the count needs, as a rule, reaches the server before the LIST, which on
+  // Dovecot with Maildir would make each later one rescan its folder, and the count awaits the same two
+  // round trips as listing behind INBOX. A server that refuses LSUB, or answers more subscriptions
+  // than MAX_SUBSCRIBED_GUESSES, gets the LIST after INBOX's batch instead.
+  async #subscribedThenList(path: CountingPath): Promise<{
+    inbox: Promise<MailboxOutcome | undefined>;
+    mailboxes: ListedMailbox[];
+    subscribed: ReadonlyMap<string, MailboxOutcome>;
+  }> {
+    const [inbox, answer] = await this.session.subscriptionsAlongside(
+      this.#countMailboxes([INBOX], path).then(([early]) => early),
+      MAX_SUBSCRIBED_GUESSES,
+    );
+    const guesses =
+      answer === undefined || answer.truncated
+        ? []
+        : this.#countableByName(answer.mailboxes).filter((guess) => guess !== INBOX);
+    const [opened, mailboxes] = await this.session.listMailboxesAlongside(
+      guesses.length === 0 ? Promise.resolve([]) : this.#countMailboxes(guesses, path),
+    );
+    const subscribed = new Map<string, MailboxOutcome>();
+    guesses.forEach((guess, index) => {
+      const outcome = opened[index];
+      if (outcome !== undefined) subscribed.set(guess, outcome);
+    });
+    return { inbox: Promise.resolve(inbox), mailboxes, subscribed };
+  }
+
+  // The mailboxes the plan would count if these were all there is, roles guessed from names alone.
+  #countableByName(mailboxes: readonly ListedMailbox[]): string[] {
+    const { usable } = partitionByMailboxName(mailboxes);
+    const roles = detectMailboxRoles(usable, this.session.capabilities, this.selection.roles);
+    return planMailboxes(usable, roles, this.selection.exclude)
+      .filter((mailbox) => mailbox.counts !== 'skipped')
+      .map((mailbox) => mailbox.path);
   }
 
   // Lists on the counting connection behind INBOX's count: right behind its pipelined batch, still in

@@ -34,10 +34,13 @@ import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import {
   authenticateUnlessLoginDisabled,
   disableNagle,
+  hasExec,
   inFlightTagOf,
   interceptResponses,
   isTransportConnected,
+  type SubscribedMailboxes,
   skipSessionCommands,
+  subscribedMailboxes,
   type TransportWatch,
   tapResponseLines,
   watchTransport,
@@ -524,6 +527,52 @@ export class ImapSession {
       return this.#withinPersonalNamespace(listed);
     });
     return bothOrFirstFailure(batch, listing);
+  }
+
+  /**
+   * Whether {@link subscriptionsAlongside} can ask: batches are listed alongside
+   * ({@link listsAlongsideBatches}) and the server speaks IMAP4rev1, whose LSUB IMAP4rev2 removed.
+   */
+  get asksSubscriptionsAlongside(): boolean {
+    return this.listsAlongsideBatches && hasExec(this.#client) && this.capabilities.includes('IMAP4REV1');
+  }
+
+  /**
+   * Asks for the subscribed mailboxes (`LSUB "" "*"`, with NAMESPACE first when the session asks it
+   * itself) right behind a pipelined batch still in flight, in the same flight, as
+   * {@link listMailboxesAlongside} does with LIST. On Dovecot with Maildir, unlike a LIST (or STATUS),
+   * an LSUB makes no later EXAMINE of the session rescan its folder: a count can open the subscribed
+   * mailboxes first and list after their EXAMINEs (docs/counting.md, "Listing after counting").
+   *
+   * @param batch - The batch in flight.
+   * @param limit - The most mailboxes taken from the answer.
+   * @returns The batch's result, and the subscribed mailboxes of the personal namespace, or
+   *   `undefined` when the session cannot ask ({@link asksSubscriptionsAlongside}) or the server
+   *   refused LSUB.
+   * @throws {@link ImapConnectorError} for a failure of the connection or of the batch.
+   */
+  async subscriptionsAlongside<T>(
+    batch: Promise<T>,
+    limit: number,
+  ): Promise<[T, SubscribedMailboxes | undefined]> {
+    const client = this.#client;
+    if (!this.asksSubscriptionsAlongside || !hasExec(client)) return [await batch, undefined];
+    const asking = this.#guard(async () => {
+      const namespace = this.#askNamespace();
+      this.#listingAlongside = true;
+      const subscribed = subscribedMailboxes(client, limit)
+        .catch((error: unknown) => {
+          if (isCommandRefusal(error) && !isNotConnectedRefusal(error)) return undefined;
+          throw error;
+        })
+        .finally(() => {
+          this.#listingAlongside = false;
+        });
+      const [, answer] = await bothOrFirstFailure(namespace ?? Promise.resolve(undefined), subscribed);
+      if (answer === undefined) return undefined;
+      return { ...answer, mailboxes: this.#withinPersonalNamespace(answer.mailboxes) };
+    });
+    return bothOrFirstFailure(batch, asking);
   }
 
   // imapflow's LIST written while the channel's commands are in flight (RFC 3501 §5.5): its lines go

@@ -1,4 +1,7 @@
 import type { ImapFlow } from 'imapflow';
+import { specialUse } from 'imapflow/lib/special-use.js';
+import { decodePath, getStringList, getStringValue, normalizePath } from 'imapflow/lib/tools.js';
+import type { ListedMailbox } from '../mailboxes/listed-mailbox.js';
 
 /**
  * The parts of an ImapFlow instance that exist at run time but are not in its type definitions
@@ -546,4 +549,73 @@ function isClosableSocket(
   return (
     typeof value === 'object' && value !== null && typeof (value as { once?: unknown }).once === 'function'
   );
+}
+
+/** The subscribed mailboxes (LSUB), at most `limit` of them. */
+export interface SubscribedMailboxes {
+  /** Each subscribed name once, decoded and normalized as imapflow's own listing does. */
+  readonly mailboxes: ListedMailbox[];
+  /** More than `limit` were answered: `mailboxes` holds the first `limit`. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Asks for the subscribed mailboxes with `LSUB "" "*"` (RFC 3501 §6.3.9) through imapflow's command
+ * queue, its parser and its own name decoding (modified UTF-7, INBOX in capitals, the leading
+ * delimiter dropped), line for line as imapflow's `list()` reads the LSUB it sends itself. The
+ * attributes are LSUB's (`\Noselect`: a parent of subscribed mailboxes, not itself subscribed); LSUB
+ * carries no special use, so each name's is guessed from the name alone, as imapflow guesses it for a
+ * server without SPECIAL-USE (`specialUseSource: 'name'`). Rejects when the server refuses LSUB
+ * (IMAP4rev2 removed it).
+ *
+ * @param client - A client with {@link hasExec}.
+ * @param limit - The most mailboxes kept; the rest are only counted towards `truncated`.
+ * @returns The subscribed mailboxes.
+ */
+export async function subscribedMailboxes(
+  client: ImapFlow & ImapFlowExec,
+  limit: number,
+): Promise<SubscribedMailboxes> {
+  const byPath = new Map<string, ListedMailbox>();
+  let truncated = false;
+  const response = await client.exec('LSUB', [string(''), string('*')], {
+    untagged: {
+      LSUB: async (untagged) => {
+        const [flags, delimiterToken, nameToken] = untagged.attributes ?? [];
+        const raw = nameToken === undefined ? undefined : rawValueOf(nameToken);
+        if (raw === undefined) return;
+        const delimiter = getStringValue(delimiterToken) || undefined;
+        let path = normalizePath(client, decodePath(client, raw));
+        if (delimiter !== undefined && path.startsWith(delimiter)) path = path.slice(delimiter.length);
+        if (byPath.has(path)) return;
+        if (byPath.size >= limit) {
+          truncated = true;
+          return;
+        }
+        const attributes = getStringList(flags);
+        const name = delimiter === undefined ? path : (path.split(delimiter).pop() ?? path);
+        const guessed = specialUse(false, { flags: new Set(attributes), name }).flag ?? undefined;
+        byPath.set(path, {
+          path,
+          delimiter,
+          flags: attributes,
+          specialUse: guessed,
+          specialUseSource: guessed === undefined ? undefined : 'name',
+        });
+      },
+    },
+  });
+  response.next();
+  return { mailboxes: [...byPath.values()], truncated };
+}
+
+/** An IMAP string for imapflow's command compiler. */
+const string = (value: string): ImapToken => ({ type: 'STRING', value });
+
+// A name sent as a literal arrives as a Buffer (imapflow's list.js reads it the same way).
+function rawValueOf(token: unknown): string | undefined {
+  if (typeof token !== 'object' || token === null || Array.isArray(token)) return undefined;
+  const value = (token as { value?: unknown }).value;
+  if (typeof value === 'string') return value;
+  return Buffer.isBuffer(value) ? value.toString() : undefined;
 }

@@ -33,8 +33,9 @@ export function imapDateTime(atMs: number, offsetMinutes = 0): string {
 }
 
 /**
- * Creates mailboxes (if missing) and APPENDs the messages with their INTERNALDATEs, pipelined.
- * This is the test's own writing; the code under test only ever reads.
+ * Creates mailboxes (if missing) and subscribes them, as a mail client creating a folder does, then
+ * APPENDs the messages with their INTERNALDATEs, pipelined. This is the test's own writing; the code
+ * under test only ever reads.
  *
  * @param endpoint - The server.
  * @param user - The account.
@@ -51,6 +52,7 @@ export async function seedMailboxes(
   try {
     for (const mailbox of createMailboxes) {
       await client.command(`CREATE ${quoted(encodeMailboxName(mailbox))}`, undefined, true);
+      await client.command(`SUBSCRIBE ${quoted(encodeMailboxName(mailbox))}`, undefined, true);
     }
     const appends = messages.map((message) => {
       messageCounter += 1;

@@ -20,7 +20,7 @@ import {
   type MailUser,
   startDovecot,
 } from '../harness/dovecot/dovecot-server.js';
-import { dottedNamespaceVariant } from '../harness/dovecot/dovecot-variants.js';
+import { dottedNamespaceVariant, withoutImap4rev1Variant } from '../harness/dovecot/dovecot-variants.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
 import { writeInboxFiles } from '../harness/maildir-writer.js';
 
@@ -313,106 +313,116 @@ describeWithDovecot('a side-connection listing on a server with the personal nam
   });
 });
 
-describeWithDovecot("mailboxListing auto: INBOX's size decides, against a real Dovecot", () => {
-  let server: DovecotEndpoint;
-  const proxies: ConnectionRecordingProxy[] = [];
-  // March 2026 as `march` has it (UTC bounds).
-  const marchStartMs = Date.UTC(2026, 2, 1);
-  const marchEndMs = Date.UTC(2026, 3, 1);
+describeWithDovecot(
+  "mailboxListing auto: INBOX's size decides, against a real Dovecot that does not advertise IMAP4rev1",
+  () => {
+    // A server that offers IMAP4rev1 answers LSUB alongside a batch: auto then counts the subscribed
+    // mailboxes before it lists, on one connection (pipelined-round-trips.test.ts); without it, auto
+    // weighs the side connection against the rescan.
+    let server: DovecotServer;
+    const proxies: ConnectionRecordingProxy[] = [];
+    // March 2026 as `march` has it (UTC bounds).
+    const marchStartMs = Date.UTC(2026, 2, 1);
+    const marchEndMs = Date.UTC(2026, 3, 1);
 
-  afterAll(async () => {
-    for (const started of proxies) await started.close();
-  });
+    afterAll(async () => {
+      for (const started of proxies) await started.close();
+    });
 
-  // One count with the default listing through a recording proxy, retried while a loaded machine
-  // measured the login's round trip at SIDE_LISTING_MAX_ROUND_TRIP_MS or more (then auto lists on its own connection whatever
-  // INBOX holds: tested in pipelined-round-trips.test.ts).
-  async function autoCount(user: MailUser) {
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const recorded = await startConnectionRecordingProxy(server.plainPort);
-      proxies.push(recorded);
-      const choices: Record<string, unknown>[] = [];
-      const record = (entry: Record<string, unknown>) => {
-        if (entry['mailboxListing'] !== undefined) choices.push(entry);
-      };
-      const counts = await connectorTo(recorded.port, user, {
-        logger: { debug: record, info: record, warn: record, error: record },
-      }).countSignals(march, daily);
-      await closedAll(recorded);
-      expect(choices).toHaveLength(1);
-      const [choice = {}] = choices;
-      if ((choice['roundTripMs'] as number) < SIDE_LISTING_MAX_ROUND_TRIP_MS)
-        return { counts, choice, recorded };
-    }
-    throw new Error(`the login never measured a round trip under ${SIDE_LISTING_MAX_ROUND_TRIP_MS} ms`);
-  }
-
-  const loginsOf = (recorded: ConnectionRecordingProxy) =>
-    recorded
-      .commandsByConnection()
-      .map((commands) => commands.filter((command) => command === 'LOGIN').length);
-
-  beforeAll(() => {
-    server = sharedDovecot();
-  });
-
-  it('keeps the side connection for a large INBOX when the cost model says so: the counting connection sends no LIST', async () => {
-    const user = createMailUser(server, 'auto-large');
-    // Files, not APPEND (seconds instead of minutes): one every 2 minutes, ending an hour into April,
-    // so about 139 days from mid-November, of which March holds about 22,300. The side pays on
-    // loopback for a login under ~70 ms (100,000 × 0.0007 ms; this harness measures 20–45 ms).
-    const messages = 100_000;
-    const dates = Array.from(
-      { length: messages },
-      (_, index) => marchEndMs + 3_600_000 - (messages - index) * 120_000,
-    );
-    writeInboxFiles(server, user, dates);
-    await seedMailboxes(server, user, [{ mailbox: 'Sent', atMs: inMarch(3, 8) }]);
-    // Counted here from the dates alone.
-    const received = dates.filter((dateMs) => dateMs >= marchStartMs && dateMs < marchEndMs).length;
-    expect(received).toBeGreaterThan(20_000);
-
-    // A loaded machine can make the login slower than the rescan it would spare: then the count lists
-    // on its own connection, as its logged figures say it must. It keeps the side within a few counts.
-    let kept = 0;
-    for (let attempt = 0; attempt < 5 && kept === 0; attempt += 1) {
-      const { counts, choice, recorded } = await autoCount(user);
-      expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received });
-      expect(choice).toMatchObject({ inboxMessages: messages });
-      const pays = sideListingPaysFor({
-        inboxMessages: messages,
-        roundTripMs: choice['roundTripMs'] as number,
-        loginServerMs: choice['loginServerMs'] as number,
-        security: 'none',
-      });
-      expect(choice['mailboxListing']).toBe(pays ? 'side-connection' : 'same-connection');
-      const [counting = [], listing = []] = recorded.commandsByConnection();
-      expect(loginsOf(recorded)).toEqual(pays ? [1, 1] : [1]);
-      expect(counting.includes('LIST')).toBe(!pays);
-      if (pays) {
-        expect(listing).toContain('LIST');
-        kept += 1;
+    // One count with the default listing through a recording proxy, retried while a loaded machine
+    // measured the login's round trip at SIDE_LISTING_MAX_ROUND_TRIP_MS or more (then auto lists on its own connection whatever
+    // INBOX holds: tested in pipelined-round-trips.test.ts).
+    async function autoCount(user: MailUser) {
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const recorded = await startConnectionRecordingProxy(server.plainPort);
+        proxies.push(recorded);
+        const choices: Record<string, unknown>[] = [];
+        const record = (entry: Record<string, unknown>) => {
+          if (entry['mailboxListing'] !== undefined) choices.push(entry);
+        };
+        const counts = await connectorTo(recorded.port, user, {
+          logger: { debug: record, info: record, warn: record, error: record },
+        }).countSignals(march, daily);
+        await closedAll(recorded);
+        expect(choices).toHaveLength(1);
+        const [choice = {}] = choices;
+        if ((choice['roundTripMs'] as number) < SIDE_LISTING_MAX_ROUND_TRIP_MS)
+          return { counts, choice, recorded };
       }
+      throw new Error(`the login never measured a round trip under ${SIDE_LISTING_MAX_ROUND_TRIP_MS} ms`);
     }
-    expect(kept).toBe(1);
-  });
 
-  it('lists on the counting connection for a small INBOX: no side connection at all', async () => {
-    const user = createMailUser(server, 'auto-small');
-    await seedMailboxes(server, user, [
-      { mailbox: 'INBOX', atMs: inMarch(1, 9) },
-      { mailbox: 'INBOX', atMs: inMarch(2, 23) },
-      { mailbox: 'INBOX', atMs: Date.UTC(2026, 1, 27, 12) },
-      { mailbox: 'Sent', atMs: inMarch(3, 8) },
-    ]);
-    const { counts, choice, recorded } = await autoCount(user);
-    expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received: 2 });
-    expect(choice).toMatchObject({ mailboxListing: 'same-connection', inboxMessages: 3 });
-    // The side connection waited for INBOX's size and never connected.
-    expect(loginsOf(recorded)).toEqual([1]);
-    const [counting = []] = recorded.commandsByConnection();
-    // INBOX first, then the list: INBOX's EXAMINE reached the server before any LIST.
-    expect(counting.indexOf('EXAMINE')).toBeGreaterThan(-1);
-    expect(counting.indexOf('LIST')).toBeGreaterThan(counting.indexOf('EXAMINE'));
-  });
-});
+    const loginsOf = (recorded: ConnectionRecordingProxy) =>
+      recorded
+        .commandsByConnection()
+        .map((commands) => commands.filter((command) => command === 'LOGIN').length);
+
+    beforeAll(async () => {
+      server = await startDovecot(withoutImap4rev1Variant);
+    });
+
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it('keeps the side connection for a large INBOX when the cost model says so: the counting connection sends no LIST', async () => {
+      const user = createMailUser(server, 'auto-large');
+      // Files, not APPEND (seconds instead of minutes): one every 2 minutes, ending an hour into April,
+      // so about 139 days from mid-November, of which March holds about 22,300. The side pays on
+      // loopback for a login under ~70 ms (100,000 × 0.0007 ms; this harness measures 20–45 ms).
+      const messages = 100_000;
+      const dates = Array.from(
+        { length: messages },
+        (_, index) => marchEndMs + 3_600_000 - (messages - index) * 120_000,
+      );
+      writeInboxFiles(server, user, dates);
+      await seedMailboxes(server, user, [{ mailbox: 'Sent', atMs: inMarch(3, 8) }]);
+      // Counted here from the dates alone.
+      const received = dates.filter((dateMs) => dateMs >= marchStartMs && dateMs < marchEndMs).length;
+      expect(received).toBeGreaterThan(20_000);
+
+      // A loaded machine can make the login slower than the rescan it would spare: then the count lists
+      // on its own connection, as its logged figures say it must. It keeps the side within a few counts.
+      let kept = 0;
+      for (let attempt = 0; attempt < 5 && kept === 0; attempt += 1) {
+        const { counts, choice, recorded } = await autoCount(user);
+        expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received });
+        expect(choice).toMatchObject({ inboxMessages: messages });
+        const pays = sideListingPaysFor({
+          inboxMessages: messages,
+          roundTripMs: choice['roundTripMs'] as number,
+          loginServerMs: choice['loginServerMs'] as number,
+          security: 'none',
+        });
+        expect(choice['mailboxListing']).toBe(pays ? 'side-connection' : 'same-connection');
+        const [counting = [], listing = []] = recorded.commandsByConnection();
+        expect(loginsOf(recorded)).toEqual(pays ? [1, 1] : [1]);
+        expect(counting.includes('LIST')).toBe(!pays);
+        if (pays) {
+          expect(listing).toContain('LIST');
+          kept += 1;
+        }
+      }
+      expect(kept).toBe(1);
+    });
+
+    it('lists on the counting connection for a small INBOX: no side connection at all', async () => {
+      const user = createMailUser(server, 'auto-small');
+      await seedMailboxes(server, user, [
+        { mailbox: 'INBOX', atMs: inMarch(1, 9) },
+        { mailbox: 'INBOX', atMs: inMarch(2, 23) },
+        { mailbox: 'INBOX', atMs: Date.UTC(2026, 1, 27, 12) },
+        { mailbox: 'Sent', atMs: inMarch(3, 8) },
+      ]);
+      const { counts, choice, recorded } = await autoCount(user);
+      expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received: 2 });
+      expect(choice).toMatchObject({ mailboxListing: 'same-connection', inboxMessages: 3 });
+      // The side connection waited for INBOX's size and never connected.
+      expect(loginsOf(recorded)).toEqual([1]);
+      const [counting = []] = recorded.commandsByConnection();
+      // INBOX first, then the list: INBOX's EXAMINE reached the server before any LIST.
+      expect(counting.indexOf('EXAMINE')).toBeGreaterThan(-1);
+      expect(counting.indexOf('LIST')).toBeGreaterThan(counting.indexOf('EXAMINE'));
+    });
+  },
+);

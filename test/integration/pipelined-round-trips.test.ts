@@ -5,6 +5,7 @@ import { ImapConnector, type ImapConnectorOptions, type SignalCounts } from '../
 import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import { createMailUser, type DovecotEndpoint, type MailUser } from '../harness/dovecot/dovecot-server.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
+import { RawImapClient } from '../harness/raw-imap-client.js';
 import {
   type RecordingProxy,
   startRecordingProxy,
@@ -68,8 +69,8 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
         mailboxListing === 'side-connection' ? 2 : 1,
       );
       // From the greeting: the login (with the NOOP that times the link), then the count itself (issue 9:
-      // at most 4 after login): INBOX's batch (with NAMESPACE, and LIST when it lists there), the other
-      // folders' batch, LOGOUT. With a side listing that answers before INBOX's batch, the other
+      // at most 4 after login): INBOX's batch (with NAMESPACE and LSUB when it lists there), the other
+      // folders' batch (with LIST behind it when it lists there), LOGOUT. With a side listing that answers before INBOX's batch, the other
       // folders' batch is written before INBOX's answer arrives: it then rides in INBOX's flight (3).
       if (mailboxListing === 'same-connection') expect(flights.length, JSON.stringify(flights)).toBe(4);
       else expect([3, 4], JSON.stringify(flights)).toContain(flights.length);
@@ -78,13 +79,19 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
       const first = flights[1] ?? [];
       const examineInbox = first.findIndex((line) => / EXAMINE "INBOX"$/i.test(line));
       const namespace = first.findIndex((line) => / NAMESPACE$/i.test(line));
-      const list = first.findIndex((line) => / LIST /i.test(line));
       expect(examineInbox, JSON.stringify(first)).toBe(0);
       if (mailboxListing === 'same-connection') {
+        // LSUB rides in INBOX's flight; the subscribed folders' batch in the next, with LIST behind
+        // every EXAMINE (on Dovecot a LIST makes every later EXAMINE rescan its folder; an LSUB does not).
+        expect(first.slice(namespace), JSON.stringify(first)).toEqual([
+          expect.stringMatching(/ NAMESPACE$/),
+          expect.stringMatching(/ LSUB "" "\*"$/),
+        ]);
         expect(namespace, JSON.stringify(first)).toBeGreaterThan(examineInbox);
-        // LIST rides in INBOX's flight, behind INBOX's EXAMINE (on Dovecot a LIST makes every later
-        // EXAMINE rescan its folder).
-        expect(list, JSON.stringify(first)).toBeGreaterThan(examineInbox);
+        const second = flights[2] ?? [];
+        expect(second.filter((line) => / EXAMINE /.test(line))).toHaveLength(4);
+        expect(second.at(-1), JSON.stringify(second)).toMatch(/ LIST /);
+        expect(flights.flat().filter((line) => / LIST /i.test(line))).toHaveLength(1);
         return;
       }
       // The counting connection never lists (nor asks for the namespace, which is the listing's); the
@@ -164,6 +171,59 @@ describeWithDovecot('the other folders of a pipelined count, with a side listing
     // A count waiting for that LOGOUT would go on only after the session's 2 s LOGOUT grace (and the
     // release would then come from its EXAMINE all the same): the whole count takes less.
     expect(counts.elapsedMs).toBeLessThan(1_500);
+  });
+});
+
+describeWithDovecot('a full count on its own connection when a counted folder is not subscribed', () => {
+  let server: DovecotEndpoint;
+  let user: MailUser;
+  let proxy: RecordingProxy;
+  // Clients is created and unsubscribed (a folder a server-side filter made); Junk is subscribed and skipped.
+  const seeds: SeedMessage[] = [
+    { mailbox: 'INBOX', atMs: inMarch(1, 9) },
+    { mailbox: 'Sent', atMs: inMarch(3, 8) },
+    { mailbox: 'Sent', atMs: inMarch(31, 23) },
+    { mailbox: 'Clients', atMs: inMarch(2, 10) },
+    { mailbox: 'Clients', atMs: Date.UTC(2026, 3, 1) }, // at the range's end: not counted
+    { mailbox: 'Junk', atMs: inMarch(6, 6) },
+  ];
+
+  beforeAll(async () => {
+    server = sharedDovecot();
+    user = createMailUser(server, 'unsubscribed');
+    await seedMailboxes(server, user, seeds, ['Clients']);
+    const client = await RawImapClient.login(server.plainPort, user.username, user.password);
+    await client.command('UNSUBSCRIBE "Clients"');
+    await client.logout();
+    proxy = await startRecordingProxy(server.plainPort);
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('counts it exactly in one more flight, after the LIST that found it, and opens no folder twice', async () => {
+    const before = proxy.flightsByConnection().length;
+    const counts = await plainConnector(proxy.port, user).countSignals(
+      { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
+      { timeZone: 'UTC', transfer: 'fewest-round-trips', mailboxListing: 'same-connection' },
+    );
+    // By hand from the seeds: INBOX 1 and Clients 1 received (its second message is at the end); Sent 2.
+    expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 2 });
+    expect(counts.mailboxes.find((mailbox) => mailbox.path === 'Clients')?.inRange).toBe(1);
+    const flights = countingFlights(proxy, before);
+    // Login; INBOX + LSUB; the subscribed Sent + LIST; Clients; LOGOUT.
+    expect(flights.length, JSON.stringify(flights)).toBe(5);
+    const opened = (flight: readonly string[] | undefined) =>
+      (flight ?? []).flatMap((line) => / EXAMINE "(.*)"$/.exec(line)?.[1] ?? []);
+    expect(opened(flights[2])).toContain('Sent');
+    expect(opened(flights[2])).not.toContain('Clients');
+    expect(flights[2]?.at(-1)).toMatch(/ LIST /);
+    expect(opened(flights[3])).toEqual(['Clients']);
+    // Junk is subscribed, but its name says what it is: never opened.
+    const examined = flights.flatMap(opened);
+    expect(examined).not.toContain('Junk');
+    expect(examined).toHaveLength(new Set(examined).size);
   });
 });
 
@@ -250,16 +310,17 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 2 });
     expect(counts.strategies).toEqual(['pipelined-dates', 'empty']);
     expect(cursorState(counts.cursor).floors).toEqual(expectedFloors);
-    // The login (with its NOOP); INBOX's batch with NAMESPACE and LIST; the other folders' batch;
-    // LOGOUT. No folder is opened twice.
+    // The login (with its NOOP); INBOX's batch with NAMESPACE and LSUB; the subscribed folders' batch
+    // with LIST; LOGOUT. No folder is opened twice.
     const flights = countingFlights(proxy, before);
     expect(flights.length, JSON.stringify(flights)).toBe(4);
     expect(flights[0]).toEqual([expect.stringMatching(/^S0 NOOP$/), expect.stringMatching(/^\S+ LOGIN /)]);
     expect(flights[1]?.[0]).toMatch(/^\S+ EXAMINE "INBOX"$/);
     expect(flights[1]?.slice(-2)).toEqual([
       expect.stringMatching(/^\S+ NAMESPACE$/),
-      expect.stringMatching(/^\S+ LIST /),
+      expect.stringMatching(/^\S+ LSUB /),
     ]);
+    expect(flights[2]?.at(-1)).toMatch(/^\S+ LIST /);
     expect(flights.at(-1)).toEqual([expect.stringMatching(/^\S+ LOGOUT$/)]);
     const examined = flights.flat().filter((line) => / EXAMINE /.test(line));
     expect(examined).toHaveLength(new Set(examined.map((line) => line.split(' ').slice(1).join(' '))).size);
@@ -401,28 +462,17 @@ describeWithDovecot('the round trip a count measures before choosing its path', 
     return { logins: proxy.counters.logins, choice: choices[0] ?? {} };
   }
 
-  it("mailboxListing auto waits for INBOX's size on a fast link, and lists a small one on its own connection", async () => {
-    // Loopback is well under SIDE_LISTING_MAX_ROUND_TRIP_MS, but a loaded machine can delay one answer
-    // past it: then the count
-    // lists on its own connection without waiting for INBOX, and says so. It waits within a few counts.
-    let waited = 0;
-    for (let count = 0; count < 5 && waited === 0; count += 1) {
+  it('mailboxListing auto on a fast link lists on its own connection after the subscribed mailboxes: the side never connects', async () => {
+    // Dovecot answers LSUB alongside a batch: the count opens the subscribed mailboxes before it lists,
+    // which costs no rescan, so the side is declined without waiting for INBOX's size (whatever the
+    // round trip: a loaded machine can delay one answer past SIDE_LISTING_MAX_ROUND_TRIP_MS).
+    for (let count = 0; count < 2; count += 1) {
       const { logins, choice } = await autoCount(0);
-      const roundTripMs = choice['roundTripMs'];
-      expect(typeof roundTripMs).toBe('number');
+      expect(typeof choice['roundTripMs']).toBe('number');
       expect(choice['mailboxListing']).toBe('same-connection');
-      if ((roundTripMs as number) < SIDE_LISTING_MAX_ROUND_TRIP_MS) {
-        // One message in INBOX, far below SIDE_LISTING_MIN_INBOX_MESSAGES (a large one keeps the side:
-        // count-side-listing.test.ts).
-        expect(choice['inboxMessages']).toBe(1);
-        waited += 1;
-      } else {
-        expect(choice['inboxMessages']).toBeUndefined();
-      }
-      // The side connection connects only when it is kept.
+      expect(choice['inboxMessages']).toBeUndefined();
       expect(logins).toBe(1);
     }
-    expect(waited).toBe(1);
   });
 
   it('mailboxListing auto lists on the counting connection behind a 40 ms link: the side never logs in', async () => {

@@ -37,6 +37,21 @@ const standardMailboxes: readonly VariantMailbox[] = [
 export const standardVariant: DovecotVariant = { name: 'standard', mailboxes: standardMailboxes };
 
 /**
+ * Stock Dovecot that does not advertise IMAP4rev1 (as a server speaking only IMAP4rev2, which removed
+ * LSUB, would not): a count cannot ask for the subscriptions before it lists, so `mailboxListing: 'auto'`
+ * weighs a side connection instead. Dovecot itself still answers whatever it is sent.
+ */
+export const withoutImap4rev1Variant: DovecotVariant = {
+  name: 'without-imap4rev1',
+  mailboxes: standardMailboxes,
+  capability:
+    'SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS ' +
+    'THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS ' +
+    'LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS ' +
+    'BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE',
+};
+
+/**
  * Stock Dovecot without RFC 5032 WITHIN advertised (as on servers that sort but do not search by
  * age): `transfer: 'fewest-bytes'` then counts by arrival order.
  */
