@@ -286,6 +286,8 @@ class SignalCounter {
       }
     }
 
+    // Every mailbox may have been read before the progress that aborted it was reported.
+    await this.session.ensureNotAborted();
     await this.#floorsOfBatch(outcomes);
     const counted = plan.map((mailbox) => this.#addUp(mailbox, outcomes.get(mailbox.path)));
     const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);

@@ -1125,6 +1125,17 @@ export class ImapSession {
     this.#malformedDateCount += 1;
   }
 
+  /**
+   * Rejects with `ABORTED` when the caller's signal has fired. Every command checks it before it is
+   * sent; a count whose last answers were read before an abort (from a progress callback, say) checks
+   * it once more before it hands its result over, so the abort is honoured with nothing left to send.
+   *
+   * @throws {@link ImapConnectorError} `ABORTED`.
+   */
+  async ensureNotAborted(): Promise<void> {
+    await this.#guard(async () => undefined);
+  }
+
   /** Logs out politely (bounded wait), then closes; resolves once the connection slot, if any, is free. Never throws. */
   async logout(): Promise<void> {
     if (this.#closed) return this.#slotReturned;
