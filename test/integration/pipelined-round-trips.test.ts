@@ -11,6 +11,7 @@ import {
   startRecordingProxy,
   type WithheldAnswers,
 } from '../harness/recording-proxy.js';
+import { startRewritingProxy } from '../harness/rewriting-proxy.js';
 
 const inMarch = (day: number, hour: number) => Date.UTC(2026, 2, day, hour, 15);
 
@@ -224,6 +225,47 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     const examined = flights.flatMap(opened);
     expect(examined).not.toContain('Junk');
     expect(examined).toHaveLength(new Set(examined).size);
+  });
+
+  it('drops a subscription to a mailbox that no longer exists: no warning, the same counts', async () => {
+    const ghostly = createMailUser(server, 'ghost-subscription');
+    await seedMailboxes(server, ghostly, seeds.slice(0, 3), ['Ghost']);
+    const client = await RawImapClient.login(server.plainPort, ghostly.username, ghostly.password);
+    await client.command('DELETE "Ghost"');
+    const subscriptions = await client.command('LSUB "" "*"');
+    await client.logout();
+    // Dovecot keeps the subscription of a deleted mailbox (RFC 3501 §6.3.9 allows it).
+    expect(subscriptions.untagged.join('\n')).toContain('Ghost');
+    const before = proxy.flightsByConnection().length;
+    const counts = await plainConnector(proxy.port, ghostly).countSignals(
+      { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
+      { timeZone: 'UTC', mailboxListing: 'same-connection' },
+    );
+    expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 1 });
+    expect(counts.warnings).toEqual([]);
+    expect(counts.mailboxes.map((mailbox) => mailbox.path)).not.toContain('Ghost');
+    // It was guessed and refused, then left out by the list.
+    expect(countingFlights(proxy, before)[2]).toContainEqual(expect.stringMatching(/ EXAMINE "Ghost"$/));
+  });
+
+  it('lists after INBOX, as before, when the server refuses LSUB', async () => {
+    // The same Dovecot, with LSUB renamed on its way there: Dovecot answers BAD to a command it does not know.
+    const refusing = await startRewritingProxy(
+      server.plainPort,
+      (line) => line,
+      (line) => line.replace(/^(\S+) LSUB /, '$1 XLSUB '),
+    );
+    try {
+      const counts = await plainConnector(refusing.port, user).countSignals(
+        { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
+        { timeZone: 'UTC', transfer: 'fewest-round-trips', mailboxListing: 'same-connection' },
+      );
+      expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 2 });
+      expect(counts.warnings).toEqual([]);
+      expect(refusing.serverLines()).toContainEqual(expect.stringMatching(/^\S+ BAD /));
+    } finally {
+      await refusing.close();
+    }
   });
 });
 
