@@ -236,6 +236,7 @@ class SignalCounter {
     const rest = countable.filter(
       (mailbox) => !(reuseEarly && mailbox.path === INBOX) && !early.has(mailbox.path),
     );
+    this.#forgetUncounted(subscribed, countable, reuseEarly);
     const batched = this.#deduplication === 'none' && path === 'pipelined-dates';
     // The other mailboxes' batch is written as soon as the list is known, behind INBOX's when that is
     // still in flight (a side listing that answered first): the server starts on it as soon as it has
@@ -401,10 +402,13 @@ class SignalCounter {
     return { inbox: Promise.resolve(inbox), mailboxes, subscribed };
   }
 
-  // The mailboxes the plan would count if these were all there is, roles guessed from names alone.
+  // The mailboxes the plan would count if these were all there is, roles taken from LSUB's attributes
+  // (Dovecot sends the special-use ones) or guessed from names. None when the count would deduplicate
+  // (a view such as All Mail is subscribed): each mailbox is then read again, message by message.
   #countableByName(mailboxes: readonly ListedMailbox[]): string[] {
     const { usable } = partitionByMailboxName(mailboxes);
     const roles = detectMailboxRoles(usable, this.session.capabilities, this.selection.roles);
+    if (deduplicationOf(this.selection.deduplicate, roles, this.session.capabilities) !== 'none') return [];
     return planMailboxes(usable, roles, this.selection.exclude)
       .filter((mailbox) => mailbox.counts !== 'skipped')
       .map((mailbox) => mailbox.path);
@@ -578,6 +582,23 @@ class SignalCounter {
     const floor = await fullCountFloor(this.session, examined.uidNext, this.range, this.#startedAtMs);
     this.#serverTime.observe(floor.newestMs);
     return floor;
+  }
+
+  // A subscribed mailbox read before the list but not counted from that read (the plan skips it, or
+  // deduplication counts it again) leaves no warning of its own: what was read of it is not in the result.
+  #forgetUncounted(
+    subscribed: ReadonlyMap<string, MailboxOutcome> | undefined,
+    countable: readonly PlannedMailbox[],
+    reused: boolean,
+  ): void {
+    if (subscribed === undefined) return;
+    const kept = new Set(reused ? countable.map((mailbox) => mailbox.path) : []);
+    const dropped = new Set([...subscribed.keys()].filter((path) => !kept.has(path)));
+    if (dropped.size === 0) return;
+    const relevant = this.#warnings.filter(
+      (warning) => typeof warning.mailbox !== 'string' || !dropped.has(warning.mailbox),
+    );
+    this.#warnings.splice(0, this.#warnings.length, ...relevant);
   }
 
   // Warns about the mailbox's unreadable dates read since the last call, and returns them.

@@ -3,7 +3,14 @@ import { CountingProxy } from '../../bench/counting-proxy.js';
 import { SIDE_LISTING_MAX_ROUND_TRIP_MS } from '../../src/counting/counting-cost.js';
 import { ImapConnector, type ImapConnectorOptions, type SignalCounts } from '../../src/index.js';
 import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
-import { createMailUser, type DovecotEndpoint, type MailUser } from '../harness/dovecot/dovecot-server.js';
+import {
+  createMailUser,
+  type DovecotEndpoint,
+  type DovecotServer,
+  type MailUser,
+  startDovecot,
+} from '../harness/dovecot/dovecot-server.js';
+import { type DovecotVariant, standardVariant } from '../harness/dovecot/dovecot-variants.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
 import { RawImapClient } from '../harness/raw-imap-client.js';
 import {
@@ -533,5 +540,79 @@ describeWithDovecot('the round trip a count measures before choosing its path', 
     expect(counts.received).toBe(1);
     expect(counts.strategies).toContain('pipelined-dates');
     expect(counts.strategies).not.toContain('arrival-order');
+  });
+});
+
+describeWithDovecot('an account that deduplicates (it has an All Mail view)', () => {
+  const variant: DovecotVariant = {
+    ...standardVariant,
+    name: 'all-mail-view',
+    mailboxes: [...standardVariant.mailboxes, { name: 'All Mail', specialUse: '\\All' }],
+  };
+  let server: DovecotServer;
+
+  beforeAll(async () => {
+    server = await startDovecot(variant);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it.each([
+    ['subscribed (\\All): no mailbox is opened before the list', true],
+    [
+      'not subscribed (a folder named "All Messages"): the mailboxes read before the list are read again, and leave no warning',
+      false,
+    ],
+  ])('warns once about a date it cannot read, the view %s', async (_name, viewSubscribed) => {
+    // Dovecot keeps its `auto = subscribe` mailboxes subscribed: the unsubscribed view is an ordinary
+    // folder on the shared server, a view by its name.
+    const target = viewSubscribed ? server : sharedDovecot();
+    const user = createMailUser(target, 'all-mail');
+    // 13 March 13:13:13 UTC is Sent's second message: the proxy garbles that date on its way back.
+    await seedMailboxes(
+      target,
+      user,
+      [
+        { mailbox: 'INBOX', atMs: inMarch(1, 9) },
+        { mailbox: 'Sent', atMs: inMarch(3, 8) },
+        { mailbox: 'Sent', atMs: Date.UTC(2026, 2, 13, 13, 13, 13) },
+      ],
+      viewSubscribed ? [] : ['All Messages'],
+    );
+    if (!viewSubscribed) {
+      const client = await RawImapClient.login(target.plainPort, user.username, user.password);
+      await client.command('UNSUBSCRIBE "All Messages"');
+      await client.logout();
+    }
+    const sent: string[] = [];
+    const garbling = await startRewritingProxy(
+      target.plainPort,
+      (line) => line.replace('"13-Mar-2026 13:13:13 +0000"', '"13-Mar-2026 99:13:13 +0000"'),
+      (line) => {
+        sent.push(line);
+        return line;
+      },
+    );
+    try {
+      const counts = await plainConnector(garbling.port, user).countSignals(
+        { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
+        { timeZone: 'UTC', transfer: 'fewest-round-trips', mailboxListing: 'same-connection' },
+      );
+      expect(counts.deduplication).toBe('message-id');
+      const list = sent.findIndex((line) => / LIST /.test(line));
+      expect(list, sent.join('\n')).toBeGreaterThan(0);
+      const firstSent = sent.findIndex((line) => / EXAMINE "?Sent"?( |$)/.test(line));
+      if (viewSubscribed) expect(firstSent).toBeGreaterThan(list);
+      else expect(firstSent).toBeLessThan(list);
+      // The garbled message is not counted (its date cannot be read); it is reported once.
+      expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received: 1 });
+      expect(counts.warnings.filter((warning) => warning.code === 'internal_date_malformed')).toEqual([
+        expect.objectContaining({ mailbox: 'Sent' }),
+      ]);
+    } finally {
+      await garbling.close();
+    }
   });
 });
