@@ -31,14 +31,39 @@ export function countedAtOf(argv: readonly string[]): number | undefined {
   return atMs;
 }
 
+const realNow = Date.now.bind(Date);
+
 /**
  * Makes this process's `Date.now()` read `atMs` now, then advance at the real rate. The SDK reads the
- * wall clock only through `Date.now()` (luxon too); timers and `performance.now()` are untouched.
+ * wall clock only through `Date.now()` (luxon too); timers and `performance.now()` are untouched. Only
+ * for the SDK: imapflow turns a `since`/`before` search into WITHIN's YOUNGER/OLDER seconds counted
+ * from the client's `Date.now()` (its search-compiler.js) when the server offers WITHIN, so hand-written
+ * imapflow code under a pinned clock would search the wrong days (it counted none of "yesterday").
  *
  * @param atMs - The instant the clock reads now.
+ * @returns A function that gives `Date.now()` the machine's clock back.
  */
-export function pinClock(atMs: number): void {
-  const realNow = Date.now.bind(Date);
+export function pinClock(atMs: number): () => void {
   const offsetMs = atMs - realNow();
   Date.now = () => realNow() + offsetMs;
+  return () => {
+    Date.now = realNow;
+  };
+}
+
+/**
+ * Runs `work` with the clock pinned at `atMs` (when given), and gives the machine's clock back after.
+ *
+ * @param atMs - The instant, or `undefined` for the machine's own clock.
+ * @param work - The SDK call.
+ * @returns What `work` returns.
+ */
+export async function atClock<T>(atMs: number | undefined, work: () => Promise<T>): Promise<T> {
+  if (atMs === undefined) return work();
+  const unpin = pinClock(atMs);
+  try {
+    return await work();
+  } finally {
+    unpin();
+  }
 }

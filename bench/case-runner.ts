@@ -95,7 +95,9 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
 
 process.once('message', (message: CaseRequest) => {
   const startRssBytes = process.memoryUsage.rss();
-  if (message.countedAtMs !== undefined) pinClock(message.countedAtMs);
+  // Only the SDK's clock (bench-clock.ts): the floor reads none, and imapflow's searches read it.
+  if (message.countedAtMs !== undefined && message.implementation.startsWith('sdk-'))
+    pinClock(message.countedAtMs);
   runWarm(message)
     .then((outcome) => {
       const reply: CaseReply = {

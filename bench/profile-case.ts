@@ -2,12 +2,11 @@
 
 import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type CountSpec, countCases, countWithBaseline, countWithSdk } from './bench-cases.js';
-import { MORNING_AFTER_SEED_MS, pinClock } from './bench-clock.js';
+import { atClock, MORNING_AFTER_SEED_MS } from './bench-clock.js';
 import { startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
-pinClock(MORNING_AFTER_SEED_MS); // bench-clock.ts: the count runs the morning after the seed
 const [implementation = 'sdk-count', variantName = 'standard', caseIndex = '1'] = process.argv.slice(2);
 const maildir = cachedMaildir(generateSeed(100_000), '100000-20261125');
 const variant = variantName === 'reduced' ? reducedCapabilityVariant : standardVariant;
@@ -32,7 +31,10 @@ for (let run = 0; run < 4; run += 1) {
     const outcome =
       name === 'baseline-count'
         ? await countWithBaseline(target, spec)
-        : await countWithSdk(target, spec, name === 'sdk-count-pipelined' ? 'fewest-round-trips' : 'auto');
+        : // bench-clock.ts: the SDK counts the morning after the seed (imapflow's searches read the real clock)
+          await atClock(MORNING_AFTER_SEED_MS, () =>
+            countWithSdk(target, spec, name === 'sdk-count-pipelined' ? 'fewest-round-trips' : 'auto'),
+          );
     console.log(name, Math.round(outcome.wallMs), server.plainProxy.counters, outcome.strategies);
   }
 }
