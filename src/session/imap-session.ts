@@ -542,7 +542,8 @@ export class ImapSession {
    * itself) right behind a pipelined batch still in flight, in the same flight, as
    * {@link listMailboxesAlongside} does with LIST. On Dovecot with Maildir, unlike a LIST (or STATUS),
    * an LSUB makes no later EXAMINE of the session rescan its folder: a count can open the subscribed
-   * mailboxes first and list after their EXAMINEs (docs/counting.md, "Listing after counting").
+   * mailboxes first and list after their EXAMINEs (docs/counting.md, "Subscribed mailboxes before the
+   * list").
    *
    * @param batch - The batch in flight.
    * @param limit - The most mailboxes taken from the answer.

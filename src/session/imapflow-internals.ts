@@ -563,10 +563,10 @@ export interface SubscribedMailboxes {
  * Asks for the subscribed mailboxes with `LSUB "" "*"` (RFC 3501 §6.3.9) through imapflow's command
  * queue, its parser and its own name decoding (modified UTF-7, INBOX in capitals, the leading
  * delimiter dropped), line for line as imapflow's `list()` reads the LSUB it sends itself. The
- * attributes are LSUB's (`\Noselect`: a parent of subscribed mailboxes, not itself subscribed); LSUB
- * carries no special use, so each name's is guessed from the name alone, as imapflow guesses it for a
- * server without SPECIAL-USE (`specialUseSource: 'name'`). Rejects when the server refuses LSUB
- * (IMAP4rev2 removed it).
+ * attributes are LSUB's (`\Noselect`: a parent of subscribed mailboxes, not itself subscribed; Dovecot
+ * adds the special-use ones, most servers none), and each name's special use is also guessed from the
+ * name alone, as imapflow guesses it for a server without SPECIAL-USE (`specialUseSource: 'name'`).
+ * Rejects when the server refuses LSUB (IMAP4rev2 removed it).
  *
  * @param client - A client with {@link hasExec}.
  * @param limit - The most mailboxes kept; the rest are only counted towards `truncated`.
