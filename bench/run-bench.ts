@@ -1,4 +1,4 @@
-// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --counted-at real|<ISO> --cases daily,daily-sync --standard-only --variants [pipelined,fewest-bytes,same-connection,side-connection] --sdk-only --without-baseline --compress --node-option --max-semi-space-size=1]
+// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --counted-at real|<ISO> --unsubscribed Projects,Clients --cases daily,daily-sync --standard-only --variants [pipelined,fewest-bytes,same-connection,side-connection] --sdk-only --without-baseline --compress --node-option --max-semi-space-size=1]
 // Counting and connecting on a big seeded mailbox: the SDK side by side with a raw pipelined floor
 // client (bench/raw-floor.ts) and hand-written imapflow code, in alternating fresh processes, through a
 // counting proxy that can add a round-trip delay. Writes results JSON and a markdown table.
@@ -37,6 +37,11 @@ interface Options {
   cases: string[] | undefined;
   /** Only the standard (full-capability) server. */
   standardOnly: boolean;
+  /**
+   * The folders left unsubscribed (`--unsubscribed Projects,Clients`); by default every folder is
+   * subscribed, as a mail client that created them leaves them (Dovecot subscribes its own folders).
+   */
+  unsubscribed: readonly string[];
   /** Also the SDK with each `transfer` preference forced. */
   /** The forced variants to run besides the default SDK: `--variants` alone runs all four. */
   variants: readonly Variant[];
@@ -70,6 +75,7 @@ function parseOptions(argv: readonly string[]): Options {
     countedAtMs: countedAtOf(argv),
     cases: value('--cases')?.split(','),
     standardOnly: argv.includes('--standard-only'),
+    unsubscribed: value('--unsubscribed')?.split(',') ?? [],
     variants: variantsOf(argv),
     output: value('--output') ?? fileURLToPath(new URL('results.json', import.meta.url)),
   };
@@ -302,10 +308,12 @@ async function main(): Promise<void> {
       timeZone: SERVER_TIME_ZONE,
     },
     maildir,
+    { unsubscribed: options.unsubscribed },
   );
   const reduced = await startBenchServer(
     { ...reducedCapabilityVariant, name: 'reduced', timeZone: SERVER_TIME_ZONE },
     maildir,
+    { unsubscribed: options.unsubscribed },
   );
   const stopOnSignal = () => {
     void Promise.all([standard.stop(), reduced.stop()]).finally(() => process.exit(130));
@@ -402,6 +410,7 @@ async function main(): Promise<void> {
       seed: SEED,
       runsPerCase: options.runs,
       rttMs: options.rttMs,
+      unsubscribed: options.unsubscribed,
       countedAt:
         options.countedAtMs === undefined ? 'the machine clock' : new Date(options.countedAtMs).toISOString(),
       process: options.cold
@@ -458,7 +467,7 @@ function markdownOf(
   const lines = [
     `### ${size.toLocaleString('en')} messages, ${options.rttMs > 0 ? `${options.rttMs} ms RTT` : 'loopback'}, ${options.cold ? 'cold' : 'warm'} process${options.compress ? ', COMPRESS=DEFLATE' : ''} — median of ${options.runs}`,
     '',
-    `Load average at the end: ${load.join(' / ')} (2 cores shared with other work: compare within a table). Counted at ${options.countedAtMs === undefined ? "the machine's clock" : new Date(options.countedAtMs).toISOString()}.`,
+    `Load average at the end: ${load.join(' / ')} (2 cores shared with other work: compare within a table). Counted at ${options.countedAtMs === undefined ? "the machine's clock" : new Date(options.countedAtMs).toISOString()}; ${options.unsubscribed.length === 0 ? 'every folder subscribed' : `unsubscribed: ${options.unsubscribed.join(', ')}`}.`,
     '',
     '| case | contender | ms (min–max) | ÷ SDK | bytes rx | commands | peak RSS MB | exact | strategies |',
     '|---|---|---|---|---|---|---|---|---|',
