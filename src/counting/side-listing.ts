@@ -19,10 +19,10 @@ export const mailboxListings = ['auto', 'side-connection', 'same-connection'] as
  * `side-connection`: a full count lists the mailboxes on a second, short-lived connection opened
  * alongside (one more login per count, a limiter slot only if one is free at once), so the counting
  * connection never sends LIST — on Dovecot with Maildir a LIST makes every later EXAMINE of its session
- * rescan the folder. `same-connection`: it lists them on the connection it counts on (one connection
- * per count, for servers or hosts that must not open a second): after the subscribed mailboxes' EXAMINEs
- * where the server answers LSUB alongside a batch (IMAP4rev1 and SEARCHRES), else in INBOX's flight.
- * `auto` (default): the former where the server allows it; elsewhere the
+ * rescan the folder. `same-connection`: it lists them on the connection it counts on, in INBOX's flight
+ * (one connection per count, for servers or hosts that must not open a second). `auto` (default): on
+ * the counting connection after the subscribed mailboxes' EXAMINEs where the server answers LSUB
+ * alongside a batch (IMAP4rev1 and SEARCHRES; an LSUB makes no EXAMINE rescan); elsewhere the
  * side connection waits, unconnected, and is kept only if the round trip measured with the counting
  * connection's login is short (`sideListingPays`) and INBOX's EXAMINE then answers an INBOX large
  * enough for it to pay (`sideListingPaysFor`); otherwise it never connects and the count lists on its
