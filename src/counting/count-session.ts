@@ -183,6 +183,7 @@ function logListingChoice(
       mailboxListing: decision.kept ? 'side-connection' : 'same-connection',
       ...(roundTripMs === undefined ? {} : { roundTripMs: Math.round(roundTripMs * 10) / 10 }),
       ...(decision.inboxMessages === undefined ? {} : { inboxMessages: decision.inboxMessages }),
+      ...(decision.subscriptionsFirst === true ? { subscriptionsFirst: true } : {}),
       ...(loginServerMs === undefined ? {} : { loginServerMs: Math.round(loginServerMs * 10) / 10 }),
     },
   );

@@ -340,7 +340,7 @@ class SignalCounter {
       this.session.asksSubscriptionsAlongside
     ) {
       // `auto`: listing after the subscribed mailboxes' EXAMINEs costs no rescan, so the side never connects.
-      this.side?.inboxExamined(undefined);
+      this.side?.declineForSubscriptions();
       return this.#subscribedThenList(path);
     }
     if (this.side !== undefined) {

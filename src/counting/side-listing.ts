@@ -35,6 +35,8 @@ export interface SideListingDecision {
   readonly kept: boolean;
   /** INBOX's EXISTS, when the decision waited for it. */
   readonly inboxMessages: number | undefined;
+  /** Declined because the count opens the subscribed mailboxes before it lists (no rescan to spare). */
+  readonly subscriptionsFirst?: boolean;
 }
 
 /** What the side connection needs: the count's configuration, logger, signal and deadline. */
@@ -162,6 +164,17 @@ export class SideListing {
     this.#decide = undefined;
     const kept = messages === undefined ? options.unknownKeeps === true : this.#keepsFor?.(messages) === true;
     decide({ kept, inboxMessages: messages });
+  }
+
+  /**
+   * Declines the side before it connects: the count opens the subscribed mailboxes before it lists on
+   * its own connection, which spares the rescan the side would. Changes nothing once decided.
+   */
+  declineForSubscriptions(): void {
+    const decide = this.#decide;
+    if (decide === undefined) return;
+    this.#decide = undefined;
+    decide({ kept: false, inboxMessages: undefined, subscriptionsFirst: true });
   }
 
   /** Resolves once the side connection has logged out or closed, without cutting it short. */

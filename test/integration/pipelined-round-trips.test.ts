@@ -529,6 +529,7 @@ describeWithDovecot('the round trip a count measures before choosing its path', 
       const { logins, choice } = await autoCount(0);
       expect(typeof choice['roundTripMs']).toBe('number');
       expect(choice['mailboxListing']).toBe('same-connection');
+      expect(choice['subscriptionsFirst']).toBe(true);
       expect(choice['inboxMessages']).toBeUndefined();
       expect(logins).toBe(1);
     }
