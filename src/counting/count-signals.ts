@@ -220,13 +220,11 @@ class SignalCounter {
       rangeMs: this.range.untilMs - this.range.sinceMs,
     });
     const { inbox, mailboxes, subscribed } = await this.#inboxThenList(path);
-    const { usable: listed, unusable } = partitionByMailboxName(mailboxes);
+    const { unusable, roles, plan, deduplication } = this.#planOf(mailboxes);
     for (const odd of unusable) {
       this.#warnings.push({ code: 'mailbox_name_unusable', message: odd.reason, mailbox: odd.displayPath });
     }
-    const roles = detectMailboxRoles(listed, capabilities, this.selection.roles);
-    const plan = planMailboxes(listed, roles, this.selection.exclude);
-    this.#deduplication = deduplicationOf(this.selection.deduplicate, roles, capabilities);
+    this.#deduplication = deduplication;
     this.#warnings.push(...roleWarningsOf(plan, roles));
 
     const countable = plan.filter((mailbox) => mailbox.counts !== 'skipped');
@@ -407,12 +405,23 @@ class SignalCounter {
   // (Dovecot sends the special-use ones) or guessed from names. None when the count would deduplicate
   // (a view such as All Mail is subscribed): each mailbox is then read again, message by message.
   #countableByName(mailboxes: readonly ListedMailbox[]): string[] {
-    const { usable } = partitionByMailboxName(mailboxes);
-    const roles = detectMailboxRoles(usable, this.session.capabilities, this.selection.roles);
-    if (deduplicationOf(this.selection.deduplicate, roles, this.session.capabilities) !== 'none') return [];
-    return planMailboxes(usable, roles, this.selection.exclude)
-      .filter((mailbox) => mailbox.counts !== 'skipped')
-      .map((mailbox) => mailbox.path);
+    const { plan, deduplication } = this.#planOf(mailboxes);
+    if (deduplication !== 'none') return [];
+    return plan.filter((mailbox) => mailbox.counts !== 'skipped').map((mailbox) => mailbox.path);
+  }
+
+  // What a list of mailboxes makes of the count: the names it cannot use, each mailbox's role, the plan
+  // and the deduplication.
+  #planOf(mailboxes: readonly ListedMailbox[]) {
+    const { usable, unusable } = partitionByMailboxName(mailboxes);
+    const capabilities = this.session.capabilities;
+    const roles = detectMailboxRoles(usable, capabilities, this.selection.roles);
+    return {
+      unusable,
+      roles,
+      plan: planMailboxes(usable, roles, this.selection.exclude),
+      deduplication: deduplicationOf(this.selection.deduplicate, roles, capabilities),
+    };
   }
 
   // Lists on the counting connection behind INBOX's count: right behind its pipelined batch, still in

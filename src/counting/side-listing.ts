@@ -110,10 +110,7 @@ export class SideListing {
     // Stopped or cancelled before a decision: not kept (the login it waits for must not wait forever).
     this.#stopper.signal.addEventListener(
       'abort',
-      () => {
-        this.#decide?.({ kept: false, inboxMessages: undefined });
-        this.#decide = undefined;
-      },
+      () => this.#decideOnce(() => ({ kept: false, inboxMessages: undefined })),
       { once: true },
     );
     const onAbort = () => this.#stopper.abort();
@@ -159,11 +156,10 @@ export class SideListing {
    *   before the list, so a LIST on the counting connection would make every EXAMINE rescan).
    */
   inboxExamined(messages: number | undefined, options: { readonly unknownKeeps?: boolean } = {}): void {
-    const decide = this.#decide;
-    if (decide === undefined) return;
-    this.#decide = undefined;
-    const kept = messages === undefined ? options.unknownKeeps === true : this.#keepsFor?.(messages) === true;
-    decide({ kept, inboxMessages: messages });
+    this.#decideOnce(() => ({
+      kept: messages === undefined ? options.unknownKeeps === true : this.#keepsFor?.(messages) === true,
+      inboxMessages: messages,
+    }));
   }
 
   /**
@@ -171,10 +167,15 @@ export class SideListing {
    * its own connection, which spares the rescan the side would. Changes nothing once decided.
    */
   declineForSubscriptions(): void {
+    this.#decideOnce(() => ({ kept: false, inboxMessages: undefined, subscriptionsFirst: true }));
+  }
+
+  // The first decision stands; `decision` runs only if none was made yet.
+  #decideOnce(decision: () => SideListingDecision): void {
     const decide = this.#decide;
     if (decide === undefined) return;
     this.#decide = undefined;
-    decide({ kept: false, inboxMessages: undefined, subscriptionsFirst: true });
+    decide(decision());
   }
 
   /** Resolves once the side connection has logged out or closed, without cutting it short. */

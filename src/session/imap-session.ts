@@ -560,16 +560,12 @@ export class ImapSession {
     if (!this.asksSubscriptionsAlongside || !hasExec(client)) return [await batch, undefined];
     const asking = this.#guard(async () => {
       const namespace = this.#askNamespace();
-      this.#listingAlongside = true;
-      const subscribed = subscribedMailboxes(client, limit)
-        .catch((error: unknown) => {
+      const [, answer] = await this.#alongsideChannel(namespace ?? Promise.resolve(undefined), () =>
+        subscribedMailboxes(client, limit).catch((error: unknown) => {
           if (isCommandRefusal(error) && !isNotConnectedRefusal(error)) return undefined;
           throw error;
-        })
-        .finally(() => {
-          this.#listingAlongside = false;
-        });
-      const [, answer] = await bothOrFirstFailure(namespace ?? Promise.resolve(undefined), subscribed);
+        }),
+      );
       if (answer === undefined) return undefined;
       return { ...answer, mailboxes: this.#withinPersonalNamespace(answer.mailboxes) };
     });
@@ -579,8 +575,14 @@ export class ImapSession {
   // imapflow's LIST written while the channel's commands are in flight (RFC 3501 §5.5): its lines go
   // to imapflow, the rest to the channel (#takeResponse). Unguarded: the caller runs it inside #guard.
   async #listingAlongsideChannel<T>(inFlight: Promise<T>): Promise<[T, ListedMailbox[]]> {
+    return this.#alongsideChannel(inFlight, () => this.#list());
+  }
+
+  // An imapflow listing command (LIST, LSUB) written while the channel's commands are in flight: its
+  // lines go to imapflow while it runs. Unguarded: the caller runs it inside #guard.
+  async #alongsideChannel<T, L>(inFlight: Promise<T>, command: () => Promise<L>): Promise<[T, L]> {
     this.#listingAlongside = true;
-    const listing = this.#list().finally(() => {
+    const listing = command().finally(() => {
       this.#listingAlongside = false;
     });
     return bothOrFirstFailure(inFlight, listing);
