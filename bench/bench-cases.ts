@@ -44,13 +44,15 @@ export async function countWithSdk(
   spec: CountSpec,
   transfer: 'auto' | 'fewest-round-trips' | 'fewest-bytes' = 'auto',
   mailboxListing: 'same-connection' | 'side-connection' | undefined = undefined,
+  security: 'none' | 'tls' = 'none',
 ): Promise<CaseOutcome> {
   const connector = new ImapConnector({
     host: target.host,
-    port: target.plainPort,
-    security: 'none',
+    port: security === 'tls' ? target.tlsPort : target.plainPort,
+    security,
     username: target.username,
     password: target.password,
+    ...(security === 'tls' ? { tls: { ca: target.caPem } } : {}),
   });
   const since = spec.boundariesMs[0] ?? 0;
   const until = spec.boundariesMs[spec.boundariesMs.length - 1] ?? 0;

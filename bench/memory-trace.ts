@@ -5,9 +5,10 @@
  * figure over its value at the start, and the `arrayBuffers` trail every 50 ms (Node's socket read
  * buffers live there until V8 collects the objects that wrap them). docs/performance.md, "Memory".
  *
- *   npx tsx bench/memory-trace.ts [--size 1000000] [--transfer auto] [--counts 1] [--server stock|reduced] [-- node flags]
+ *   npx tsx bench/memory-trace.ts [--size 1000000] [--transfer auto] [--counts 1] [--server stock|reduced] [--security none|tls] [-- node flags]
  *
  * `--server reduced`: the Dovecot without SORT, ESEARCH and SEARCHRES (plain `* SEARCH` answers).
+ * `--security tls`: the counts connect over implicit TLS (plain by default, as the bench does).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
 type Transfer = 'auto' | 'fewest-round-trips' | 'fewest-bytes';
+type Security = 'none' | 'tls';
 const FIGURES = ['rss', 'heapUsed', 'external', 'arrayBuffers'] as const;
 const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
@@ -27,10 +29,15 @@ function option(name: string, fallback: string): string {
   return index < 0 ? fallback : (process.argv[index + 1] ?? fallback);
 }
 
-async function traceInChild(target: CaseTarget, transfer: Transfer, counts: number): Promise<void> {
+async function traceInChild(
+  target: CaseTarget,
+  transfer: Transfer,
+  counts: number,
+  security: Security,
+): Promise<void> {
   const spec = countCases().find((countCase) => countCase.name.includes('daily'))?.spec;
   if (!spec) throw new Error('the bench defines no daily case');
-  await countWithSdk(target, spec, transfer);
+  await countWithSdk(target, spec, transfer, undefined, security);
   const collect = globalThis.gc;
   if (collect === undefined) throw new Error('run the child with --expose-gc');
   collect();
@@ -45,7 +52,7 @@ async function traceInChild(target: CaseTarget, transfer: Transfer, counts: numb
   let strategies: readonly string[] = [];
   const walls: number[] = [];
   for (let count = 0; count < counts; count += 1) {
-    const outcome = await countWithSdk(target, spec, transfer);
+    const outcome = await countWithSdk(target, spec, transfer, undefined, security);
     walls.push(Math.round(outcome.wallMs));
     strategies = outcome.strategies ?? [];
   }
@@ -53,7 +60,7 @@ async function traceInChild(target: CaseTarget, transfer: Transfer, counts: numb
   clearInterval(trailer);
   collect();
   const after = process.memoryUsage();
-  console.log(`${transfer} (${strategies.join(', ')}): ${walls.join(' ')} ms`);
+  console.log(`${transfer} over ${security} (${strategies.join(', ')}): ${walls.join(' ')} ms`);
   for (const figure of FIGURES)
     console.log(
       `  ${figure.padEnd(13)} ${mb(start[figure])} → peak ${mb(peak[figure])} MB; after gc() ${mb(after[figure])}`,
@@ -63,14 +70,20 @@ async function traceInChild(target: CaseTarget, transfer: Transfer, counts: numb
 
 if (process.argv[2] === '--child') {
   pinClock(MORNING_AFTER_SEED_MS); // bench-clock.ts: the count runs the morning after the seed
-  const [target, transfer, counts] = JSON.parse(process.argv[3] ?? '[]') as [CaseTarget, Transfer, number];
-  await traceInChild(target, transfer, counts);
+  const [target, transfer, counts, security] = JSON.parse(process.argv[3] ?? '[]') as [
+    CaseTarget,
+    Transfer,
+    number,
+    Security,
+  ];
+  await traceInChild(target, transfer, counts, security);
   process.exit(0);
 }
 
 const size = Number(option('size', '1000000'));
 const transfer = option('transfer', 'auto') as Transfer;
 const counts = Number(option('counts', '1'));
+const security: Security = option('security', 'none') === 'tls' ? 'tls' : 'none';
 const dashes = process.argv.indexOf('--');
 const nodeFlags = dashes < 0 ? [] : process.argv.slice(dashes + 1);
 const variant = option('server', 'stock') === 'reduced' ? reducedCapabilityVariant : standardVariant;
@@ -89,7 +102,7 @@ const target: CaseTarget = {
 try {
   const child = fork(
     fileURLToPath(import.meta.url),
-    ['--child', JSON.stringify([target, transfer, counts])],
+    ['--child', JSON.stringify([target, transfer, counts, security])],
     {
       execArgv: ['--import', 'tsx', '--expose-gc', ...nodeFlags],
     },

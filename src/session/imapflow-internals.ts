@@ -1,3 +1,4 @@
+import { Transform } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
 import { specialUse } from 'imapflow/lib/special-use.js';
 import { decodePath, getStringList, getStringValue, normalizePath } from 'imapflow/lib/tools.js';
@@ -198,6 +199,8 @@ interface ImapStreamRuntime {
   literals: unknown;
   readBytesCounter: unknown;
   destroyed: boolean;
+  writableLength: number;
+  writableCorked: number;
   on(event: 'error', listener: (error: unknown) => void): unknown;
   listenerCount(event: 'error'): number;
 }
@@ -209,6 +212,8 @@ function streamerOf(client: ImapFlow): ImapStreamRuntime | undefined {
   if (!Array.isArray(streamer.lineBuffer) || !Array.isArray(streamer.inputBuffer)) return undefined;
   if (!Array.isArray(streamer.literals) || typeof streamer.on !== 'function') return undefined;
   if (typeof streamer.listenerCount !== 'function') return undefined;
+  if (typeof streamer.writableLength !== 'number' || typeof streamer.writableCorked !== 'number')
+    return undefined;
   return streamer as ImapStreamRuntime;
 }
 
@@ -305,7 +310,16 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
     return lf + 1;
   };
 
-  const read = (chunk: Buffer, from: number, next: (error?: Error | null) => void): void => {
+  // `borrowed`: the chunk is the socket's reused read buffer (`readIntoOneBuffer`), overwritten by the
+  // next read. Dated rows and a streamed line are read from it in place (nothing keeps them); every
+  // byte that outlives this call (a carried partial line, a line taken or handed to imapflow, the rest
+  // of the chunk read on after a promise or a callback) is copied first (`keep`).
+  const read = (
+    chunk: Buffer,
+    from: number,
+    next: (error?: Error | null) => void,
+    borrowed = false,
+  ): void => {
     let position = from;
     for (;;) {
       if (streamer.destroyed) {
@@ -322,17 +336,21 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
         continue;
       }
       if (!tap.engaged()) {
-        handOver(chunk, position, next);
+        if (borrowed) handOver(Buffer.from(chunk.subarray(position)), 0, next);
+        else handOver(chunk, position, next);
         return;
       }
       const lf = chunk.indexOf(LF, position);
       if (lf < 0) {
         const tail = chunk.length - position;
         if (carryBytes + tail > MAX_TAPPED_PARTIAL_LINE) {
+          // A copy: the head outlives a borrowed chunk.
           const head = Buffer.concat([...carry, chunk.subarray(position)]);
           const sink = tap.streamLongLine?.(head);
           if (sink === undefined) {
-            handOver(chunk, position, next);
+            carry = [];
+            carryBytes = 0;
+            handOver(head, 0, next);
             return;
           }
           carry = [];
@@ -343,7 +361,7 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
           return;
         }
         if (tail > 0) {
-          carry.push(chunk.subarray(position));
+          carry.push(keep(chunk.subarray(position), borrowed));
           carryBytes += tail;
         }
         next();
@@ -357,27 +375,31 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
           continue;
         }
       }
+      // A line from a borrowed chunk is copied (taken lines may be kept), and so is the rest of the
+      // chunk before reading on after a promise or imapflow's callback.
       let line =
         carry.length === 0
-          ? chunk.subarray(position, lf)
+          ? keep(chunk.subarray(position, lf), borrowed)
           : Buffer.concat([...carry, chunk.subarray(position, lf)]);
       if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
       // ImapStream's rule: a line ending in `{digits}` announces a literal. imapflow reads it whole.
       if (announcesLiteral(line)) {
-        handOver(chunk, position, next);
+        if (borrowed) handOver(Buffer.from(chunk.subarray(position)), 0, next);
+        else handOver(chunk, position, next);
         return;
       }
       if (line.length > 0 && !tap.claims(line)) {
         const end = lf + 1;
         const whole =
           carry.length === 0
-            ? chunk.subarray(position, end)
+            ? keep(chunk.subarray(position, end), borrowed)
             : Buffer.concat([...carry, chunk.subarray(position, end)]);
         carry = [];
         carryBytes = 0;
+        const rest = keep(chunk.subarray(end), borrowed);
         transform(whole, 'latin1', (error) => {
           if (error) next(error);
-          else read(chunk, end, next);
+          else read(rest, 0, next);
         });
         return;
       }
@@ -388,7 +410,8 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
       if (line.length === 0) continue;
       const taking = tap.take(line);
       if (taking !== undefined) {
-        taking.then(() => read(chunk, position, next)).catch((error: unknown) => next(asError(error)));
+        const rest = keep(chunk.subarray(position), borrowed);
+        taking.then(() => read(rest, 0, next)).catch((error: unknown) => next(asError(error)));
         return;
       }
     }
@@ -403,23 +426,108 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
   streamer.on('error', (error) => {
     if (streamer.listenerCount('error') <= 1) tap.failed(asError(error));
   });
+  // The socket's read buffer while a read of it is being handed over (see `readIntoOneBuffer`).
+  let lent: Buffer | undefined;
   streamer._transform = (chunk, encoding, next) => {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+    const borrowing = lent;
+    const borrowed = borrowing !== undefined && bytes === borrowing;
     if (
       !Buffer.isBuffer(bytes) ||
       (carry.length === 0 && streaming === undefined && !(tap.engaged() && holdsNothing()))
     ) {
-      transform(chunk, encoding, next);
+      transform(borrowed ? Buffer.from(borrowing) : chunk, encoding, next);
       return;
     }
     try {
-      read(bytes, 0, next);
+      read(bytes, 0, next, borrowed);
     } catch (error) {
       // Fails imapflow's stream (its error handler closes the connection), as its own parser would.
       next(asError(error));
     }
   };
+  readIntoOneBuffer(client, streamer, (view, hand) => {
+    lent = view;
+    try {
+      hand();
+    } finally {
+      lent = undefined;
+    }
+  });
   return true;
+}
+
+/**
+ * The size of the one buffer each socket of a tapped client reads into: a TLS record's plaintext (what
+ * Node hands on per read of a TLS socket anyway), and 16 KiB reads of a plain one.
+ */
+const READ_BUFFER_BYTES = 16 * 1024;
+
+// What a socket is, as far as reading it into one buffer goes (a net.Socket or tls.TLSSocket).
+interface ReadableSocket {
+  readonly readableFlowing: boolean | null;
+  readonly readableLength: number;
+  readonly _readableState?: { readonly pipes?: unknown };
+  listenerCount(event: 'data'): number;
+  emit(event: 'data', chunk: Buffer): boolean;
+  push(chunk: Buffer): boolean;
+}
+
+/**
+ * Has every socket imapflow opens for the client (plain, TLS, after STARTTLS) read into one buffer of
+ * its own, reused from read to read (Node's `onread` option, added to the TLS options imapflow passes to
+ * `net.connect` and `tls.connect`), instead of into a new `ArrayBuffer` per read. Such buffers are freed
+ * only when V8 next collects their wrappers, and a count allocates so little JavaScript that a 1M count
+ * ended with every chunk it received still allocated (~22 MB; docs/performance.md "Memory").
+ *
+ * A read goes on exactly as Node would deliver it, as a fresh copy pushed into the socket, except when
+ * it flows straight into the tapped stream (flowing, nothing buffered, imapflow's pipe the one reader,
+ * the stream idle, so its `_transform` runs now): then the reused buffer itself goes in, `lend` marks it
+ * borrowed, and the tap reads in place only what it does not keep (see `read`), copying the rest. With
+ * COMPRESS=DEFLATE the socket pipes into imapflow's inflater instead, and every read is a copy.
+ */
+function readIntoOneBuffer(
+  client: ImapFlow,
+  streamer: ImapStreamRuntime,
+  lend: (view: Buffer, hand: () => void) => void,
+): boolean {
+  const tls = (client as unknown as { options?: { tls?: unknown } }).options?.tls;
+  if (typeof tls !== 'object' || tls === null || 'onread' in tls) return false;
+  // A write runs `_transform` at once only with Transform's own `_write` (ImapStream has no other).
+  if ((streamer as unknown as { _write?: unknown })._write !== Transform.prototype._write) return false;
+  const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  const readsStraightIn = (socket: ReadableSocket): boolean => {
+    const pipes = socket._readableState?.pipes;
+    return (
+      socket.readableFlowing === true &&
+      socket.readableLength === 0 &&
+      socket.listenerCount('data') === 1 &&
+      Array.isArray(pipes) &&
+      pipes.length === 1 &&
+      pipes[0] === streamer &&
+      !streamer.destroyed &&
+      streamer.writableLength === 0 &&
+      streamer.writableCorked === 0
+    );
+  };
+  Object.assign(tls, {
+    onread: {
+      buffer,
+      // Node calls it on the socket that read (`this`); `false` stops reading until it is read on.
+      callback(this: ReadableSocket, bytes: number, into: Buffer): boolean {
+        const view = into.subarray(0, bytes);
+        if (!readsStraightIn(this)) return this.push(Buffer.from(view));
+        lend(view, () => this.emit('data', view));
+        return true;
+      },
+    },
+  });
+  return true;
+}
+
+// Bytes that outlive the read they came in: a copy when they are the socket's reused read buffer.
+function keep(bytes: Buffer, borrowed: boolean): Buffer {
+  return borrowed ? Buffer.from(bytes) : bytes;
 }
 
 function asError(error: unknown): Error {
