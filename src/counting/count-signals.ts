@@ -490,9 +490,9 @@ class SignalCounter {
         floorsOfDates === undefined
           ? supersetWindowOf(this.range.sinceMs, this.range.untilMs)
           : openEndedWindowOf(this.range),
-        (index, uid, internalDateMs) => {
-          tallies[index]?.add(internalDateMs);
-          floorsOfDates?.[index]?.add(uid, internalDateMs);
+        (index, uid, internalDateSeconds) => {
+          tallies[index]?.addSeconds(internalDateSeconds);
+          floorsOfDates?.[index]?.add(uid, internalDateSeconds);
         },
         { extraWindow: floorsInBatch ? floorWindowOf(this.range) : undefined, onExamined },
       );

@@ -274,7 +274,7 @@ class IncrementalCounter {
     const { opened, listed } = await this.session.datesFromUidsAndList(
       mailboxes.map((mailbox) => ({ path: mailbox.path, fromUid: mailbox.floorUid })),
       MAX_UID_SPAN,
-      (index, uid, internalDateMs) => reads[index]?.add(uid, internalDateMs),
+      (index, uid, internalDateSeconds) => reads[index]?.add(uid, internalDateSeconds * 1000),
     );
     const byPath = new Map<string, FlightRead>();
     mailboxes.forEach((mailbox, index) => {

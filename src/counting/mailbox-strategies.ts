@@ -61,14 +61,17 @@ const PLAIN_INTERIOR_MIN_RANGE_MS = 90 * 86_400_000;
 export function bucketTally(buckets: readonly TimeBucket[]): {
   counts: number[];
   add: (internalDateMs: number) => void;
+  /** The same for a date in epoch seconds, as dated FETCH rows hand it (see `ScannedRow`). */
+  addSeconds: (internalDateSeconds: number) => void;
 } {
   const counts = buckets.map(() => 0);
+  const count = (index: number) => {
+    if (index >= 0) counts[index] = (counts[index] ?? 0) + 1;
+  };
   return {
     counts,
-    add: (internalDateMs) => {
-      const index = bucketIndexOf(buckets, internalDateMs);
-      if (index >= 0) counts[index] = (counts[index] ?? 0) + 1;
-    },
+    add: (internalDateMs) => count(bucketIndexOf(buckets, internalDateMs)),
+    addSeconds: (internalDateSeconds) => count(bucketIndexOf(buckets, internalDateSeconds, 1000)),
   };
 }
 

@@ -328,14 +328,14 @@ export function openEndedWindowOf(range: { readonly sinceMs: number }): {
  * @example
  * ```ts
  * const floor = new FloorOfDates(range.untilMs);
- * for (const row of rows) floor.add(row.uid, row.internalDateMs);
+ * for (const row of rows) floor.add(row.uid, row.internalDateSeconds);
  * floor.result(examined.uidNext, malformedUids); // { floorUid, newestMs }
  * ```
  */
 export class FloorOfDates {
   readonly #untilMs: number;
   #floorUid = Number.POSITIVE_INFINITY;
-  #newestMs: number | undefined;
+  #newestSeconds: number | undefined;
 
   /** @param untilMs - The counted range's end. */
   constructor(untilMs: number) {
@@ -344,11 +344,13 @@ export class FloorOfDates {
 
   /**
    * @param uid - A message read.
-   * @param internalDateMs - Its INTERNALDATE.
+   * @param internalDateSeconds - Its INTERNALDATE, epoch seconds, as dated FETCH rows hand it (the
+   *   newest is kept in seconds too: a small integer, so a row allocates nothing).
    */
-  add(uid: number, internalDateMs: number): void {
-    if (this.#newestMs === undefined || internalDateMs > this.#newestMs) this.#newestMs = internalDateMs;
-    if (internalDateMs >= this.#untilMs && uid < this.#floorUid) this.#floorUid = uid;
+  add(uid: number, internalDateSeconds: number): void {
+    if (this.#newestSeconds === undefined || internalDateSeconds > this.#newestSeconds)
+      this.#newestSeconds = internalDateSeconds;
+    if (internalDateSeconds * 1000 >= this.#untilMs && uid < this.#floorUid) this.#floorUid = uid;
   }
 
   /**
@@ -361,7 +363,10 @@ export class FloorOfDates {
     if (uidNext === null || !Number.isSafeInteger(uidNext) || uidNext < 1)
       return { floorUid: 1, newestMs: undefined };
     const floorUid = Math.min(uidNext, this.#floorUid, ...malformedUids);
-    return { floorUid, newestMs: this.#newestMs };
+    return {
+      floorUid,
+      newestMs: this.#newestSeconds === undefined ? undefined : this.#newestSeconds * 1000,
+    };
   }
 }
 

@@ -110,15 +110,20 @@ export async function bucketsOf(range: CountRange, options: BucketOptions = {}):
  * Finds the bucket an instant falls in.
  *
  * @param buckets - From {@link bucketsOf}.
- * @param instantMs - The instant.
+ * @param instant - The instant, in milliseconds since the epoch unless `msPerUnit` says otherwise.
+ * @param msPerUnit - Milliseconds per unit of `instant`: 1000 for epoch seconds (a FETCH row's date).
  * @returns The bucket index, or -1 when the instant is outside the range.
  *
  * @example
  * ```ts
  * bucketIndexOf(buckets, Date.parse('2026-03-29T12:00:00Z')); // 0
+ * bucketIndexOf(buckets, 1_774_785_600, 1000); // the same instant in seconds: 0
  * ```
  */
-export function bucketIndexOf(buckets: readonly TimeBucket[], instantMs: number): number {
+export function bucketIndexOf(buckets: readonly TimeBucket[], instant: number, msPerUnit = 1): number {
+  // Scaled here, not by the caller: a date in seconds is a small integer, which V8 passes from call to
+  // call as is, where a number of milliseconds is boxed at every call it does not inline.
+  const instantMs = instant * msPerUnit;
   let low = 0;
   let high = buckets.length - 1;
   while (low <= high) {

@@ -107,7 +107,12 @@ export interface ResponseCollector<T> {
    * text when the general reader read the row); rows without a date (unsolicited flag updates, RFC
    * 3501 §7.4.2) never reach it. Only for `draws: 'fetch'`.
    */
-  datedRow?(uid: number, internalDateMs: number | null, channel: CountingChannel, rawDate?: string): void;
+  datedRow?(
+    uid: number,
+    internalDateSeconds: number | null,
+    channel: CountingChannel,
+    rawDate?: string,
+  ): void;
   /**
    * Where the numbers of a plain `* SEARCH` or `* SORT` answer too long to frame go, read as they
    * arrive ({@link CountingChannel.streamLongLine}): the list, and the error a reading failure becomes.
@@ -170,7 +175,7 @@ export class CountingChannel {
   #byeText: string | undefined;
   #bounds: MailboxBounds | undefined;
   /** Reused for every row {@link scanDatedFetchRow} reads. */
-  readonly #row: ScannedRow = { sequence: 0, uid: 0, internalDateMs: 0 };
+  readonly #row: ScannedRow = { sequence: 0, uid: 0, internalDateSeconds: 0 };
 
   constructor(host: ChannelHost) {
     this.#host = host;
@@ -371,7 +376,7 @@ export class CountingChannel {
   #deliverScannedRow(fetch: Pending): void {
     this.#countUntagged();
     this.#assertMailboxOpened(fetch);
-    fetch.collector.datedRow?.(this.#row.uid, this.#row.internalDateMs, this);
+    fetch.collector.datedRow?.(this.#row.uid, this.#row.internalDateSeconds, this);
   }
 
   #take(raw: Buffer, literalCount: number): void | Promise<void> {
@@ -458,7 +463,9 @@ export class CountingChannel {
     if (row.internalDateMs === undefined) return;
     if (row.uid === undefined) throw new ResponseViolation('a FETCH row with a date but no UID');
     this.#assertMailboxOpened(fetch);
-    fetch.collector.datedRow?.(row.uid, row.internalDateMs, this, row.rawDate);
+    // Whole seconds: an INTERNALDATE has no finer part (`imapDateTimeMs`).
+    const seconds = row.internalDateMs === null ? null : row.internalDateMs / 1000;
+    fetch.collector.datedRow?.(row.uid, seconds, this, row.rawDate);
   }
 
   /**
@@ -900,14 +907,15 @@ export function sortSummaryCollector(): ResponseCollector<SortSummary | undefine
 }
 
 /**
- * Takes one message's UID and INTERNALDATE (epoch ms): two numbers, no object per row.
+ * Takes one message's UID and INTERNALDATE in epoch seconds (see `ScannedRow`): two small integers, no
+ * object per row.
  *
  * @example
  * ```ts
- * const onRow: DatedRowSink = (uid, internalDateMs) => tally.add(internalDateMs);
+ * const onRow: DatedRowSink = (uid, internalDateSeconds) => tally.addSeconds(internalDateSeconds);
  * ```
  */
-export type DatedRowSink = (uid: number, internalDateMs: number) => void;
+export type DatedRowSink = (uid: number, internalDateSeconds: number) => void;
 
 const BASE62 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -946,7 +954,7 @@ export function fetchDatesCollector(
   return {
     draws: 'fetch',
     expectedRows: () => requested.length,
-    datedRow(uid, internalDateMs, channel, rawDate) {
+    datedRow(uid, internalDateSeconds, channel, rawDate) {
       if (!requested.includes(uid))
         throw new ResponseViolation(`a FETCH row for UID ${uid}, which was not asked for`);
       // The UIDs asked for were found in this mailbox before this EXAMINE: each is below its UIDNEXT,
@@ -954,7 +962,7 @@ export function fetchDatesCollector(
       const { exists, maxUid } = channel.bounds();
       if (uid > maxUid) throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
       assertRoomFor(uid, seen, exists, false);
-      deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+      deliver(uid, internalDateSeconds, rawDate, seen, onRow, onMalformed);
     },
     finish() {
       return seen.size;
@@ -964,15 +972,15 @@ export function fetchDatesCollector(
 
 function deliver(
   uid: number,
-  internalDateMs: number | null,
+  internalDateSeconds: number | null,
   rawDate: string | undefined,
   seen: SeenUids,
   onRow: DatedRowSink,
   onMalformed: (uid: number, raw: string) => void,
 ): void {
   if (!seen.add(uid)) return;
-  if (internalDateMs === null) onMalformed(uid, rawDate ?? '');
-  else onRow(uid, internalDateMs);
+  if (internalDateSeconds === null) onMalformed(uid, rawDate ?? '');
+  else onRow(uid, internalDateSeconds);
 }
 
 // No more distinct UIDs than the mailbox holds: a row for one more is refused.
@@ -1002,7 +1010,7 @@ export function fetchSavedDatesCollector(
   return {
     draws: 'fetch',
     expectedRows: (bounds) => bounds.exists,
-    datedRow(uid, internalDateMs, channel, rawDate) {
+    datedRow(uid, internalDateSeconds, channel, rawDate) {
       const { exists, maxUid, grown } = channel.bounds();
       if (uid > maxUid) {
         // Delivered after the EXAMINE, which the mailbox announced: the next count reads it.
@@ -1010,7 +1018,7 @@ export function fetchSavedDatesCollector(
         throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
       }
       assertRoomFor(uid, seen, exists, true);
-      deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+      deliver(uid, internalDateSeconds, rawDate, seen, onRow, onMalformed);
     },
     finish() {
       return seen.size;
@@ -1048,14 +1056,14 @@ export function fetchUidRangeCollector(
   return {
     draws: 'fetch',
     expectedRows: (bounds) => Math.max(0, Math.min(bounds.exists, to - from + 1)),
-    datedRow(uid, internalDateMs, channel, rawDate) {
+    datedRow(uid, internalDateSeconds, channel, rawDate) {
       if (uid < from || uid > to)
         throw new ResponseViolation(`a FETCH row for UID ${uid}, which was not asked for`);
       const { exists, maxUid } = channel.bounds();
       // Delivered after the EXAMINE: beyond the UIDNEXT the count reads up to.
       if (uid > maxUid) return;
       assertRoomFor(uid, seen, exists, true);
-      deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+      deliver(uid, internalDateSeconds, rawDate, seen, onRow, onMalformed);
     },
     finish() {
       const delivered = seen.size;
@@ -1090,13 +1098,13 @@ export function fetchLastRowsCollector(
   return {
     draws: 'fetch',
     expectedRows: () => rows,
-    datedRow(uid, internalDateMs, channel, rawDate) {
+    datedRow(uid, internalDateSeconds, channel, rawDate) {
       const { exists, maxUid } = channel.bounds();
       if (uid > maxUid) return;
       if (seen.size >= rows && !seen.has(uid))
         throw new ResponseViolation(`FETCH returned more than the ${rows} messages asked for`);
       assertRoomFor(uid, seen, exists, false);
-      deliver(uid, internalDateMs, rawDate, seen, onRow, onMalformed);
+      deliver(uid, internalDateSeconds, rawDate, seen, onRow, onMalformed);
     },
     finish() {
       return seen.size;

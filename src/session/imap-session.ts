@@ -458,7 +458,7 @@ export class ImapSession {
   async datesFromUidsAndList(
     mailboxes: readonly { readonly path: string; readonly fromUid: number }[],
     span: number,
-    onRow: (index: number, uid: number, internalDateMs: number) => void,
+    onRow: (index: number, uid: number, internalDateSeconds: number) => void,
   ): Promise<{ opened: BatchedMailbox[]; listed: ListedMailbox[] }> {
     return this.#guard(async () => {
       this.#selected = undefined;
@@ -475,7 +475,7 @@ export class ImapSession {
               collector: fetchUidRangeCollector(
                 fromUid,
                 to,
-                (uid, internalDateMs) => onRow(index, uid, internalDateMs),
+                (uid, internalDateSeconds) => onRow(index, uid, internalDateSeconds),
                 (uid, raw) => this.#reportMalformedDate(path, uid, raw),
               ),
             },
@@ -805,7 +805,7 @@ export class ImapSession {
           // another way, which reports it where it fails to count the message.
           collector: fetchLastRowsCollector(
             exists - first + 1,
-            (uid, internalDateMs) => found.push({ uid, internalDateMs }),
+            (uid, internalDateSeconds) => found.push({ uid, internalDateMs: internalDateSeconds * 1000 }),
             () => undefined,
           ),
         },
@@ -920,7 +920,7 @@ export class ImapSession {
       const path = this.#selected?.path ?? '';
       const collector = fetchDatesCollector(
         requested,
-        (uid, internalDateMs) => onMessage({ uid, internalDateMs }),
+        (uid, internalDateSeconds) => onMessage({ uid, internalDateMs: internalDateSeconds * 1000 }),
         (uid, raw) => this.#reportMalformedDate(path, uid, raw),
       );
       const fetches = this.#channel.send(
@@ -952,7 +952,7 @@ export class ImapSession {
   async datesInWindow(
     paths: readonly string[],
     window: DateWindow,
-    onRow: (index: number, uid: number, internalDateMs: number) => void,
+    onRow: (index: number, uid: number, internalDateSeconds: number) => void,
     options: {
       readonly extraWindow?: DateWindow | undefined;
       readonly onExamined?: ((index: number, messages: number) => void) | undefined;
@@ -988,7 +988,7 @@ export class ImapSession {
             {
               command: 'UID FETCH $ (UID INTERNALDATE)',
               collector: fetchSavedDatesCollector(
-                (uid, internalDateMs) => onRow(index, uid, internalDateMs),
+                (uid, internalDateSeconds) => onRow(index, uid, internalDateSeconds),
                 (uid, raw) => this.#reportMalformedDate(paths[index] ?? '', uid, raw),
               ),
             },
@@ -1020,7 +1020,7 @@ export class ImapSession {
           const requested = found[position] as UidList;
           const collector = fetchDatesCollector(
             requested,
-            (uid, internalDateMs) => onRow(position, uid, internalDateMs),
+            (uid, internalDateSeconds) => onRow(position, uid, internalDateSeconds),
             (uid, raw) => this.#reportMalformedDate(paths[position] ?? '', uid, raw),
           );
           return requested

@@ -351,17 +351,21 @@ export function readFetchRow(line: Buffer, sequence: number, start: number): Fet
 }
 
 /**
- * A dated FETCH row as {@link scanDatedFetchRow} reads it; one object is reused for every row.
+ * A dated FETCH row as {@link scanDatedFetchRow} reads it; one object is reused for every row. The date
+ * is in whole seconds (all an INTERNALDATE holds): a small integer to V8 until 2038, which goes from
+ * call to call down to the bucket search without allocating, where a date in milliseconds was boxed
+ * once a row (16 B; half of what a 1M count allocated, docs/performance.md "Memory").
  *
  * @example
  * ```ts
- * const row: ScannedRow = { sequence: 0, uid: 0, internalDateMs: 0 };
+ * const row: ScannedRow = { sequence: 0, uid: 0, internalDateSeconds: 0 };
  * ```
  */
 export interface ScannedRow {
   sequence: number;
   uid: number;
-  internalDateMs: number;
+  /** The INTERNALDATE, epoch seconds. */
+  internalDateSeconds: number;
 }
 
 /**
@@ -373,16 +377,17 @@ export interface ScannedRow {
  *
  * @example
  * ```ts
- * const row: ScannedRow = { sequence: 0, uid: 0, internalDateMs: 0 };
+ * const row: ScannedRow = { sequence: 0, uid: 0, internalDateSeconds: 0 };
  * scanDatedFetchRow(Buffer.from('* 3 FETCH (UID 45 INTERNALDATE "01-Feb-2026 10:00:00 +0100")'), row);
- * // true; row is { sequence: 3, uid: 45, internalDateMs: Date.UTC(2026, 1, 1, 9) }
+ * // true; row is { sequence: 3, uid: 45, internalDateSeconds: Date.UTC(2026, 1, 1, 9) / 1000 }
  * ```
  *
  * @param bytes - The response line (CRLF removed), or a buffer holding it from `start` to `end`.
  * @param into - Where the row is written when it answers `true`.
  * @param start - Where the line starts in `bytes`.
  * @param end - Where it ends (exclusive, before its CRLF).
- * @returns Whether the line had that shape; `into` then holds what {@link readFetchRow} would read.
+ * @returns Whether the line had that shape; `into` then holds what {@link readFetchRow} would read
+ *   (the date in seconds).
  */
 export function scanDatedFetchRow(bytes: Buffer, into: ScannedRow, start = 0, end = bytes.length): boolean {
   // Every byte an accepted row is read from lies before `end`: reads only move forward, and a row is
@@ -411,7 +416,8 @@ export function scanDatedFetchRow(bytes: Buffer, into: ScannedRow, start = 0, en
     return false;
   position += 8;
   let uid = 0;
-  let dateMs = Number.NaN;
+  let dated = false;
+  let dateSeconds = 0;
   for (;;) {
     if (isItem(bytes, position, UID_ITEM)) {
       if (uid !== 0) return false;
@@ -426,22 +432,24 @@ export function scanDatedFetchRow(bytes: Buffer, into: ScannedRow, start = 0, en
       if (position === digitsStart || position - digitsStart > 10 || uid === 0 || uid > MAX_UINT32)
         return false;
     } else if (isItem(bytes, position, INTERNALDATE_ITEM)) {
-      if (!Number.isNaN(dateMs) || bytes[position + 13] !== QUOTE) return false;
+      if (dated || bytes[position + 13] !== QUOTE) return false;
       position += 14;
       // `"dd-Mon-…"`, `" d-Mon-…"` or `"d-Mon-…"` (RFC 3501 date-day-fixed, and the unpadded day).
       const dayStart = bytes[position] === SPACE ? position + 1 : position;
       const dash = bytes[dayStart + 1] === DASH ? dayStart + 1 : dayStart + 2;
-      dateMs = dateTimeMsAt(bytes, dayStart, dash);
-      if (Number.isNaN(dateMs) || bytes[dash + 24] !== QUOTE) return false;
+      const seconds = dateTimeSecondsAt(bytes, dayStart, dash);
+      if (Number.isNaN(seconds) || bytes[dash + 24] !== QUOTE) return false;
+      dated = true;
+      dateSeconds = seconds;
       position = dash + 25;
     } else return false;
     if (position >= end) return false;
     const next = bytes[position];
     if (next === CLOSE_PAREN) {
-      if (position !== end - 1 || uid === 0 || Number.isNaN(dateMs)) return false;
+      if (position !== end - 1 || uid === 0 || !dated) return false;
       into.sequence = sequence;
       into.uid = uid;
-      into.internalDateMs = dateMs;
+      into.internalDateSeconds = dateSeconds;
       return true;
     }
     if (next !== SPACE) return false;
@@ -480,7 +488,7 @@ function monthIndexOf(first: number, second: number, third: number): number {
 }
 
 // The date-time whose day runs from `dayStart` to `dash` (1 or 2 digits): as imapDateTimeMs, on bytes.
-function dateTimeMsAt(line: Buffer, dayStart: number, dash: number): number {
+function dateTimeSecondsAt(line: Buffer, dayStart: number, dash: number): number {
   if ((dash - dayStart !== 1 && dash - dayStart !== 2) || line[dash] !== DASH) return Number.NaN;
   const day = dash - dayStart === 2 ? twoDigitsAt(line, dayStart) : twoDigitsAt(line, dayStart - 1, true);
   const monthIndex = monthIndexOf(line[dash + 1] ?? 0, line[dash + 2] ?? 0, line[dash + 3] ?? 0);
@@ -496,7 +504,7 @@ function dateTimeMsAt(line: Buffer, dayStart: number, dash: number): number {
     return Number.NaN;
   const sign = line[at + 15];
   if (sign !== PLUS_SIGN && sign !== MINUS_SIGN) return Number.NaN;
-  return epochMsOfDateTime(
+  return epochSecondsOfDateTime(
     twoDigitsAt(line, at + 1) * 100 + twoDigitsAt(line, at + 3),
     monthIndex,
     day,
@@ -542,7 +550,7 @@ export function imapDateTimeMs(text: string): number | undefined {
   if (value[at + 14] !== ' ') return undefined;
   const sign = value[at + 15];
   if (monthIndex < 0 || (sign !== '+' && sign !== '-')) return undefined;
-  const ms = epochMsOfDateTime(
+  const seconds = epochSecondsOfDateTime(
     digitsAt(value, at + 1, 4),
     monthIndex,
     day,
@@ -553,14 +561,14 @@ export function imapDateTimeMs(text: string): number | undefined {
     digitsAt(value, at + 16, 2),
     digitsAt(value, at + 18, 2),
   );
-  return Number.isNaN(ms) ? undefined : ms;
+  return Number.isNaN(seconds) ? undefined : seconds * 1000;
 }
 
-// The fields of an RFC 3501 date-time as epoch ms, or NaN when one is out of range. Written
+// The fields of an RFC 3501 date-time as epoch seconds, or NaN when one is out of range. Written
 // positively: a field that is not digits is NaN, and every comparison with NaN is false. 31-Feb and
 // the like are refused (Date.UTC would roll them over; a real date never needs that); a leap second,
 // 60, may roll into the next minute: RFC 3501 allows it.
-function epochMsOfDateTime(
+function epochSecondsOfDateTime(
   year: number,
   month: number,
   day: number,
@@ -583,10 +591,9 @@ function epochMsOfDateTime(
   if (!inRange || day > daysInMonth(year, month)) return Number.NaN;
   // Integer arithmetic, not `Date.UTC`: a builtin call per row costs more than the rest of a row's
   // reading before V8 has optimized it. A leap second (`:60`) rolls over, as in `Date.UTC`.
-  const localMs =
-    daysSinceEpoch(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1_000;
-  const offsetMs = (zoneHours * 60 + zoneMinutes) * 60_000;
-  return west ? localMs + offsetMs : localMs - offsetMs;
+  const localSeconds = daysSinceEpoch(year, month, day) * 86_400 + (hour * 60 + minute) * 60 + second;
+  const offsetSeconds = (zoneHours * 60 + zoneMinutes) * 60;
+  return west ? localSeconds + offsetSeconds : localSeconds - offsetSeconds;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

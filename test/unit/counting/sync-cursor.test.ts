@@ -121,13 +121,13 @@ describe('the floor read from a batch of dates', () => {
 
   it('is the lowest UID dated at or after the end, and the newest date read', () => {
     const floor = new FloorOfDates(until);
-    for (const [uid, ms] of rows) floor.add(uid, ms);
+    for (const [uid, ms] of rows) floor.add(uid, ms / 1000);
     expect(floor.result(20, [])).toEqual({ floorUid: 11, newestMs: until + 3_600_000 });
   });
 
   it('is UIDNEXT when nothing is dated after the end, and lower for an unreadable date', () => {
     const floor = new FloorOfDates(until);
-    floor.add(10, until - 1_000);
+    floor.add(10, (until - 1_000) / 1000);
     expect(floor.result(20, [])).toEqual({ floorUid: 20, newestMs: until - 1_000 });
     expect(floor.result(20, [15, 17]).floorUid).toBe(15);
   });

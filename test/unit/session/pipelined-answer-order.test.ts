@@ -110,14 +110,14 @@ describe('fetchDatesCollector: rows bounded by the EXAMINE before them', () => {
     const { channel, feed, violations } = channelUnderTest();
     const requested = new UidList({ maxValue: 100, maxLength: 100, ascending: true });
     requested.addRange(1, 3);
-    const delivered: { uid: number; internalDateMs: number }[] = [];
+    const delivered: { uid: number; internalDateSeconds: number }[] = [];
     const answers = channel.send([
       { command: 'EXAMINE "Archive"', collector: examineCollector() },
       {
         command: 'UID FETCH 1:3 (UID INTERNALDATE)',
         collector: fetchDatesCollector(
           requested,
-          (uid, internalDateMs) => delivered.push({ uid, internalDateMs }),
+          (uid, internalDateSeconds) => delivered.push({ uid, internalDateSeconds }),
           () => {},
         ),
       },

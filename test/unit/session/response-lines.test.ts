@@ -224,7 +224,7 @@ describe('dated FETCH rows read straight from the bytes', () => {
     }
   }
   function scanned(text: string): ScannedRow | undefined {
-    const into: ScannedRow = { sequence: 0, uid: 0, internalDateMs: 0 };
+    const into: ScannedRow = { sequence: 0, uid: 0, internalDateSeconds: 0 };
     return scanDatedFetchRow(line(text), into) ? { ...into } : undefined;
   }
 
@@ -239,7 +239,7 @@ describe('dated FETCH rows read straight from the bytes', () => {
     ['* 7 FETCH (UID 3 INTERNALDATE "1-Mar-2024 23:59:60 +0000")', 7, 3, Date.UTC(2024, 2, 2)],
     ['* 7 FETCH (UID 3 INTERNALDATE "29-Feb-2024 00:00:00 +0000")', 7, 3, Date.UTC(2024, 1, 29)],
   ])('reads %j', (text, sequence, uid, internalDateMs) => {
-    expect(scanned(text)).toEqual({ sequence, uid, internalDateMs });
+    expect(scanned(text)).toEqual({ sequence, uid, internalDateSeconds: internalDateMs / 1000 });
   });
 
   it.each([
@@ -279,7 +279,7 @@ describe('dated FETCH rows read straight from the bytes', () => {
           const offsetMs = (zoneHours * 60 + zoneMinutes) * 60_000;
           const expected = Date.UTC(year, month, day, hour, minute, second) + (west ? offsetMs : -offsetMs);
           const text = `* 1 FETCH (UID 9 INTERNALDATE "${two(day)}-${months[month]}-${year} ${two(hour)}:${two(minute)}:${two(second)} ${west ? '-' : '+'}${two(zoneHours)}${two(zoneMinutes)}")`;
-          expect(scanned(text)?.internalDateMs).toBe(expected);
+          expect(scanned(text)?.internalDateSeconds).toBe(expected / 1000);
         },
       ),
       { numRuns: 2_000 },
@@ -292,12 +292,12 @@ describe('dated FETCH rows read straight from the bytes', () => {
     const before = '* 11 FETCH (UID 44 INTERNALDATE "01-Feb-2026 09:00:00 +0100")\r\n';
     const after = '\r\n* 13 FETCH (UID 46 INTERNALDATE "01-Feb-2026 11:00:00 +0100")\r\n';
     const chunk = line(before + row + after);
-    const into = (): ScannedRow => ({ sequence: 0, uid: 0, internalDateMs: 0 });
+    const into = (): ScannedRow => ({ sequence: 0, uid: 0, internalDateSeconds: 0 });
 
     it('reads the row between start and end', () => {
       const read = into();
       expect(scanDatedFetchRow(chunk, read, before.length, before.length + row.length)).toBe(true);
-      expect(read).toEqual({ sequence: 12, uid: 45, internalDateMs: Date.UTC(2026, 1, 1, 9) });
+      expect(read).toEqual({ sequence: 12, uid: 45, internalDateSeconds: Date.UTC(2026, 1, 1, 9) / 1000 });
     });
 
     it('refuses the row cut short by end at any byte, though the buffer holds the rest', () => {
@@ -383,7 +383,7 @@ describe('dated FETCH rows read straight from the bytes', () => {
         const fast = scanned(text);
         if (fast === undefined) return;
         read += 1;
-        expect(general(text)).toEqual({ uid: fast.uid, internalDateMs: fast.internalDateMs });
+        expect(general(text)).toEqual({ uid: fast.uid, internalDateMs: fast.internalDateSeconds * 1000 });
       }),
       { numRuns: 20_000 },
     );
@@ -414,7 +414,7 @@ describe('dated FETCH rows read straight from the bytes', () => {
           expect(scanned(`* ${sequence} FETCH (${items})`)).toEqual({
             sequence,
             uid,
-            internalDateMs: Math.floor(at.getTime() / 1000) * 1000,
+            internalDateSeconds: Math.floor(at.getTime() / 1000),
           });
         },
       ),

@@ -8,7 +8,7 @@ const row = (uid: number, day = 10) =>
 // A mailbox of 5 messages, UIDs 1-7 used, UIDNEXT 8: the cursor's floor is 4, the span 100.
 async function examinedThenFetched(rows: string[]) {
   const { channel, written, violations, feed } = channelUnderTest();
-  const delivered: { uid: number; internalDateMs: number }[] = [];
+  const delivered: { uid: number; internalDateSeconds: number }[] = [];
   const malformed: number[] = [];
   const [examined, fetched] = channel.send([
     { command: 'EXAMINE "INBOX"', collector: examineCollector() },
@@ -17,7 +17,7 @@ async function examinedThenFetched(rows: string[]) {
       collector: fetchUidRangeCollector(
         4,
         103,
-        (uid, internalDateMs) => delivered.push({ uid, internalDateMs }),
+        (uid, internalDateSeconds) => delivered.push({ uid, internalDateSeconds }),
         (uid) => malformed.push(uid),
       ),
     },
@@ -43,7 +43,7 @@ describe('fetchUidRangeCollector: a UID FETCH sent before UIDNEXT is known', () 
     expect(written).toEqual(['S1 EXAMINE "INBOX"\r\nS2 UID FETCH 4:103 (UID INTERNALDATE)']);
     expect(violations).toEqual([]);
     expect(delivered.map((dated) => dated.uid)).toEqual([4, 5, 7]);
-    expect(delivered[1]?.internalDateMs).toBe(Date.UTC(2026, 2, 11, 8));
+    expect(delivered[1]?.internalDateSeconds).toBe(Date.UTC(2026, 2, 11, 8) / 1000);
     expect(outcome[1]).toEqual({ status: 'fulfilled', value: 3 });
   });
 
