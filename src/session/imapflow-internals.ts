@@ -277,9 +277,8 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
     if (typeof streamer.readBytesCounter === 'number') streamer.readBytesCounter += bytes;
   };
 
-  // Gives imapflow's stream the carried partial line and the chunk from `from` on.
-  const handOver = (chunk: Buffer, from: number, next: (error?: Error | null) => void) => {
-    const rest = from === 0 ? chunk : chunk.subarray(from);
+  // Gives imapflow's stream the carried partial line and then `rest`.
+  const handOver = (rest: Buffer, next: (error?: Error | null) => void) => {
     const bytes = carry.length === 0 ? rest : Buffer.concat([...carry, rest]);
     carry = [];
     carryBytes = 0;
@@ -336,8 +335,7 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
         continue;
       }
       if (!tap.engaged()) {
-        if (borrowed) handOver(Buffer.from(chunk.subarray(position)), 0, next);
-        else handOver(chunk, position, next);
+        handOver(keep(chunk.subarray(position), borrowed), next);
         return;
       }
       const lf = chunk.indexOf(LF, position);
@@ -350,7 +348,7 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
           if (sink === undefined) {
             carry = [];
             carryBytes = 0;
-            handOver(head, 0, next);
+            handOver(head, next);
             return;
           }
           carry = [];
@@ -384,8 +382,7 @@ export function tapResponseLines(client: ImapFlow, tap: ResponseTap): boolean {
       if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
       // ImapStream's rule: a line ending in `{digits}` announces a literal. imapflow reads it whole.
       if (announcesLiteral(line)) {
-        if (borrowed) handOver(Buffer.from(chunk.subarray(position)), 0, next);
-        else handOver(chunk, position, next);
+        handOver(keep(chunk.subarray(position), borrowed), next);
         return;
       }
       if (line.length > 0 && !tap.claims(line)) {
