@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { ImapConnector } from '../../src/index.js';
 import { CountingChannel } from '../../src/session/counting-channel.js';
@@ -11,6 +10,7 @@ import {
 } from '../harness/dovecot/dovecot-server.js';
 import { reducedCapabilityVariant } from '../harness/dovecot/dovecot-variants.js';
 import { writeInboxFiles } from '../harness/maildir-writer.js';
+import { spreadOverDays } from '../harness/spread-seeds.js';
 
 // A server without ESEARCH or SEARCHRES answers a window's search with one `* SEARCH` line listing every
 // UID: 30,000 messages make it ~170 KB, more than the response tap frames whole (64 KiB and a chunk),
@@ -18,24 +18,13 @@ import { writeInboxFiles } from '../harness/maildir-writer.js';
 const ZONE = 'Europe/Berlin';
 const DAYS = 10;
 const MESSAGES = 30_000;
-const days = Array.from({ length: DAYS + 1 }, (_, day) =>
-  DateTime.fromISO('2026-03-01T00:00:00', { zone: ZONE }).plus({ days: day }).toMillis(),
-);
-const since = days[0] ?? 0;
-const until = days[DAYS] ?? 0;
-
-// Spread evenly over the ten days (whole seconds), plus one at every midnight and one a second before it.
-const seeds: number[] = [
-  ...Array.from(
-    { length: MESSAGES },
-    (_, index) => Math.floor((since + ((until - since) * index) / MESSAGES) / 1000) * 1000,
-  ),
-  ...days.slice(1, DAYS).flatMap((midnight) => [midnight, midnight - 1_000]),
-];
-// Counted by hand from the seed list: a message belongs to the Berlin day whose midnight is at or before it.
-const expectedDaily = days.slice(0, DAYS).map((start, day) => {
-  const end = days[day + 1] ?? 0;
-  return seeds.filter((atMs) => atMs >= start && atMs < end).length;
+// Spread evenly over the ten days, plus one at every midnight and one a second before it; each day's
+// count worked out from the seed list alone.
+const { since, until, seeds, expectedDaily } = spreadOverDays({
+  zone: ZONE,
+  firstDay: '2026-03-01',
+  days: DAYS,
+  messages: MESSAGES,
 });
 
 describeWithDovecot('a SEARCH answer longer than 64 KiB, on a Dovecot without ESEARCH or SEARCHRES', () => {

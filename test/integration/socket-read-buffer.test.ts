@@ -1,6 +1,5 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SecurityMode } from '../../src/index.js';
 import { describeWithDovecot } from '../harness/dovecot/dovecot-availability.js';
@@ -12,6 +11,7 @@ import {
 } from '../harness/dovecot/dovecot-server.js';
 import { standardVariant } from '../harness/dovecot/dovecot-variants.js';
 import { writeInboxFiles } from '../harness/maildir-writer.js';
+import { spreadOverDays } from '../harness/spread-seeds.js';
 import type { ReadBufferReport, ReadBufferRequest } from './socket-read-buffer.child.js';
 
 // A count reads its socket into one buffer of the connection's, reused from read to read
@@ -22,26 +22,13 @@ import type { ReadBufferReport, ReadBufferRequest } from './socket-read-buffer.c
 // Measured in a child process whose young generation is fixed at 64 MB, so that V8 never collects during
 // the count whatever the machine's load (socket-read-buffer.child.ts).
 const ZONE = 'Europe/Berlin';
-const DAYS = 30;
-const MESSAGES = 30_000;
-const days = Array.from({ length: DAYS + 1 }, (_, day) =>
-  DateTime.fromISO('2026-03-10T00:00:00', { zone: ZONE }).plus({ days: day }).toMillis(),
-);
-const since = days[0] ?? 0;
-const until = days[DAYS] ?? 0;
-// Spread over the 30 days (whole seconds, across the start of summer time on 2026-03-29), plus one at
-// every midnight and one a second before it.
-const seeds: number[] = [
-  ...Array.from(
-    { length: MESSAGES },
-    (_, index) => Math.floor((since + ((until - since) * index) / MESSAGES) / 1000) * 1000,
-  ),
-  ...days.slice(1, DAYS).flatMap((midnight) => [midnight, midnight - 1_000]),
-];
-// Counted from the seed list alone: a message belongs to the Berlin day whose midnight is at or before it.
-const expectedDaily = days.slice(0, DAYS).map((start, day) => {
-  const end = days[day + 1] ?? 0;
-  return seeds.filter((atMs) => atMs >= start && atMs < end).length;
+// Spread over 30 days (across the start of summer time on 2026-03-29), plus one at every midnight and
+// one a second before it; each day's count worked out from the seed list alone.
+const { since, until, seeds, expectedDaily } = spreadOverDays({
+  zone: ZONE,
+  firstDay: '2026-03-10',
+  days: 30,
+  messages: 30_000,
 });
 // Well under the bytes the count receives (30,000 rows of ~70 B).
 const MAX_ARRAY_BUFFER_GROWTH = 512 * 1024;
