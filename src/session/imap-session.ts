@@ -13,10 +13,11 @@ import {
   CountingChannel,
   countCollector,
   examineCollector,
-  fetchDatesCollector,
+  fetchDatesCommands,
   fetchLastRowsCollector,
   fetchSavedDatesCollector,
   fetchUidRangeCollector,
+  type PipelinedCommand,
   type ResponseCollector,
   type SortSummary,
   searchCollector,
@@ -918,15 +919,13 @@ export class ImapSession {
     if (requested.length === 0) return;
     await this.#guard(async () => {
       const path = this.#selected?.path ?? '';
-      const collector = fetchDatesCollector(
-        requested,
-        (uid, internalDateSeconds) => onMessage({ uid, internalDateMs: internalDateSeconds * 1000 }),
-        (uid, raw) => this.#reportMalformedDate(path, uid, raw),
-      );
       const fetches = this.#channel.send(
-        requested
-          .toSequenceSets(MAX_SEQUENCE_SET_LENGTH)
-          .map((set) => ({ command: `UID FETCH ${set} (UID INTERNALDATE)`, collector })),
+        fetchDatesCommands(
+          requested,
+          (uid, internalDateSeconds) => onMessage({ uid, internalDateMs: internalDateSeconds * 1000 }),
+          (uid, raw) => this.#reportMalformedDate(path, uid, raw),
+          MAX_SEQUENCE_SET_LENGTH,
+        ),
       );
       await Promise.all(fetches);
     });
@@ -1017,15 +1016,12 @@ export class ImapSession {
         toFetch.map((mailbox) => mailbox.path),
         (index) => {
           const position = opened.indexOf(toFetch[index] as BatchedMailbox);
-          const requested = found[position] as UidList;
-          const collector = fetchDatesCollector(
-            requested,
+          return fetchDatesCommands(
+            found[position] as UidList,
             (uid, internalDateSeconds) => onRow(position, uid, internalDateSeconds),
             (uid, raw) => this.#reportMalformedDate(paths[position] ?? '', uid, raw),
+            MAX_SEQUENCE_SET_LENGTH,
           );
-          return requested
-            .toSequenceSets(MAX_SEQUENCE_SET_LENGTH)
-            .map((set) => ({ command: `UID FETCH ${set} (UID INTERNALDATE)`, collector }));
         },
       );
       return withExtras(opened);
@@ -1037,10 +1033,10 @@ export class ImapSession {
   // `onExamined` hears each EXAMINE's EXISTS as soon as it is answered.
   async #batch(
     paths: readonly string[],
-    commandsOf: (index: number) => { command: string; collector: ResponseCollector<unknown> }[],
+    commandsOf: (index: number) => PipelinedCommand[],
     onExamined?: (index: number, messages: number) => void,
   ): Promise<BatchedMailbox[]> {
-    const commands: { command: string; collector: ResponseCollector<unknown> }[] = [];
+    const commands: PipelinedCommand[] = [];
     const slots: { path: string; examine?: number; rest: number[] }[] = [];
     paths.forEach((path, index) => {
       const quoted = quotedMailboxName(path);

@@ -35,6 +35,13 @@ export interface UidListBounds {
   readonly keepAtMost?: number | undefined;
 }
 
+/** One sequence set of a {@link UidList} (`1:5,9`), with its first UID and how many UIDs it holds. */
+export interface UidSequenceSet {
+  readonly text: string;
+  readonly firstUid: number;
+  readonly size: number;
+}
+
 /**
  * UIDs in the order a server sent them, as runs: memory grows with the number of runs, never with
  * the span of a range, so `1:4294967295` costs 12 bytes (and is refused long before: no mailbox has
@@ -180,19 +187,40 @@ export class UidList {
    * @returns The sets, in list order.
    */
   toSequenceSets(maxLength: number): string[] {
-    const sets: string[] = [];
-    let current = '';
+    return this.sequenceSets(maxLength).map((set) => set.text);
+  }
+
+  /**
+   * The list as IMAP sequence sets no longer than `maxLength` characters each, with the first UID and
+   * the size of each: what a collector needs to tell the rows of pipelined FETCH commands apart when
+   * the server answers them in parallel.
+   *
+   * @param maxLength - The longest set, in characters.
+   * @returns The sets, in list order.
+   */
+  sequenceSets(maxLength: number): UidSequenceSet[] {
+    const sets: UidSequenceSet[] = [];
+    let parts: string[] = [];
+    let length = 0;
+    let firstUid = 0;
+    let size = 0;
     for (let run = 0; run < this.#runs; run += 1) {
       const start = this.#starts[run] ?? 0;
       const end = this.#ends[run] ?? 0;
       const part = start === end ? `${start}` : `${start}:${end}`;
-      if (current.length > 0 && current.length + part.length + 1 > maxLength) {
-        sets.push(current);
-        current = '';
+      if (parts.length > 0 && length + part.length + 1 > maxLength) {
+        sets.push({ text: parts.join(','), firstUid, size });
+        parts = [];
       }
-      current = current.length > 0 ? `${current},${part}` : part;
+      if (parts.length === 0) {
+        firstUid = start;
+        length = part.length;
+        size = 0;
+      } else length += part.length + 1;
+      parts.push(part);
+      size += Math.abs(end - start) + 1;
     }
-    if (current.length > 0) sets.push(current);
+    if (parts.length > 0) sets.push({ text: parts.join(','), firstUid, size });
     return sets;
   }
 

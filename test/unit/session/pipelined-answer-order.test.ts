@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   examineCollector,
-  fetchDatesCollector,
+  fetchDatesCommands,
   searchCollector,
   sortCollector,
 } from '../../../src/session/counting-channel.js';
-import { UidList } from '../../../src/session/uid-list.js';
+import { UidList, uidListOf } from '../../../src/session/uid-list.js';
 import { channelUnderTest } from './channel-under-test.js';
 
 const examined = (exists: number, uidNext: number, tag: string) => [
@@ -75,14 +75,12 @@ describe('a pipelined flight over two mailboxes', () => {
     requested.addRange(1, 2);
     const [, fetched] = channel.send([
       { command: 'EXAMINE "Archive"', collector: examineCollector() },
-      {
-        command: 'UID FETCH 1:2 (UID INTERNALDATE)',
-        collector: fetchDatesCollector(
-          requested,
-          () => {},
-          () => {},
-        ),
-      },
+      ...fetchDatesCommands(
+        requested,
+        () => {},
+        () => {},
+        100,
+      ),
     ]);
     await feed('* 1 FETCH (FLAGS (\\Seen))');
     expect(violations).toEqual([]);
@@ -105,7 +103,7 @@ describe('a pipelined flight over two mailboxes', () => {
   });
 });
 
-describe('fetchDatesCollector: rows bounded by the EXAMINE before them', () => {
+describe('fetchDatesCommands: rows bounded by the EXAMINE before them', () => {
   async function fetched(exists: number, uidNext: number, rows: number[]) {
     const { channel, feed, violations } = channelUnderTest();
     const requested = new UidList({ maxValue: 100, maxLength: 100, ascending: true });
@@ -113,14 +111,12 @@ describe('fetchDatesCollector: rows bounded by the EXAMINE before them', () => {
     const delivered: { uid: number; internalDateSeconds: number }[] = [];
     const answers = channel.send([
       { command: 'EXAMINE "Archive"', collector: examineCollector() },
-      {
-        command: 'UID FETCH 1:3 (UID INTERNALDATE)',
-        collector: fetchDatesCollector(
-          requested,
-          (uid, internalDateSeconds) => delivered.push({ uid, internalDateSeconds }),
-          () => {},
-        ),
-      },
+      ...fetchDatesCommands(
+        requested,
+        (uid, internalDateSeconds) => delivered.push({ uid, internalDateSeconds }),
+        () => {},
+        100,
+      ),
     ]);
     await feed(...examined(exists, uidNext, 'S1'), ...rows.map(row), 'S2 OK done');
     await Promise.allSettled(answers);
@@ -143,6 +139,49 @@ describe('fetchDatesCollector: rows bounded by the EXAMINE before them', () => {
       violations: ['FETCH returned more than 2 messages for a mailbox of 2'],
       delivered: 2,
     });
+  });
+});
+
+describe('fetchDatesCommands: commands a server answers in parallel', () => {
+  // Dovecot starts the next pipelined UID FETCH while the client is slow to read, interleaving rows.
+  it('takes interleaved rows of two sets once each, whichever command completes first', async () => {
+    const { channel, feed, violations, written } = channelUnderTest();
+    const requested = uidListOf([1, 2, 3, 10, 11, 12]);
+    const delivered: number[] = [];
+    const answers = channel.send([
+      { command: 'EXAMINE "INBOX"', collector: examineCollector() },
+      ...fetchDatesCommands(
+        requested,
+        (uid) => delivered.push(uid),
+        () => {},
+        5,
+      ),
+    ]);
+    expect(written.join('')).toContain('S2 UID FETCH 1:3 (UID INTERNALDATE)');
+    expect(written.join('')).toContain('S3 UID FETCH 10:12 (UID INTERNALDATE)');
+    await feed(...examined(6, 13, 'S1'), row(10), row(1), row(11), row(2), row(11), 'S3 OK done');
+    await feed(row(3), row(12), 'S2 OK done');
+    await Promise.all(answers);
+    expect(violations).toEqual([]);
+    expect(delivered).toEqual([10, 1, 11, 2, 3, 12]);
+  });
+
+  it('still refuses a row for a UID between the sets, which no command asked for', async () => {
+    const { channel, feed, violations } = channelUnderTest();
+    const answers = channel.send([
+      { command: 'EXAMINE "INBOX"', collector: examineCollector() },
+      ...fetchDatesCommands(
+        uidListOf([1, 2, 3, 10, 11, 12]),
+        () => {},
+        () => {},
+        5,
+      ),
+    ]);
+    await feed(...examined(12, 13, 'S1'), row(10), row(5));
+    await Promise.allSettled(answers);
+    expect(violations.map((violation) => violation.message)).toEqual([
+      'a FETCH row for UID 5, which was not asked for',
+    ]);
   });
 });
 

@@ -43,6 +43,15 @@ describe('UID lists kept as runs', () => {
     expect(uidListOf([1, 2, 3, 10, 12, 14]).toSequenceSets(6)).toEqual(['1:3,10', '12,14']);
   });
 
+  it('gives each sequence set its first UID and size', () => {
+    expect(uidListOf([1, 2, 3, 10, 12, 14, 15]).sequenceSets(6)).toEqual([
+      { text: '1:3,10', firstUid: 1, size: 4 },
+      { text: '12', firstUid: 12, size: 1 },
+      { text: '14:15', firstUid: 14, size: 2 },
+    ]);
+    expect(uidListOf([]).sequenceSets(6)).toEqual([]);
+  });
+
   it.each([
     [{ ascending: true }, [5, 5], /out of order or repeated/],
     [{ ascending: true }, [6, 5], /out of order or repeated/],
