@@ -1009,6 +1009,10 @@ function beyondMailbox(uid: number): ResponseViolation {
   return new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
 }
 
+function moreRowsThanAskedFor(rows: number): ResponseViolation {
+  return new ResponseViolation(`FETCH returned more than the ${rows} messages asked for`);
+}
+
 function deliver(
   uid: number,
   internalDateSeconds: number | null,
@@ -1054,7 +1058,7 @@ export function fetchSavedDatesCollector(
       if (uid > maxUid) {
         // Delivered after the EXAMINE, which the mailbox announced: the next count reads it.
         if (grown === true) return;
-        throw new ResponseViolation(`a FETCH row for UID ${uid}, beyond the mailbox`);
+        throw beyondMailbox(uid);
       }
       assertRoomFor(uid, seen, exists, true);
       deliver(uid, internalDateSeconds, rawDate, seen, onRow, onMalformed);
@@ -1097,7 +1101,7 @@ export function fetchUidRangeCollector(
     expectedRows: (bounds) => Math.max(0, Math.min(bounds.exists, to - from + 1)),
     datedRow(uid, internalDateSeconds, channel, rawDate) {
       if (uid < from || uid > to)
-        throw new ResponseViolation(`a FETCH row for UID ${uid}, which was not asked for`);
+        throw notAskedFor(uid);
       const { exists, maxUid } = channel.bounds();
       // Delivered after the EXAMINE: beyond the UIDNEXT the count reads up to.
       if (uid > maxUid) return;
@@ -1141,7 +1145,7 @@ export function fetchLastRowsCollector(
       const { exists, maxUid } = channel.bounds();
       if (uid > maxUid) return;
       if (seen.size >= rows && !seen.has(uid))
-        throw new ResponseViolation(`FETCH returned more than the ${rows} messages asked for`);
+        throw moreRowsThanAskedFor(rows);
       assertRoomFor(uid, seen, exists, false);
       deliver(uid, internalDateSeconds, rawDate, seen, onRow, onMalformed);
     },
