@@ -1100,8 +1100,7 @@ export function fetchUidRangeCollector(
     draws: 'fetch',
     expectedRows: (bounds) => Math.max(0, Math.min(bounds.exists, to - from + 1)),
     datedRow(uid, internalDateSeconds, channel, rawDate) {
-      if (uid < from || uid > to)
-        throw notAskedFor(uid);
+      if (uid < from || uid > to) throw notAskedFor(uid);
       const { exists, maxUid } = channel.bounds();
       // Delivered after the EXAMINE: beyond the UIDNEXT the count reads up to.
       if (uid > maxUid) return;
@@ -1144,8 +1143,7 @@ export function fetchLastRowsCollector(
     datedRow(uid, internalDateSeconds, channel, rawDate) {
       const { exists, maxUid } = channel.bounds();
       if (uid > maxUid) return;
-      if (seen.size >= rows && !seen.has(uid))
-        throw moreRowsThanAskedFor(rows);
+      if (seen.size >= rows && !seen.has(uid)) throw moreRowsThanAskedFor(rows);
       assertRoomFor(uid, seen, exists, false);
       deliver(uid, internalDateSeconds, rawDate, seen, onRow, onMalformed);
     },
