@@ -38,15 +38,9 @@ export interface CaseOutcome {
   readonly commands?: number;
 }
 
-/** The SDK: `countSignals`. */
-export async function countWithSdk(
-  target: CaseTarget,
-  spec: CountSpec,
-  transfer: 'auto' | 'fewest-round-trips' | 'fewest-bytes' = 'auto',
-  mailboxListing: 'same-connection' | 'side-connection' | undefined = undefined,
-  security: 'none' | 'tls' = 'none',
-): Promise<CaseOutcome> {
-  const connector = new ImapConnector({
+/** A connector to the bench account, in plain or over implicit TLS. */
+export function sdkConnector(target: CaseTarget, security: 'none' | 'tls' = 'none'): ImapConnector {
+  return new ImapConnector({
     host: target.host,
     port: security === 'tls' ? target.tlsPort : target.plainPort,
     security,
@@ -54,6 +48,20 @@ export async function countWithSdk(
     password: target.password,
     ...(security === 'tls' ? { tls: { ca: target.caPem } } : {}),
   });
+}
+
+/**
+ * The SDK: `countSignals`, on a new connector unless one is given (a host that keeps its connector
+ * between counts: the one it counted with before remembers the mailboxes it counted).
+ */
+export async function countWithSdk(
+  target: CaseTarget,
+  spec: CountSpec,
+  transfer: 'auto' | 'fewest-round-trips' | 'fewest-bytes' = 'auto',
+  mailboxListing: 'same-connection' | 'side-connection' | undefined = undefined,
+  security: 'none' | 'tls' = 'none',
+  connector: ImapConnector = sdkConnector(target, security),
+): Promise<CaseOutcome> {
   const since = spec.boundariesMs[0] ?? 0;
   const until = spec.boundariesMs[spec.boundariesMs.length - 1] ?? 0;
   const started = performance.now();

@@ -1,10 +1,13 @@
 // One benchmark case per process, so that peak RSS belongs to that case alone.
+
+import type { ImapConnector } from '../src/index.js';
 import {
   type CaseOutcome,
   type CaseTarget,
   type CountSpec,
   countWithBaseline,
   countWithSdk,
+  sdkConnector,
   testWithRawMinimum,
   testWithSdk,
 } from './bench-cases.js';
@@ -19,6 +22,7 @@ export interface CaseRequest {
     | 'sdk-count-fewest-bytes'
     | 'sdk-count-same-connection'
     | 'sdk-count-side-connection'
+    | 'sdk-count-kept-connector'
     | 'floor-count'
     | 'baseline-count'
     | 'sdk-test'
@@ -60,6 +64,7 @@ async function runWarm(request: CaseRequest): Promise<CaseOutcome> {
 }
 
 const CONNECTION_TEST_REPEATS = 9;
+let keptConnector: ImapConnector | undefined;
 const CONNECTION_TEST_WARM_UPS = 5;
 
 function run(request: CaseRequest): Promise<CaseOutcome> {
@@ -77,6 +82,11 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
     case 'sdk-count-same-connection':
       if (!spec) throw new Error('count without spec');
       return countWithSdk(request.target, spec, 'auto', 'same-connection');
+    case 'sdk-count-kept-connector':
+      if (!spec) throw new Error('count without spec');
+      // The warm-up's connector counts again: what it remembers of the account is the host's to keep.
+      keptConnector ??= sdkConnector(request.target);
+      return countWithSdk(request.target, spec, 'auto', undefined, 'none', keptConnector);
     case 'sdk-count-side-connection':
       if (!spec) throw new Error('count without spec');
       return countWithSdk(request.target, spec, 'auto', 'side-connection');

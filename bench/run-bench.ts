@@ -1,4 +1,4 @@
-// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --counted-at real|<ISO> --unsubscribed Projects,Clients --cases daily,daily-sync --standard-only --variants [pipelined,fewest-bytes,same-connection,side-connection] --sdk-only --without-baseline --compress --node-option --max-semi-space-size=1]
+// npm run bench [-- --size 100k --runs 5 --rtt 20 --cold --counted-at real|<ISO> --unsubscribed Projects,Clients --cases daily,daily-sync --standard-only --variants [pipelined,fewest-bytes,same-connection,side-connection,kept-connector] --sdk-only --without-baseline --compress --node-option --max-semi-space-size=1]
 // Counting and connecting on a big seeded mailbox: the SDK side by side with a raw pipelined floor
 // client (bench/raw-floor.ts) and hand-written imapflow code, in alternating fresh processes, through a
 // counting proxy that can add a round-trip delay. Writes results JSON and a markdown table.
@@ -81,8 +81,14 @@ function parseOptions(argv: readonly string[]): Options {
   };
 }
 
-type Variant = 'pipelined' | 'fewest-bytes' | 'same-connection' | 'side-connection';
-const VARIANTS: readonly Variant[] = ['pipelined', 'fewest-bytes', 'same-connection', 'side-connection'];
+type Variant = 'pipelined' | 'fewest-bytes' | 'same-connection' | 'side-connection' | 'kept-connector';
+const VARIANTS: readonly Variant[] = [
+  'pipelined',
+  'fewest-bytes',
+  'same-connection',
+  'side-connection',
+  'kept-connector',
+];
 
 // `--variants` runs them all; `--variants pipelined,same-connection` those named (fewest-bytes counts by
 // WITHIN on Dovecot: ~13 s a daily year at 100k, worth leaving out of timing runs).
@@ -352,6 +358,7 @@ async function main(): Promise<void> {
             ...(options.variants.includes('fewest-bytes') ? [request('sdk-count-fewest-bytes')] : []),
             ...(options.variants.includes('same-connection') ? [request('sdk-count-same-connection')] : []),
             ...(options.variants.includes('side-connection') ? [request('sdk-count-side-connection')] : []),
+            ...(options.variants.includes('kept-connector') ? [request('sdk-count-kept-connector')] : []),
             ...(options.sdkOnly ? [] : [request('floor-count')]),
             ...(options.sdkOnly || options.withoutBaseline ? [] : [request('baseline-count')]),
           ],
@@ -452,6 +459,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'sdk-count-fewest-bytes': "SDK, transfer 'fewest-bytes'",
   'sdk-count-same-connection': 'SDK, listing on the counting connection',
   'sdk-count-side-connection': 'SDK, listing on a side connection',
+  'sdk-count-kept-connector': 'SDK, the connector of the count before',
   'floor-count': 'raw floor',
   'baseline-count': 'hand-written imapflow',
   'sdk-test': 'SDK testConnection',

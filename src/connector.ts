@@ -6,6 +6,7 @@ import { testConnection } from './connection-test/test-connection.js';
 import type { CountRangeInput } from './counting/count-range.js';
 import type { CountSignalsOptions } from './counting/count-signals.js';
 import { countSignalsWithRetries } from './counting/count-with-retries.js';
+import { MailboxesCountedBefore } from './counting/mailboxes-counted-before.js';
 import type { SignalCounts } from './counting/signal-counts.js';
 import { formatCatalogMessage } from './errors/error-catalog.js';
 import type { FieldIssue } from './errors/failure-detail.js';
@@ -75,6 +76,8 @@ export class ImapConnector {
   readonly #logger: ConnectorLogger;
   readonly #retry: RetryPolicy;
   readonly #limiter: ConnectionLimiter | undefined;
+  // In memory only: the next count opens these before its list (counting/mailboxes-counted-before.ts).
+  readonly #countedBefore = new MailboxesCountedBefore();
 
   /**
    * Checks and normalizes connection settings without creating a connector; never throws.
@@ -173,7 +176,12 @@ export class ImapConnector {
     if (!retry.ok) return Promise.reject(configInvalid(retry.issues));
     return countSignalsWithRetries(
       this.#config,
-      { logger: this.#logger, selection: this.#config.mailboxes, limiter: this.#limiter },
+      {
+        logger: this.#logger,
+        selection: this.#config.mailboxes,
+        limiter: this.#limiter,
+        countedBefore: this.#countedBefore,
+      },
       retry.policy,
       range,
       options,

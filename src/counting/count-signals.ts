@@ -22,6 +22,7 @@ import {
   interiorCountStrategy,
   type NamedStrategy,
 } from './mailbox-strategies.js';
+import type { MailboxesCountedBefore } from './mailboxes-counted-before.js';
 import { ServerClock } from './server-clock.js';
 import { withinCountsStrategy } from './server-clock-counts.js';
 import type { MailboxListing, SideListing } from './side-listing.js';
@@ -117,6 +118,8 @@ export interface CountContext {
   readonly selection: MailboxSelection;
   /** The host's shared cap on connections, if any: each try waits for its own slot. */
   readonly limiter?: ConnectionLimiter | undefined;
+  /** What the connector's last full count counted: opened before the list with the subscribed mailboxes. */
+  readonly countedBefore?: MailboxesCountedBefore | undefined;
 }
 
 type Tally = { sent: number[]; received: number[] };
@@ -175,6 +178,7 @@ export async function countSignals(
         accountIdentityOf(config),
         side,
         options.mailboxListing ?? 'auto',
+        context.countedBefore,
       ).run(options.onProgress),
     (result, session) => redactedCounts(result, session, startedAt),
     { listing: options.mailboxListing ?? 'auto' },
@@ -203,6 +207,7 @@ class SignalCounter {
     private readonly account: string,
     private readonly side: SideListing | undefined,
     private readonly listing: MailboxListing,
+    private readonly countedBefore: MailboxesCountedBefore | undefined,
   ) {
     this.#tally = { sent: buckets.map(() => 0), received: buckets.map(() => 0) };
     this.#warnings = [...range.warnings];
@@ -290,6 +295,10 @@ class SignalCounter {
     await this.session.ensureNotAborted();
     await this.#floorsOfBatch(outcomes);
     const counted = plan.map((mailbox) => this.#addUp(mailbox, outcomes.get(mailbox.path)));
+    if (this.#deduplication === 'none')
+      this.countedBefore?.remember(
+        counted.filter((mailbox) => mailbox.inRange !== null).map((mailbox) => mailbox.path),
+      );
     const bucketResults = signalBucketsOf(this.buckets, this.#tally.sent, this.#tally.received);
     return {
       range: {
@@ -386,10 +395,7 @@ class SignalCounter {
       this.#countMailboxes([INBOX], path).then(([early]) => early),
       MAX_SUBSCRIBED_GUESSES,
     );
-    const guesses =
-      answer === undefined || answer.truncated
-        ? []
-        : this.#countableByName(answer.mailboxes).filter((guess) => guess !== INBOX);
+    const guesses = answer === undefined || answer.truncated ? [] : this.#guessesOf(answer.mailboxes);
     const [opened, mailboxes] = await this.session.listMailboxesAlongside(
       guesses.length === 0 ? Promise.resolve([]) : this.#countMailboxes(guesses, path),
     );
@@ -401,13 +407,20 @@ class SignalCounter {
     return { inbox: Promise.resolve(inbox), mailboxes, subscribed };
   }
 
-  // The mailboxes the plan would count if these were all there is, roles taken from LSUB's attributes
-  // (Dovecot sends the special-use ones) or guessed from names. None when the count would deduplicate
-  // (a view such as All Mail is subscribed): each mailbox is then read again, message by message.
-  #countableByName(mailboxes: readonly ListedMailbox[]): string[] {
-    const { plan, deduplication } = this.#planOf(mailboxes);
+  // The mailboxes to open before the list, INBOX aside: those the plan would count if the subscribed
+  // ones were all there is, roles taken from LSUB's attributes (Dovecot sends the special-use ones) or
+  // guessed from names, and those the connector's last full count counted (a folder that is not
+  // subscribed), at most MAX_SUBSCRIBED_GUESSES. None when the count would deduplicate (a view such
+  // as All Mail is subscribed): each mailbox is then read again, message by message.
+  #guessesOf(subscribed: readonly ListedMailbox[]): string[] {
+    const { plan, deduplication } = this.#planOf(subscribed);
     if (deduplication !== 'none') return [];
-    return plan.filter((mailbox) => mailbox.counts !== 'skipped').map((mailbox) => mailbox.path);
+    const guesses = new Set(
+      plan.filter((mailbox) => mailbox.counts !== 'skipped').map((mailbox) => mailbox.path),
+    );
+    for (const path of this.countedBefore?.paths ?? []) guesses.add(path);
+    guesses.delete(INBOX);
+    return [...guesses].slice(0, MAX_SUBSCRIBED_GUESSES);
   }
 
   // What a list of mailboxes makes of the count: the names it cannot use, each mailbox's role, the plan

@@ -246,6 +246,48 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     expect(examined).toHaveLength(new Set(examined).size);
   });
 
+  it('opens it with the subscribed folders, before the LIST, on the next count of the same connector', async () => {
+    const connector = plainConnector(proxy.port, user);
+    const range = { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' };
+    const options = { timeZone: 'UTC', transfer: 'fewest-round-trips' } as const;
+    const first = await connector.countSignals(range, options);
+    const before = proxy.flightsByConnection().length;
+    const second = await connector.countSignals(range, options);
+    expect({ sent: second.sent, received: second.received }).toEqual({ sent: 2, received: 2 });
+    expect(second.buckets).toEqual(first.buckets);
+    expect(second.warnings).toEqual(first.warnings);
+    const flights = countingFlights(proxy, before);
+    // Login; INBOX + LSUB; Sent and the remembered Clients + LIST; LOGOUT.
+    expect(flights.length, JSON.stringify(flights)).toBe(4);
+    const opened = (flight: readonly string[] | undefined) =>
+      (flight ?? []).flatMap((line) => / EXAMINE "(.*)"$/.exec(line)?.[1] ?? []);
+    expect(opened(flights[2])).toEqual(expect.arrayContaining(['Sent', 'Clients']));
+    expect(flights[2]?.at(-1)).toMatch(/ LIST /);
+    // A new connector remembers nothing: Clients one flight later again.
+    const fresh = proxy.flightsByConnection().length;
+    await plainConnector(proxy.port, user).countSignals(range, options);
+    expect(countingFlights(proxy, fresh)).toHaveLength(5);
+  });
+
+  it('drops a remembered mailbox that was deleted since: no warning, the rest counted the same', async () => {
+    const forgetful = createMailUser(server, 'remembered-gone');
+    await seedMailboxes(server, forgetful, seeds, ['Clients']);
+    const client = await RawImapClient.login(server.plainPort, forgetful.username, forgetful.password);
+    await client.command('UNSUBSCRIBE "Clients"');
+    const connector = plainConnector(proxy.port, forgetful);
+    const range = { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' };
+    const options = { timeZone: 'UTC', transfer: 'fewest-round-trips' } as const;
+    expect((await connector.countSignals(range, options)).received).toBe(2);
+    await client.command('DELETE "Clients"');
+    await client.logout();
+    const before = proxy.flightsByConnection().length;
+    const counts = await connector.countSignals(range, options);
+    expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 1 });
+    expect(counts.warnings).toEqual([]);
+    expect(counts.mailboxes.map((mailbox) => mailbox.path)).not.toContain('Clients');
+    expect(countingFlights(proxy, before)[2]).toContainEqual(expect.stringMatching(/ EXAMINE "Clients"$/));
+  });
+
   it('drops a subscription to a mailbox that no longer exists: no warning, the same counts', async () => {
     const ghostly = createMailUser(server, 'ghost-subscription');
     await seedMailboxes(server, ghostly, seeds.slice(0, 3), ['Ghost']);
