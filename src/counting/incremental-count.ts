@@ -430,8 +430,7 @@ class IncrementalCounter {
     const collect = (row: FetchedDate) => {
       if (row.uid < uidNext) rows.push(row);
     };
-    if (this.#identity) await this.session.fetchDates(uids, true, collect);
-    else await this.session.fetchInternalDates(uids, collect);
+    await this.session.fetchDates(uids, { identity: this.#identity }, collect);
     // Not counted now but not history either: mail dated at or after the range's end (or the
     // watermark, when that is later) must be read again next time.
     const keepFromMs = Math.max(this.range.untilMs, this.state.watermarkMs);

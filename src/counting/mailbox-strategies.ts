@@ -120,8 +120,9 @@ async function countWholeWindow(
   const { firstUid, lastUid } = summary;
   if (firstUid === undefined || lastUid === undefined) return undefined;
   const dates = new Map<number, number>();
-  await session.fetchInternalDates(
+  await session.fetchDates(
     [...new Set([firstUid, lastUid])].sort((a, b) => a - b),
+    { identity: false },
     (message) => dates.set(message.uid, message.internalDateMs),
   );
   const first = dates.get(firstUid);
@@ -141,8 +142,9 @@ async function datesAtPositions(
     if (uid !== undefined) positionOfUid.set(uid, position);
   }
   const dates = new Map<number, number>();
-  await session.fetchInternalDates(
+  await session.fetchDates(
     [...positionOfUid.keys()].sort((a, b) => a - b),
+    { identity: false },
     (message) => {
       const position = positionOfUid.get(message.uid);
       if (position !== undefined) dates.set(position, message.internalDateMs);
@@ -189,7 +191,7 @@ export const interiorCountStrategy: MailboxStrategy = async ({ session, examined
     { sinceDayMs: superset.sinceDayMs, beforeDayMs: interior.sinceDayMs },
     { sinceDayMs: interior.beforeDayMs, beforeDayMs: superset.beforeDayMs },
   ]) {
-    await session.fetchInternalDates(await session.searchByDate(edge), (message) => {
+    await session.fetchDates(await session.searchByDate(edge), { identity: false }, (message) => {
       if (message.internalDateMs >= sinceMs && message.internalDateMs < untilMs) edgeCount += 1;
     });
   }
@@ -212,10 +214,10 @@ export function fetchDatesStrategy(
     const uids = await session.searchByDate(supersetWindowOf(range.sinceMs, range.untilMs));
     const tally = bucketTally(buckets);
     if (identities === undefined) {
-      await session.fetchInternalDates(uids, (message) => tally.add(message.internalDateMs));
+      await session.fetchDates(uids, { identity: false }, (message) => tally.add(message.internalDateMs));
       return tally.counts;
     }
-    await session.fetchDates(uids, true, (message: FetchedDate) => {
+    await session.fetchDates(uids, { identity: true }, (message: FetchedDate) => {
       if (bucketIndexOf(buckets, message.internalDateMs) < 0) return;
       if (message.identity !== undefined) {
         if (identities.has(message.identity)) {

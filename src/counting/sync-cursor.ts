@@ -401,7 +401,7 @@ export async function fullCountFloor(
   }
   let floorUid = uidNext;
   let newestMs: number | undefined;
-  await session.fetchInternalDates(uids, (message) => {
+  await session.fetchDates(uids, { identity: false }, (message) => {
     newestMs = Math.max(newestMs ?? message.internalDateMs, message.internalDateMs);
     if (message.internalDateMs >= range.untilMs) floorUid = Math.min(floorUid, message.uid);
   });

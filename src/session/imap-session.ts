@@ -822,41 +822,64 @@ export class ImapSession {
   }
 
   /**
-   * Streams the INTERNALDATE (and, when asked, the Message-ID or the server's email id) of the given
-   * messages of the open mailbox, one row at a time. Bodies are never fetched; headers are read with
-   * BODY.PEEK, which does not set \Seen.
+   * Streams the INTERNALDATE of the given messages of the open mailbox, once per UID asked for. Without
+   * an identity, the SDK's own parser reads `UID FETCH (UID INTERNALDATE)` rows, all sequence sets
+   * pipelined; a row for a UID not asked for fails the count with `PROTOCOL_ERROR`, a malformed date is
+   * reported (`takeMalformedDates`). With `identity`, imapflow fetches the Message-ID (or the server's
+   * email id) as well, set by set, with BODY.PEEK, which does not set \Seen. Bodies are never fetched.
    *
    * @param uids - Ascending UIDs.
-   * @param withIdentity - Whether to fetch an identity for deduplication.
+   * @param options - `identity`: also fetch an identity for deduplication.
    * @param onMessage - Called for each message.
    */
   async fetchDates(
-    uids: UidList,
-    withIdentity: boolean,
+    uids: readonly number[] | UidList,
+    options: { readonly identity: boolean },
     onMessage: (message: FetchedDate) => void,
   ): Promise<void> {
-    if (uids.length === 0) return;
-    await this.#guard(async () => {
-      const query = withIdentity
-        ? { uid: true, internalDate: true, headers: ['message-id'] }
-        : { uid: true, internalDate: true };
-      const countRow = this.#fetchRowCounter(uids.length);
-      for (const set of uids.ascending().toSequenceSets(MAX_SEQUENCE_SET_LENGTH)) {
-        for await (const message of this.#client.fetch(set, query, { uid: true })) {
-          if (!countRow()) throw new Error('More FETCH rows than requested');
-          const internalDateMs = internalDateMsOf(message.internalDate);
-          if (internalDateMs === undefined) {
-            // imapflow keeps the raw text when its own parse fails; a row without any is no message row.
-            if (typeof message.internalDate === 'string') {
-              this.#reportMalformedDate(this.#selected?.path ?? '', message.uid, message.internalDate);
-            }
-            continue;
+    const requested = uids instanceof UidList ? uids.ascending() : uidListOf(uids);
+    if (requested.length === 0) return;
+    await this.#guard(() =>
+      options.identity
+        ? this.#fetchDatesWithIdentity(requested, onMessage)
+        : this.#fetchDatesOnChannel(requested, onMessage),
+    );
+  }
+
+  async #fetchDatesOnChannel(requested: UidList, onMessage: (message: FetchedDate) => void): Promise<void> {
+    const path = this.#selected?.path ?? '';
+    const fetches = this.#channel.send(
+      fetchDatesCommands(
+        requested,
+        (uid, internalDateSeconds) => onMessage({ uid, internalDateMs: internalDateSeconds * 1000 }),
+        (uid, raw) => this.#reportMalformedDate(path, uid, raw),
+        MAX_SEQUENCE_SET_LENGTH,
+      ),
+    );
+    await Promise.all(fetches);
+  }
+
+  async #fetchDatesWithIdentity(
+    requested: UidList,
+    onMessage: (message: FetchedDate) => void,
+  ): Promise<void> {
+    const query = { uid: true, internalDate: true, headers: ['message-id'] };
+    const countRow = this.#fetchRowCounter(requested.length);
+    for (const set of requested.toSequenceSets(MAX_SEQUENCE_SET_LENGTH)) {
+      for await (const message of this.#client.fetch(set, query, { uid: true })) {
+        if (!countRow()) throw new Error('More FETCH rows than requested');
+        const internalDateMs = internalDateMsOf(message.internalDate);
+        if (internalDateMs === undefined) {
+          // imapflow keeps the raw text when its own parse fails; a row without any is no message row.
+          if (typeof message.internalDate === 'string') {
+            this.#reportMalformedDate(this.#selected?.path ?? '', message.uid, message.internalDate);
           }
-          const identity = withIdentity ? (message.emailId ?? messageIdOf(message.headers)) : undefined;
-          onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
+          continue;
         }
+        const identity = message.emailId ?? messageIdOf(message.headers);
+        onMessage({ uid: message.uid, internalDateMs, ...(identity === undefined ? {} : { identity }) });
       }
-    });
+    }
   }
 
   /**
@@ -900,34 +923,6 @@ export class ImapSession {
         },
       ]);
       return refusalAsUndefined(summary);
-    });
-  }
-
-  /**
-   * Streams the INTERNALDATE of the given messages of the open mailbox (`UID FETCH (UID INTERNALDATE)`,
-   * read by the SDK's own parser, all sets pipelined). Each UID asked for is reported at most once; a
-   * row for a UID not asked for, or with a malformed date, fails the count with `PROTOCOL_ERROR`.
-   *
-   * @param uids - Ascending UIDs.
-   * @param onMessage - Called for each message.
-   */
-  async fetchInternalDates(
-    uids: readonly number[] | UidList,
-    onMessage: (message: FetchedDate) => void,
-  ): Promise<void> {
-    const requested = uids instanceof UidList ? uids.ascending() : uidListOf(uids);
-    if (requested.length === 0) return;
-    await this.#guard(async () => {
-      const path = this.#selected?.path ?? '';
-      const fetches = this.#channel.send(
-        fetchDatesCommands(
-          requested,
-          (uid, internalDateSeconds) => onMessage({ uid, internalDateMs: internalDateSeconds * 1000 }),
-          (uid, raw) => this.#reportMalformedDate(path, uid, raw),
-          MAX_SEQUENCE_SET_LENGTH,
-        ),
-      );
-      await Promise.all(fetches);
     });
   }
 
