@@ -38,15 +38,18 @@ export interface CaseOutcome {
   readonly commands?: number;
 }
 
-/** A connector to the bench account, in plain or over implicit TLS. */
-export function sdkConnector(target: CaseTarget, security: 'none' | 'tls' = 'none'): ImapConnector {
+/** How the bench's SDK connects: in plain, over implicit TLS, or upgraded with STARTTLS. */
+export type BenchSecurity = 'none' | 'tls' | 'starttls';
+
+/** A connector to the bench account. */
+export function sdkConnector(target: CaseTarget, security: BenchSecurity = 'none'): ImapConnector {
   return new ImapConnector({
     host: target.host,
     port: security === 'tls' ? target.tlsPort : target.plainPort,
     security,
     username: target.username,
     password: target.password,
-    ...(security === 'tls' ? { tls: { ca: target.caPem } } : {}),
+    ...(security === 'none' ? {} : { tls: { ca: target.caPem } }),
   });
 }
 
@@ -59,7 +62,7 @@ export async function countWithSdk(
   spec: CountSpec,
   transfer: 'auto' | 'fewest-round-trips' | 'fewest-bytes' = 'auto',
   mailboxListing: 'same-connection' | 'side-connection' | undefined = undefined,
-  security: 'none' | 'tls' = 'none',
+  security: BenchSecurity = 'none',
   connector: ImapConnector = sdkConnector(target, security),
 ): Promise<CaseOutcome> {
   const since = spec.boundariesMs[0] ?? 0;

@@ -5,22 +5,23 @@
  * figure over its value at the start, and the `arrayBuffers` trail every 50 ms (Node's socket read
  * buffers live there until V8 collects the objects that wrap them). docs/performance.md, "Memory".
  *
- *   npx tsx bench/memory-trace.ts [--size 1000000] [--transfer auto] [--counts 1] [--server stock|reduced] [--security none|tls] [-- node flags]
+ *   npx tsx bench/memory-trace.ts [--size 1000000] [--transfer auto] [--counts 1] [--server stock|reduced] [--security none|tls|starttls] [-- node flags]
  *
  * `--server reduced`: the Dovecot without SORT, ESEARCH and SEARCHRES (plain `* SEARCH` answers).
- * `--security tls`: the counts connect over implicit TLS (plain by default, as the bench does).
+ * `--security tls|starttls`: the counts connect over implicit TLS, or upgrade with STARTTLS (plain by
+ * default, as the bench does).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
-import { type CaseTarget, countCases, countWithSdk } from './bench-cases.js';
+import { type BenchSecurity, type CaseTarget, countCases, countWithSdk } from './bench-cases.js';
 import { MORNING_AFTER_SEED_MS, pinClock } from './bench-clock.js';
 import { startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
 type Transfer = 'auto' | 'fewest-round-trips' | 'fewest-bytes';
-type Security = 'none' | 'tls';
+type Security = BenchSecurity;
 const FIGURES = ['rss', 'heapUsed', 'external', 'arrayBuffers'] as const;
 const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
@@ -83,7 +84,9 @@ if (process.argv[2] === '--child') {
 const size = Number(option('size', '1000000'));
 const transfer = option('transfer', 'auto') as Transfer;
 const counts = Number(option('counts', '1'));
-const security: Security = option('security', 'none') === 'tls' ? 'tls' : 'none';
+const securityOption = option('security', 'none');
+const security: Security =
+  securityOption === 'tls' || securityOption === 'starttls' ? securityOption : 'none';
 const dashes = process.argv.indexOf('--');
 const nodeFlags = dashes < 0 ? [] : process.argv.slice(dashes + 1);
 const variant = option('server', 'stock') === 'reduced' ? reducedCapabilityVariant : standardVariant;
