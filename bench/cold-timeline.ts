@@ -7,12 +7,12 @@
  *
  * The child's clock reads the morning after the seed (bench-clock.ts) unless `--counted-at`.
  *
- *   npx tsx bench/cold-timeline.ts [--case yesterday] [--contender sdk|floor] [--listing auto|same-connection|side-connection] [--counted-at real|<ISO>] [--warm]
+ *   npx tsx bench/cold-timeline.ts [--case yesterday] [--contender sdk|floor] [--listing auto|same-connection|side-connection] [--counted-at real|<ISO>] [--warm] [--server stock|reduced]
  */
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
+import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type CaseTarget, countCases, countWithSdk } from './bench-cases.js';
 import { countedAtOf, pinClock } from './bench-clock.js';
 import { startBenchServer } from './bench-server.js';
@@ -55,7 +55,10 @@ if (process.argv[2] === '--child') {
 }
 
 const server = await startBenchServer(
-  { ...standardVariant, timeZone: 'Pacific/Auckland' },
+  {
+    ...(option('server', 'stock') === 'reduced' ? reducedCapabilityVariant : standardVariant),
+    timeZone: 'Pacific/Auckland',
+  },
   cachedMaildir(generateSeed(100_000), '100000-20261125'),
 );
 let origin: bigint | undefined;
