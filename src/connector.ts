@@ -56,7 +56,10 @@ export interface TestConnectionOptions {
  * One IMAP mailbox: test that its settings work, then count the email it sent and received.
  *
  * The configuration is validated once, in the constructor. The connector holds no open connection
- * between calls and persists nothing; each call opens, uses and closes its own.
+ * between calls and persists nothing; each call opens, uses and closes its own. It does remember, in
+ * memory, the paths of the mailboxes its last full count counted, and opens them earlier in the next
+ * one (a round trip less on an account whose counted folders are not subscribed): keeping one
+ * connector per account between counts is slightly faster than building one per count, never different.
  *
  * @example
  * ```ts
