@@ -198,6 +198,8 @@ describeWithDovecot('a full count on its own connection when a counted folder is
   let server: DovecotEndpoint;
   let user: MailUser;
   let proxy: RecordingProxy;
+  const range = { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' };
+  const options = { timeZone: 'UTC', transfer: 'fewest-round-trips' } as const;
   // Clients is created and unsubscribed (a folder a server-side filter made); Junk is subscribed and skipped.
   const seeds: SeedMessage[] = [
     { mailbox: 'INBOX', atMs: inMarch(1, 9) },
@@ -224,32 +226,25 @@ describeWithDovecot('a full count on its own connection when a counted folder is
 
   it('counts it exactly in one more flight, after the LIST that found it, and opens no folder twice', async () => {
     const before = proxy.flightsByConnection().length;
-    const counts = await plainConnector(proxy.port, user).countSignals(
-      { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
-      { timeZone: 'UTC', transfer: 'fewest-round-trips' },
-    );
+    const counts = await plainConnector(proxy.port, user).countSignals(range, options);
     // By hand from the seeds: INBOX 1 and Clients 1 received (its second message is at the end); Sent 2.
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 2 });
     expect(counts.mailboxes.find((mailbox) => mailbox.path === 'Clients')?.inRange).toBe(1);
     const flights = countingFlights(proxy, before);
     // Login; INBOX + LSUB; the subscribed Sent + LIST; Clients; LOGOUT.
     expect(flights.length, JSON.stringify(flights)).toBe(5);
-    const opened = (flight: readonly string[] | undefined) =>
-      (flight ?? []).flatMap((line) => / EXAMINE "(.*)"$/.exec(line)?.[1] ?? []);
-    expect(opened(flights[2])).toContain('Sent');
-    expect(opened(flights[2])).not.toContain('Clients');
+    expect(openedIn(flights[2])).toContain('Sent');
+    expect(openedIn(flights[2])).not.toContain('Clients');
     expect(flights[2]?.at(-1)).toMatch(/ LIST /);
-    expect(opened(flights[3])).toEqual(['Clients']);
+    expect(openedIn(flights[3])).toEqual(['Clients']);
     // Junk is subscribed, but its name says what it is: never opened.
-    const examined = flights.flatMap(opened);
+    const examined = flights.flatMap(openedIn);
     expect(examined).not.toContain('Junk');
     expect(examined).toHaveLength(new Set(examined).size);
   });
 
   it('opens it with the subscribed folders, before the LIST, on the next count of the same connector', async () => {
     const connector = plainConnector(proxy.port, user);
-    const range = { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' };
-    const options = { timeZone: 'UTC', transfer: 'fewest-round-trips' } as const;
     const first = await connector.countSignals(range, options);
     const before = proxy.flightsByConnection().length;
     const second = await connector.countSignals(range, options);
@@ -259,9 +254,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     const flights = countingFlights(proxy, before);
     // Login; INBOX + LSUB; Sent and the remembered Clients + LIST; LOGOUT.
     expect(flights.length, JSON.stringify(flights)).toBe(4);
-    const opened = (flight: readonly string[] | undefined) =>
-      (flight ?? []).flatMap((line) => / EXAMINE "(.*)"$/.exec(line)?.[1] ?? []);
-    expect(opened(flights[2])).toEqual(expect.arrayContaining(['Sent', 'Clients']));
+    expect(openedIn(flights[2])).toEqual(expect.arrayContaining(['Sent', 'Clients']));
     expect(flights[2]?.at(-1)).toMatch(/ LIST /);
     // A new connector remembers nothing: Clients one flight later again.
     const fresh = proxy.flightsByConnection().length;
@@ -275,8 +268,6 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     const client = await RawImapClient.login(server.plainPort, forgetful.username, forgetful.password);
     await client.command('UNSUBSCRIBE "Clients"');
     const connector = plainConnector(proxy.port, forgetful);
-    const range = { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' };
-    const options = { timeZone: 'UTC', transfer: 'fewest-round-trips' } as const;
     expect((await connector.countSignals(range, options)).received).toBe(2);
     await client.command('DELETE "Clients"');
     await client.logout();
@@ -298,10 +289,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     // Dovecot keeps the subscription of a deleted mailbox (RFC 3501 §6.3.9 allows it).
     expect(subscriptions.untagged.join('\n')).toContain('Ghost');
     const before = proxy.flightsByConnection().length;
-    const counts = await plainConnector(proxy.port, ghostly).countSignals(
-      { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
-      { timeZone: 'UTC', transfer: 'fewest-round-trips' },
-    );
+    const counts = await plainConnector(proxy.port, ghostly).countSignals(range, options);
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 1 });
     expect(counts.warnings).toEqual([]);
     expect(counts.mailboxes.map((mailbox) => mailbox.path)).not.toContain('Ghost');
@@ -317,10 +305,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
       (line) => line.replace(/^(\S+) LSUB /, '$1 XLSUB '),
     );
     try {
-      const counts = await plainConnector(refusing.port, user).countSignals(
-        { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
-        { timeZone: 'UTC', transfer: 'fewest-round-trips' },
-      );
+      const counts = await plainConnector(refusing.port, user).countSignals(range, options);
       expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 2 });
       expect(counts.warnings).toEqual([]);
       expect(refusing.serverLines()).toContainEqual(expect.stringMatching(/^\S+ BAD /));
@@ -329,6 +314,11 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     }
   });
 });
+
+// The mailboxes a flight opened, in order.
+function openedIn(flight: readonly string[] | undefined): string[] {
+  return (flight ?? []).flatMap((line) => / EXAMINE "(.*)"$/.exec(line)?.[1] ?? []);
+}
 
 // The flights of the connection that counted (the one that sent EXAMINE), among those opened since
 // `before`: a full count's side connection lists alongside.
