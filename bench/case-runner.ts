@@ -64,8 +64,9 @@ async function runWarm(request: CaseRequest): Promise<CaseOutcome> {
 }
 
 const CONNECTION_TEST_REPEATS = 9;
-let keptConnector: ImapConnector | undefined;
 const CONNECTION_TEST_WARM_UPS = 5;
+// The connector of `sdk-count-kept-connector`: made by the warm-up call, counted with again by the timed one.
+let keptConnector: ImapConnector | undefined;
 
 function run(request: CaseRequest): Promise<CaseOutcome> {
   const spec = request.spec;
@@ -84,7 +85,6 @@ function run(request: CaseRequest): Promise<CaseOutcome> {
       return countWithSdk(request.target, spec, 'auto', 'same-connection');
     case 'sdk-count-kept-connector':
       if (!spec) throw new Error('count without spec');
-      // The warm-up's connector counts again: what it remembers of the account is the host's to keep.
       keptConnector ??= sdkConnector(request.target);
       return countWithSdk(request.target, spec, 'auto', undefined, 'none', keptConnector);
     case 'sdk-count-side-connection':
