@@ -1,8 +1,10 @@
 /**
  * The floor: the least a client can do to count exactly, written only to measure how far the SDK is
  * from it. One plain socket, LOGIN, then every mailbox pipelined in one write: EXAMINE, `UID SEARCH
- * RETURN (SAVE)` over the date window, `UID FETCH $ (INTERNALDATE)` (RFC 5182); without SEARCHRES,
- * `UID SEARCH` then a second write of EXAMINE + `UID FETCH <uids>`. Rows are read with one regular
+ * RETURN (SAVE)` over the date window, `UID FETCH $ (INTERNALDATE)` (RFC 5182) — on every server,
+ * whatever it advertises: Dovecot answers SEARCHRES on the bench's reduced server too, which does not
+ * advertise it, so there this floor is one a client going by the capabilities (the SDK: a search write,
+ * then a fetch write) cannot reach. Rows are read with one regular
  * expression and bucketed by binary search. No LIST (it knows the folders, like the hand-written
  * baseline), no TLS, no error handling beyond failing.
  */

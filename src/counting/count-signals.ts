@@ -96,8 +96,7 @@ export interface CountSignalsOptions {
    * Dovecot logging in in 22 ms, an INBOX of about 33,000 messages), otherwise on the counting
    * connection (the side never connects). The side connection
    * takes a slot of the connector's `limiter` only if one is free at once; if there is none, or it
-   * fails, the count lists on its own connection. But wherever the server offers IMAP4rev1 and
-   * SEARCHRES, `auto` lists on the counting connection after opening the subscribed mailboxes (`LSUB`,
+   * fails, the count lists on its own connection. But wherever the server offers IMAP4rev1, `auto` lists on the counting connection after opening the subscribed mailboxes (`LSUB`,
    * in INBOX's flight, which on Dovecot costs no rescan), and never opens the side connection: a counted
    * mailbox that is not subscribed is then read after the list, one round trip more (on a 100 ms link
    * and an account where half the counted folders are unsubscribed, `same-connection` is faster).
@@ -385,16 +384,20 @@ class SignalCounter {
   // flight): every EXAMINE the count needs, as a rule, reaches the server before the LIST, which on
   // Dovecot with Maildir would make each later one rescan its folder, and the count awaits the same two
   // round trips as listing behind INBOX. A server that refuses LSUB, or answers more subscriptions
-  // than MAX_SUBSCRIBED_GUESSES, gets the LIST after INBOX's batch instead.
+  // than MAX_SUBSCRIBED_GUESSES, gets the LIST after INBOX's batch instead. Without SEARCHRES a batch
+  // searches, then fetches (two writes): INBOX's fetch leaves with the subscribed mailboxes' searches,
+  // and the LIST with their fetches — one awaited round trip more, still no EXAMINE after the LIST.
+  // The subscribed mailboxes' batch is written once LSUB has answered and INBOX's batch is all written,
+  // whether or not its answer is all in.
   async #subscribedThenList(path: CountingPath): Promise<{
     inbox: Promise<MailboxOutcome | undefined>;
     mailboxes: ListedMailbox[];
     subscribed: ReadonlyMap<string, MailboxOutcome>;
   }> {
-    const [inbox, answer] = await this.session.subscriptionsAlongside(
-      this.#countMailboxes([INBOX], path).then(([early]) => early),
-      MAX_SUBSCRIBED_GUESSES,
-    );
+    const inbox = this.#countMailboxes([INBOX], path).then(([early]) => early);
+    // Observed by the caller, after the list; a failure before that must not go unobserved.
+    inbox.catch(() => undefined);
+    const answer = await this.session.subscriptionsAlongside(inbox, MAX_SUBSCRIBED_GUESSES);
     const guesses = answer === undefined || answer.truncated ? [] : this.#guessesOf(answer.mailboxes);
     const [opened, mailboxes] = await this.session.listMailboxesAlongside(
       guesses.length === 0 ? Promise.resolve([]) : this.#countMailboxes(guesses, path),
@@ -404,7 +407,7 @@ class SignalCounter {
       const outcome = opened[index];
       if (outcome !== undefined) subscribed.set(guess, outcome);
     });
-    return { inbox: Promise.resolve(inbox), mailboxes, subscribed };
+    return { inbox, mailboxes, subscribed };
   }
 
   // The mailboxes to open before the list, INBOX aside: those the plan would count if the subscribed
@@ -633,8 +636,9 @@ class SignalCounter {
   }
 
   // The pipelined path closes each mailbox before the next: the floors of the incremental cursor
-  // (where the next count starts reading) that its batch could not give (a range surely past on a
-  // server without ESEARCH) are found afterwards, one mailbox at a time, two round trips each.
+  // (where the next count starts reading) that its batch did not give (its batch searches the floor
+  // window of every mailbox that is not empty, with ESEARCH or without: a fallback) are found
+  // afterwards, one mailbox at a time, two round trips each.
   async #floorsOfBatch(outcomes: ReadonlyMap<string, MailboxOutcome>): Promise<void> {
     for (const [path, outcome] of outcomes) {
       if (this.#floors.has(path) || 'unavailable' in outcome) continue;

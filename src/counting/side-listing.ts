@@ -22,7 +22,7 @@ export const mailboxListings = ['auto', 'side-connection', 'same-connection'] as
  * rescan the folder. `same-connection`: it lists them on the connection it counts on, in INBOX's flight
  * (one connection per count, for servers or hosts that must not open a second). `auto` (default): on
  * the counting connection after the subscribed mailboxes' EXAMINEs where the server answers LSUB
- * alongside a batch (IMAP4rev1 and SEARCHRES; an LSUB makes no EXAMINE rescan); elsewhere the
+ * alongside a batch (IMAP4rev1; an LSUB makes no EXAMINE rescan); elsewhere the
  * side connection waits, unconnected, and is kept only if the round trip measured with the counting
  * connection's login is short (`sideListingPays`) and INBOX's EXAMINE then answers an INBOX large
  * enough for it to pay (`sideListingPaysFor`); otherwise it never connects and the count lists on its

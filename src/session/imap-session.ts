@@ -41,6 +41,7 @@ import {
   isTransportConnected,
   type SubscribedMailboxes,
   skipSessionCommands,
+  skipSubscriptionsInListings,
   subscribedMailboxes,
   type TransportWatch,
   tapResponseLines,
@@ -192,6 +193,15 @@ export class ImapSession {
   #interceptsResponses = false;
   /** Set while imapflow's LIST is in flight alongside the counting channel's commands. */
   #listingAlongside = false;
+  /** EXAMINEs written on this connection so far: the mailbox open is the last one's, if it was answered OK. */
+  #examinesWritten = 0;
+  /**
+   * Settles once the last pipelined batch ({@link datesInWindow}) has written its last command: without
+   * SEARCHRES its fetches are written only when its searches have answered, and a LIST written alongside
+   * must follow every EXAMINE of the batch (on Dovecot with Maildir, a LIST makes every later EXAMINE of
+   * the session rescan its folder).
+   */
+  #batchWritten: Promise<void> = Promise.resolve();
   /** A count skips imapflow's NAMESPACE after login and sends its own with the LIST. */
   readonly #asksNamespaceItself: boolean;
   /** The personal namespace's prefix (RFC 2342), once known ('' for none). */
@@ -233,6 +243,7 @@ export class ImapSession {
     this.#client.on('error', (error: unknown) => {
       this.#lastClientError = error;
     });
+    skipSubscriptionsInListings(this.#client);
     this.#asksNamespaceItself = options.purpose === 'count';
     skipSessionCommands(
       this.#client,
@@ -495,21 +506,24 @@ export class ImapSession {
   }
 
   /**
-   * Whether {@link listMailboxesAlongside} can list while a pipelined batch is in flight: the server
-   * has SEARCHRES (RFC 5182), so a batch is one write and the channel writes nothing more until it is
-   * answered, and every response line can be told apart before imapflow reads it.
+   * Whether {@link listMailboxesAlongside} can list while a pipelined batch is in flight: every response
+   * line can be told apart before imapflow reads it, so imapflow's LIST or LSUB can share the flight of
+   * the channel's commands.
    */
   get listsAlongsideBatches(): boolean {
-    return this.#interceptsResponses && this.capabilities.includes('SEARCHRES');
+    return this.#interceptsResponses;
   }
 
   /**
    * Lists every mailbox right behind a pipelined batch that is still in flight (written by
-   * {@link datesInWindow}, not awaited), in the same flight: one awaited round trip for both instead of
-   * two. imapflow writes its LIST after the channel's commands (RFC 3501 §5.5 allows the pipelining),
-   * and while both are in flight its lines (`* LIST`, `* LSUB`, `* STATUS`, its own tag) are handed to
-   * imapflow, every other line to the channel. The caller sends nothing on the channel until this
-   * settles. Without {@link listsAlongsideBatches}, this is {@link listMailboxes} after `batch`.
+   * {@link datesInWindow}, not awaited): one awaited round trip for both instead of two. imapflow writes
+   * its LIST after the batch's last command (RFC 3501 §5.5 allows the pipelining) — on a server without
+   * SEARCHRES, whose batch writes its fetches once its searches have answered, after those: every
+   * EXAMINE of the batch reaches the server before the LIST (on Dovecot with Maildir a LIST makes every
+   * later EXAMINE of the session rescan its folder). While both are in flight its lines (`* LIST`,
+   * `* LSUB`, `* STATUS`, its own tag) are handed to imapflow, every other line to the channel. The
+   * caller sends nothing on the channel until this settles. Without {@link listsAlongsideBatches}, this
+   * is {@link listMailboxes} after `batch`.
    *
    * @param batch - The batch in flight.
    * @returns The batch's result and the mailboxes; when both fail, the failure that came first (the
@@ -521,8 +535,10 @@ export class ImapSession {
       const done = await batch;
       return [done, await this.listMailboxes()];
     }
+    const written = this.#batchWritten;
     // The batch went through #guard already (datesInWindow); NAMESPACE and LIST go through it here.
     const listing = this.#guard(async () => {
+      await written;
       const namespace = this.#askNamespace();
       const [, listed] = await this.#listingAlongsideChannel(namespace ?? Promise.resolve(undefined));
       return this.#withinPersonalNamespace(listed);
@@ -540,25 +556,29 @@ export class ImapSession {
 
   /**
    * Asks for the subscribed mailboxes (`LSUB "" "*"`, with NAMESPACE first when the session asks it
-   * itself) right behind a pipelined batch still in flight, in the same flight, as
-   * {@link listMailboxesAlongside} does with LIST. On Dovecot with Maildir, unlike a LIST (or STATUS),
-   * an LSUB makes no later EXAMINE of the session rescan its folder: a count can open the subscribed
-   * mailboxes first and list after their EXAMINEs (docs/counting.md, "Subscribed mailboxes before the
-   * list").
+   * itself) right behind a pipelined batch still in flight, in the same flight. On Dovecot with Maildir,
+   * unlike a LIST (or STATUS), an LSUB makes no later EXAMINE of the session rescan its folder: a count
+   * can open the subscribed mailboxes first and list after their EXAMINEs (docs/counting.md,
+   * "Subscribed mailboxes before the list"). Settles once the answer is in and the batch has written its
+   * last command (without SEARCHRES, its fetches), not when the batch is done: what the caller writes
+   * next follows the batch's commands, while the batch's answers may still be arriving.
    *
-   * @param batch - The batch in flight.
+   * @param batch - The batch in flight (its failure, if it comes first, is this call's).
    * @param limit - The most mailboxes taken from the answer.
-   * @returns The batch's result, and the subscribed mailboxes of the personal namespace, or
-   *   `undefined` when the session cannot ask ({@link asksSubscriptionsAlongside}) or the server
-   *   refused LSUB.
+   * @returns The subscribed mailboxes of the personal namespace, or `undefined` when the session cannot
+   *   ask ({@link asksSubscriptionsAlongside}) or the server refused LSUB.
    * @throws {@link ImapConnectorError} for a failure of the connection or of the batch.
    */
-  async subscriptionsAlongside<T>(
-    batch: Promise<T>,
+  async subscriptionsAlongside(
+    batch: Promise<unknown>,
     limit: number,
-  ): Promise<[T, SubscribedMailboxes | undefined]> {
+  ): Promise<SubscribedMailboxes | undefined> {
     const client = this.#client;
-    if (!this.asksSubscriptionsAlongside || !hasExec(client)) return [await batch, undefined];
+    if (!this.asksSubscriptionsAlongside || !hasExec(client)) {
+      await batch;
+      return undefined;
+    }
+    const written = this.#batchWritten;
     const asking = this.#guard(async () => {
       const namespace = this.#askNamespace();
       const [, answer] = await this.#alongsideChannel(namespace ?? Promise.resolve(undefined), () =>
@@ -567,10 +587,14 @@ export class ImapSession {
           throw error;
         }),
       );
+      await written;
       if (answer === undefined) return undefined;
       return { ...answer, mailboxes: this.#withinPersonalNamespace(answer.mailboxes) };
     });
-    return bothOrFirstFailure(batch, asking);
+    // The batch's failure when it comes first; the answer, whether or not the batch is done.
+    const failed = batch.then(() => asking);
+    failed.catch(() => undefined);
+    return Promise.race([asking, failed]);
   }
 
   // imapflow's LIST written while the channel's commands are in flight (RFC 3501 §5.5): its lines go
@@ -651,6 +675,7 @@ export class ImapSession {
   async examine(path: string, options: { forIdentityFetch?: boolean } = {}): Promise<ExaminedMailbox> {
     return this.#guard(async () => {
       this.#selected = undefined;
+      this.#examinesWritten += 1;
       const examined = options.forIdentityFetch
         ? await this.#examineWithImapflow(path)
         : await this.#examineOnChannel(path);
@@ -930,14 +955,17 @@ export class ImapSession {
    * Opens each mailbox and streams the INTERNALDATE of every message on server-local dates in the
    * window, all mailboxes in one pipelined write: `EXAMINE`, `UID SEARCH RETURN (SAVE)` and
    * `UID FETCH $ (UID INTERNALDATE)` per mailbox with SEARCHRES (RFC 5182), one round trip for all of
-   * them; without it, `EXAMINE` + `UID SEARCH` for all, then `EXAMINE` + `UID FETCH` for all (two).
+   * them; without it, `EXAMINE` + `UID SEARCH` for all, then, once they have answered, `UID FETCH` of
+   * the UIDs found for all (two): the mailbox the last EXAMINE opened first, without one, the others
+   * each behind an `EXAMINE` again.
    *
    * @param paths - The mailboxes, in order.
    * @param window - UTC midnights; only their dates are sent.
    * @param onRow - Called with the mailbox's index in `paths` and each message's date, once per UID.
    * @param options - `extraWindow`: a second date window whose lowest UID is wanted per mailbox (the
-   *   cursor's floor), searched in the same batch with a correlated `UID SEARCH RETURN (MIN)` — only on
-   *   servers with ESEARCH: two plain SEARCH answers in flight could not be told apart. `onExamined`:
+   *   cursor's floor), searched in the same batch — with ESEARCH, a correlated
+   *   `UID SEARCH RETURN (MIN)` beside the window's search; without it, a plain `UID SEARCH` with the
+   *   fetches (one plain search per open mailbox in flight: two could not be told apart). `onExamined`:
    *   called with a mailbox's index and EXISTS as soon as its EXAMINE is answered, while the rest of
    *   the batch may still be in flight (not for a mailbox that could not be opened).
    * @returns Per mailbox, what EXAMINE said or why it could not be opened (`MAILBOX_UNAVAILABLE`).
@@ -955,6 +983,7 @@ export class ImapSession {
     const { extraWindow, onExamined } = options;
     return this.#guard(async () => {
       this.#selected = undefined;
+      this.#batchWritten = Promise.resolve();
       const criteria = dateWindowCriteria(window);
       const extras: (number | null)[] = [];
       const extraSearch = (index: number) =>
@@ -992,34 +1021,89 @@ export class ImapSession {
         return withExtras(opened);
       }
       const found: UidList[] = [];
-      const opened = await this.#batch(
-        paths,
-        (index) => [
-          ...extraSearch(index),
-          {
-            command: `UID SEARCH ${criteria}`,
-            collector: withResult(searchCollector(), (uids) => {
-              found[index] = uids.ascending();
-            }),
-          },
-        ],
-        onExamined,
-      );
-      const toFetch = opened.filter((mailbox, index) => mailbox.examined && (found[index]?.length ?? 0) > 0);
-      if (toFetch.length === 0) return withExtras(opened);
-      await this.#batch(
-        toFetch.map((mailbox) => mailbox.path),
-        (index) => {
-          const position = opened.indexOf(toFetch[index] as BatchedMailbox);
-          return fetchDatesCommands(
-            found[position] as UidList,
-            (uid, internalDateSeconds) => onRow(position, uid, internalDateSeconds),
-            (uid, raw) => this.#reportMalformedDate(paths[position] ?? '', uid, raw),
-            MAX_SEQUENCE_SET_LENGTH,
-          );
-        },
-      );
-      return withExtras(opened);
+      let written: () => void = () => undefined;
+      this.#batchWritten = new Promise<void>((resolve) => {
+        written = resolve;
+      });
+      try {
+        const searched = this.#batch(
+          paths,
+          (index) => [
+            ...extraSearch(index),
+            {
+              command: `UID SEARCH ${criteria}`,
+              collector: withResult(searchCollector(), (uids) => {
+                found[index] = uids.ascending();
+              }),
+            },
+          ],
+          onExamined,
+        );
+        const examinesWritten = this.#examinesWritten;
+        const opened = await searched;
+        // Without ESEARCH, the cursor's floor is searched with the fetches: a plain SEARCH of its own
+        // mailbox's window, the only search of that mailbox in flight (its answer cannot be mistaken).
+        const floorWithFetches = extraWindow !== undefined && !this.capabilities.includes('ESEARCH');
+        const hasRows = (position: number) => (found[position]?.length ?? 0) > 0;
+        const toFetch = opened.flatMap((mailbox, index) =>
+          mailbox.examined && (hasRows(index) || (floorWithFetches && mailbox.examined.exists > 0))
+            ? [index]
+            : [],
+        );
+        if (toFetch.length === 0) return withExtras(opened);
+        // The mailbox the batch's last EXAMINE opened is still open when no EXAMINE was written since:
+        // its fetch goes first, without an EXAMINE (a single mailbox, INBOX before the list, needs none).
+        const lastExamined = paths.findLastIndex((path) => quotedMailboxName(path) !== undefined);
+        const stillOpen =
+          this.#examinesWritten === examinesWritten && toFetch.includes(lastExamined)
+            ? lastExamined
+            : undefined;
+        const fetchesOf = (position: number): PipelinedCommand[] => [
+          ...(hasRows(position)
+            ? fetchDatesCommands(
+                found[position] as UidList,
+                (uid, internalDateSeconds) => onRow(position, uid, internalDateSeconds),
+                (uid, raw) => this.#reportMalformedDate(paths[position] ?? '', uid, raw),
+                MAX_SEQUENCE_SET_LENGTH,
+              )
+            : []),
+          ...(floorWithFetches && extraWindow !== undefined
+            ? [
+                {
+                  command: `UID SEARCH ${dateWindowCriteria(extraWindow)}`,
+                  collector: withResult(searchCollector(), (uids) => {
+                    extras[position] = uids.ascending().at(0) ?? null;
+                  }),
+                },
+              ]
+            : []),
+        ];
+        const inOpen = stillOpen === undefined ? [] : this.#channel.send(fetchesOf(stillOpen));
+        const reopened = toFetch.filter((position) => position !== stillOpen);
+        const fetched = this.#batch(
+          reopened.map((position) => paths[position] ?? ''),
+          (index) => fetchesOf(reopened[index] as number),
+        );
+        written();
+        const [, again] = await bothOrFirstFailure(Promise.all(inOpen), fetched);
+        const result = withExtras(opened);
+        again.forEach((mailbox, index) => {
+          const position = reopened[index] as number;
+          // Gone between the search and the fetch: what was read of it is not a count.
+          if (mailbox.unavailable) result[position] = mailbox;
+          const before = opened[position]?.examined?.uidValidity;
+          if (mailbox.examined === undefined || mailbox.examined.uidValidity === before) return;
+          // Replaced in between: the UIDs searched were another mailbox's.
+          this.#breakOff({
+            code: 'MAILBOX_CHANGED',
+            description: `${mailbox.path} (UIDVALIDITY ${before} became ${mailbox.examined.uidValidity})`,
+          });
+          throw new Error('UIDVALIDITY changed between the search and the fetch');
+        });
+        return result;
+      } finally {
+        written();
+      }
     });
   }
 
@@ -1040,6 +1124,7 @@ export class ImapSession {
         return;
       }
       const examine = commands.push({ command: `EXAMINE ${quoted}`, collector: examineCollector() }) - 1;
+      this.#examinesWritten += 1;
       const rest = commandsOf(index).map((command) => commands.push(command) - 1);
       slots.push({ path, examine, rest });
     });

@@ -37,6 +37,23 @@ export function skipSessionCommands(client: ImapFlow, commands: ReadonlySet<stri
   return true;
 }
 
+/**
+ * Stops imapflow's `list()` from following its LIST with `LSUB` (it does on a server without
+ * LIST-EXTENDED, to mark which mailboxes are subscribed): a round trip more for every listing, for a
+ * subscription state the SDK never reads (a count asks for the subscriptions itself, before it lists:
+ * {@link subscribedMailboxes}). imapflow sets the same latch (`skipLsub`) itself for a server that
+ * refuses LSUB; it then reports every listed mailbox as subscribed.
+ *
+ * @param client - A client, before it lists.
+ * @returns Whether the latch exists on this imapflow (2.10 has it).
+ */
+export function skipSubscriptionsInListings(client: ImapFlow): boolean {
+  const latched = client as unknown as { skipLsub?: unknown };
+  if (typeof latched.skipLsub !== 'boolean') return false;
+  latched.skipLsub = true;
+  return true;
+}
+
 interface ImapFlowAuthenticator {
   authenticate(): Promise<unknown>;
   options?: { auth?: { loginMethod?: string | undefined } };

@@ -81,8 +81,14 @@ async function abortedRun(
   return { code, elapsedMs, ...(error ? { error } : {}) };
 }
 
+// A connection test logs in and lists: it never opens a mailbox, so it meets no stall after LIST (it
+// used to end ABORTED there only because it took longer than ABORT_AFTER_MS: it lists in fewer round
+// trips now).
+const stagesOf = (operation: 'countSignals' | 'testConnection') =>
+  operation === 'countSignals' ? stages : stages.filter(([stage]) => !/EXAMINE|SEARCH|FETCH/.test(stage));
+
 describe.each(['countSignals', 'testConnection'] as const)('%s cancelled by an AbortSignal', (operation) => {
-  it.each(stages)(
+  it.each(stagesOf(operation))(
     'ends ABORTED promptly %s, with the connection closed',
     async (_stage, scenario, security) => {
       const { code, elapsedMs } = await abortedRun(scenario, security, operation);

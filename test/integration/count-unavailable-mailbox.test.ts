@@ -56,3 +56,75 @@ describe('countSignals when a listed mailbox cannot be opened', () => {
     expect(server.connections()).toBe(1);
   });
 });
+
+// Without SEARCHRES a count searches every folder, then fetches the UIDs found: a folder reopened for
+// its fetch (every one but the last searched, still open) may have been deleted, or deleted and
+// created again, by another client in between.
+describe('countSignals when a folder changes between its search and its fetch', () => {
+  let server: FaultServer | undefined;
+
+  afterEach(async () => {
+    await server?.close();
+  });
+
+  const withArchive = [
+    ...januaryMailboxes,
+    { path: 'Archive', uidValidity: 300, messagesAtMs: [Date.UTC(2026, 0, 7, 8)] },
+  ];
+  // Sent's second EXAMINE (its fetch's) answered as `reopened` says.
+  const sentReopened = (
+    reopened: (command: { tag: string }, session: Parameters<FaultInjector>[2]) => void,
+  ): FaultInjector =>
+    (() => {
+      let examines = 0;
+      return (stage, command, session) => {
+        if (stage.command !== 'EXAMINE' || stage.selected?.path !== 'Sent') return false;
+        examines += 1;
+        if (examines !== 2) return false;
+        reopened(command, session);
+        return true;
+      };
+    })();
+  const connector = (port: number) =>
+    new ImapConnector(
+      { host: '127.0.0.1', port, security: 'none', username: 'alice@example.test', password: 'pw' },
+      { retry: { attempts: 1 } },
+    );
+
+  it('leaves a folder deleted in between uncounted, with a warning, and counts the others', async () => {
+    server = await startFaultServer(
+      mailboxScenario(
+        withArchive,
+        sentReopened((command, session) =>
+          session.tagged(command.tag, 'NO [NONEXISTENT] Mailbox does not exist'),
+        ),
+      ),
+    );
+    const result = await connector(server.port).countSignals(januaryRange, {
+      transfer: 'fewest-round-trips',
+    });
+    // INBOX 3 and Archive 1 received; Sent's two messages were searched, never fetched: not counted.
+    expect({ sent: result.sent, received: result.received }).toEqual({ sent: 0, received: 4 });
+    expect(result.mailboxes.find((mailbox) => mailbox.path === 'Sent')).toMatchObject({ inRange: null });
+    expect(result.warnings).toContainEqual(
+      expect.objectContaining({ code: 'mailbox_unavailable', mailbox: 'Sent' }),
+    );
+  });
+
+  it('fails MAILBOX_CHANGED for a folder created again in between (another UIDVALIDITY): no count of other mail', async () => {
+    server = await startFaultServer(
+      mailboxScenario(
+        withArchive,
+        sentReopened((command, session) => {
+          session.untagged('2 EXISTS');
+          session.untagged('OK [UIDVALIDITY 999] UIDs valid');
+          session.untagged('OK [UIDNEXT 3] Predicted next UID');
+          session.tagged(command.tag, 'OK [READ-ONLY] Examine completed.');
+        }),
+      ),
+    );
+    await expect(
+      connector(server.port).countSignals(januaryRange, { transfer: 'fewest-round-trips' }),
+    ).rejects.toMatchObject({ code: 'MAILBOX_CHANGED' });
+  });
+});

@@ -10,7 +10,11 @@ import {
   type MailUser,
   startDovecot,
 } from '../harness/dovecot/dovecot-server.js';
-import { type DovecotVariant, standardVariant } from '../harness/dovecot/dovecot-variants.js';
+import {
+  type DovecotVariant,
+  reducedCapabilityVariant,
+  standardVariant,
+} from '../harness/dovecot/dovecot-variants.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
 import { RawImapClient } from '../harness/raw-imap-client.js';
 import {
@@ -126,6 +130,86 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
       ]);
     },
   );
+});
+
+describeWithDovecot('the pipelined counting path against a Dovecot without SEARCHRES', () => {
+  let server: DovecotServer;
+  let user: MailUser;
+  let proxy: RecordingProxy;
+  // The first describe's folders; Clients is not subscribed, Junk is subscribed and skipped.
+  const seeds: SeedMessage[] = [
+    { mailbox: 'INBOX', atMs: inMarch(1, 9) },
+    { mailbox: 'INBOX', atMs: inMarch(2, 23) },
+    { mailbox: 'Sent', atMs: inMarch(3, 8) },
+    { mailbox: 'Archive', atMs: inMarch(4, 12) },
+    { mailbox: 'Projects', atMs: inMarch(5, 7) },
+    { mailbox: 'Clients', atMs: inMarch(31, 22) },
+    { mailbox: 'Clients', atMs: Date.UTC(2026, 3, 1) }, // at the range's end: not counted
+    { mailbox: 'Junk', atMs: inMarch(6, 6) },
+  ];
+  const range = { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' };
+  const options = { granularity: 'day', timeZone: 'Europe/Berlin', transfer: 'fewest-round-trips' } as const;
+
+  beforeAll(async () => {
+    server = await startDovecot(reducedCapabilityVariant);
+    user = createMailUser(server, 'without-searchres');
+    await seedMailboxes(server, user, seeds, ['Projects', 'Clients']);
+    const client = await RawImapClient.login(server.plainPort, user.username, user.password);
+    await client.command('UNSUBSCRIBE "Clients"');
+    await client.logout();
+    proxy = await startRecordingProxy(server.plainPort);
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.stop();
+  });
+
+  it('searches then fetches each folder, the subscribed ones before the LIST: 5 awaited round trips after the login', async () => {
+    const before = proxy.flightsByConnection().length;
+    const counts = await plainConnector(proxy.port, user).countSignals(range, options);
+    // By hand from the seeds: INBOX 2, Archive 1, Projects 1, Clients 1 (its second message is at the
+    // range's end) received; Sent 1; Junk not counted.
+    expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received: 5 });
+    expect(counts.strategies).toEqual(['pipelined-dates']);
+    const flights = countingFlights(proxy, before);
+    expect(proxy.flightsByConnection().slice(before)).toHaveLength(1);
+    // Login; INBOX's search with NAMESPACE and LSUB; INBOX's fetch (INBOX still open: no EXAMINE) with
+    // the subscribed folders' searches; their fetches with LIST behind the last EXAMINE; Clients'
+    // search; its fetch; LOGOUT.
+    expect(flights.length, JSON.stringify(flights)).toBe(7);
+    expect(flights[1]).toEqual([
+      expect.stringMatching(/ EXAMINE "INBOX"$/),
+      expect.stringMatching(/ UID SEARCH /),
+      expect.stringMatching(/ NAMESPACE$/),
+      expect.stringMatching(/ LSUB "" "\*"$/),
+    ]);
+    expect(flights[2]?.[0]).toMatch(/ UID FETCH \S+ \(UID INTERNALDATE\)$/);
+    const subscribed = openedIn(flights[2]);
+    expect([...subscribed].sort()).toEqual(['Archive', 'Projects', 'Sent']);
+    expect(flights[3]?.at(-1), JSON.stringify(flights[3])).toMatch(/ LIST /);
+    // The last folder searched is still open: its fetch goes first and needs no EXAMINE.
+    expect(flights[3]?.[0]).toMatch(/ UID FETCH /);
+    expect(openedIn(flights[3])).toEqual(subscribed.slice(0, -1));
+    expect(openedIn(flights[4])).toEqual(['Clients']);
+    expect(openedIn(flights[5])).toEqual([]);
+    expect(flights.flat().filter((line) => / (LSUB|LIST) /.test(line))).toHaveLength(2);
+    expect(flights.at(-1)).toEqual([expect.stringMatching(/^\S+ LOGOUT$/)]);
+  });
+
+  it("counts a connector's remembered folders with the subscribed ones: 3 awaited round trips for the count", async () => {
+    const connector = plainConnector(proxy.port, user);
+    const first = await connector.countSignals(range, options);
+    const before = proxy.flightsByConnection().length;
+    const second = await connector.countSignals(range, options);
+    expect(second.buckets).toEqual(first.buckets);
+    expect({ sent: second.sent, received: second.received }).toEqual({ sent: 1, received: 5 });
+    const flights = countingFlights(proxy, before);
+    // Login; INBOX's search + LSUB; INBOX's fetch + the other folders' searches; their fetches + LIST; LOGOUT.
+    expect(flights.length, JSON.stringify(flights)).toBe(5);
+    expect(openedIn(flights[2])).toEqual(expect.arrayContaining(['Sent', 'Clients']));
+    expect(flights[3]?.at(-1)).toMatch(/ LIST /);
+  });
 });
 
 describeWithDovecot('the other folders of a pipelined count, with a side listing', () => {
