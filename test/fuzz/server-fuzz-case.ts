@@ -9,7 +9,7 @@ import { ImapConnector, ImapConnectorError } from '../../src/index.js';
 import { replayScenario } from '../harness/fault-replay.js';
 import { startFaultServer } from '../harness/fault-server.js';
 import type { TranscriptFixture } from '../harness/fault-transcript.js';
-import { hooksOf, type MutationLog, planOf } from './server-mutator.js';
+import { type FuzzPlan, hooksOf, type MutationLog, planOf } from './server-mutator.js';
 
 /**
  * The recorded sessions (`npm run fuzz:record`), replayed without WITHIN (RFC 5032) in the server's
@@ -95,7 +95,17 @@ export interface FuzzCaseOutcome {
  * @returns What happened.
  */
 export async function runServerFuzzCase(seed: number): Promise<FuzzCaseOutcome> {
-  const plan = planOf(seed, fixture.sessions);
+  return runFuzzPlan(planOf(seed, fixture.sessions));
+}
+
+/**
+ * Runs one plan: its session replayed with its mutations.
+ *
+ * @param plan - From `planOf`, or one written out (the unmutated control of a session).
+ * @returns What happened.
+ */
+export async function runFuzzPlan(plan: FuzzPlan): Promise<FuzzCaseOutcome> {
+  const { seed } = plan;
   const log: MutationLog = { applied: [], touchedExists: false };
   const server = await startFaultServer(
     replayScenario(plan.session, (conn) => (conn.id === 1 || plan.everyConnection ? hooksOf(plan, log) : {})),
