@@ -26,20 +26,22 @@ import { startRewritingProxy } from '../harness/rewriting-proxy.js';
 
 const inMarch = (day: number, hour: number) => Date.UTC(2026, 2, day, hour, 15);
 
+// Five counted folders, as in the benchmark, plus one the count skips.
+const fiveFolders: readonly SeedMessage[] = [
+  { mailbox: 'INBOX', atMs: inMarch(1, 9) },
+  { mailbox: 'INBOX', atMs: inMarch(2, 23) },
+  { mailbox: 'Sent', atMs: inMarch(3, 8) },
+  { mailbox: 'Archive', atMs: inMarch(4, 12) },
+  { mailbox: 'Projects', atMs: inMarch(5, 7) },
+  { mailbox: 'Clients', atMs: inMarch(31, 22) },
+  { mailbox: 'Junk', atMs: inMarch(6, 6) },
+];
+
 describeWithDovecot('the pipelined counting path against a real Dovecot', () => {
   let server: DovecotEndpoint;
   let user: MailUser;
   let proxy: RecordingProxy;
-  // Five counted folders, as in the benchmark, plus one the count skips.
-  const seeds: SeedMessage[] = [
-    { mailbox: 'INBOX', atMs: inMarch(1, 9) },
-    { mailbox: 'INBOX', atMs: inMarch(2, 23) },
-    { mailbox: 'Sent', atMs: inMarch(3, 8) },
-    { mailbox: 'Archive', atMs: inMarch(4, 12) },
-    { mailbox: 'Projects', atMs: inMarch(5, 7) },
-    { mailbox: 'Clients', atMs: inMarch(31, 22) },
-    { mailbox: 'Junk', atMs: inMarch(6, 6) },
-  ];
+  const seeds = fiveFolders;
 
   beforeAll(async () => {
     server = sharedDovecot();
@@ -136,17 +138,9 @@ describeWithDovecot('the pipelined counting path against a Dovecot without SEARC
   let server: DovecotServer;
   let user: MailUser;
   let proxy: RecordingProxy;
-  // The first describe's folders; Clients is not subscribed, Junk is subscribed and skipped.
-  const seeds: SeedMessage[] = [
-    { mailbox: 'INBOX', atMs: inMarch(1, 9) },
-    { mailbox: 'INBOX', atMs: inMarch(2, 23) },
-    { mailbox: 'Sent', atMs: inMarch(3, 8) },
-    { mailbox: 'Archive', atMs: inMarch(4, 12) },
-    { mailbox: 'Projects', atMs: inMarch(5, 7) },
-    { mailbox: 'Clients', atMs: inMarch(31, 22) },
-    { mailbox: 'Clients', atMs: Date.UTC(2026, 3, 1) }, // at the range's end: not counted
-    { mailbox: 'Junk', atMs: inMarch(6, 6) },
-  ];
+  // The five folders, Clients not subscribed (Junk is subscribed and skipped), and a message at the
+  // range's end: not counted.
+  const seeds: SeedMessage[] = [...fiveFolders, { mailbox: 'Clients', atMs: Date.UTC(2026, 3, 1) }];
   const range = { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' };
   const options = { granularity: 'day', timeZone: 'Europe/Berlin', transfer: 'fewest-round-trips' } as const;
 
