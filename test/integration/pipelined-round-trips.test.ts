@@ -147,10 +147,7 @@ describeWithDovecot('the pipelined counting path against a Dovecot without SEARC
   beforeAll(async () => {
     server = await startDovecot(reducedCapabilityVariant);
     user = createMailUser(server, 'without-searchres');
-    await seedMailboxes(server, user, seeds, ['Projects', 'Clients']);
-    const client = await RawImapClient.login(server.plainPort, user.username, user.password);
-    await client.command('UNSUBSCRIBE "Clients"');
-    await client.logout();
+    await seedWithClientsUnsubscribed(server, user, seeds, ['Projects', 'Clients']);
     proxy = await startRecordingProxy(server.plainPort);
   });
 
@@ -291,10 +288,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
   beforeAll(async () => {
     server = sharedDovecot();
     user = createMailUser(server, 'unsubscribed');
-    await seedMailboxes(server, user, seeds, ['Clients']);
-    const client = await RawImapClient.login(server.plainPort, user.username, user.password);
-    await client.command('UNSUBSCRIBE "Clients"');
-    await client.logout();
+    await seedWithClientsUnsubscribed(server, user, seeds, ['Clients']);
     proxy = await startRecordingProxy(server.plainPort);
   });
 
@@ -392,6 +386,20 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     }
   });
 });
+
+// Seeds the account (creating `created`, subscribed), then unsubscribes Clients: a folder a
+// server-side filter made.
+async function seedWithClientsUnsubscribed(
+  server: DovecotEndpoint,
+  user: MailUser,
+  seeds: readonly SeedMessage[],
+  created: readonly string[],
+): Promise<void> {
+  await seedMailboxes(server, user, seeds, created);
+  const client = await RawImapClient.login(server.plainPort, user.username, user.password);
+  await client.command('UNSUBSCRIBE "Clients"');
+  await client.logout();
+}
 
 // The mailboxes a flight opened, in order.
 function openedIn(flight: readonly string[] | undefined): string[] {
