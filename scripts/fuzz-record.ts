@@ -69,8 +69,14 @@ function expectedOf(request: Request): RecordedSession['expected'] {
 }
 
 // Both counting paths: mailbox by mailbox (each command awaited) and pipelined (the default since
-// `auto` pipelines on fast links; answers to many commands in one flight).
-const transfers = ['fewest-bytes', 'fewest-round-trips'] as const;
+// `auto` pipelines on fast links; answers to many commands in one flight), listing on the counting
+// connection in INBOX's flight; and the pipelined path listing as `auto` does on these IMAP4rev1
+// servers: LSUB in INBOX's flight, the subscribed mailboxes opened before the LIST (one connection).
+const modes = [
+  { transfer: 'fewest-bytes', mailboxListing: 'same-connection', suffix: '' },
+  { transfer: 'fewest-round-trips', mailboxListing: 'same-connection', suffix: '-pipelined' },
+  { transfer: 'fewest-round-trips', mailboxListing: 'auto', suffix: '-subscribed-first' },
+] as const;
 
 async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
   const server = await startDovecot(variant);
@@ -78,9 +84,7 @@ async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
     const user = createMailUser(server, 'fuzz');
     await seedMailboxes(server, user, seeds);
     const sessions: RecordedSession[] = [];
-    for (const request of requests.flatMap((plain) =>
-      transfers.map((transfer) => ({ ...plain, transfer })),
-    )) {
+    for (const request of requests.flatMap((plain) => modes.map((mode) => ({ ...plain, ...mode })))) {
       const recorder = await startTranscriptRecorder(server.plainPort);
       try {
         const connector = new ImapConnector(
@@ -98,7 +102,7 @@ async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
         const counts = await connector.countSignals(request.range, {
           transfer: request.transfer,
           // One conversation per connection, which the replay serves: the mailboxes are listed on it.
-          mailboxListing: 'same-connection',
+          mailboxListing: request.mailboxListing,
           ...(request.granularity === undefined ? {} : { granularity: request.granularity }),
         });
         const expected = expectedOf(request);
@@ -112,11 +116,12 @@ async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
         const mailboxSizes: Record<string, number> = {};
         for (const seed of seeds) mailboxSizes[seed.mailbox] = (mailboxSizes[seed.mailbox] ?? 0) + 1;
         sessions.push({
-          name: `${variant.name}-${request.name}${request.transfer === 'fewest-bytes' ? '' : '-pipelined'}`,
+          name: `${variant.name}-${request.name}${request.suffix}`,
           variant: variant.name,
           request: {
             range: request.range,
             transfer: request.transfer,
+            mailboxListing: request.mailboxListing,
             ...(request.granularity === undefined ? {} : { granularity: request.granularity }),
           },
           expected,
@@ -125,7 +130,7 @@ async function record(variant: DovecotVariant): Promise<RecordedSession[]> {
           exchanges: connection.exchanges,
         });
         process.stdout.write(
-          `${variant.name}-${request.name}/${request.transfer}: ${connection.exchanges.map((exchange) => exchange.command.split(' ').slice(0, 2).join(' ')).join(', ')}\n`,
+          `${variant.name}-${request.name}${request.suffix}: ${connection.exchanges.map((exchange) => exchange.command.split(' ').slice(0, 2).join(' ')).join(', ')}\n`,
         );
       } finally {
         await recorder.close();

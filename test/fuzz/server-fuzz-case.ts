@@ -127,8 +127,9 @@ export async function runFuzzPlan(plan: FuzzPlan): Promise<FuzzCaseOutcome> {
       // The path the fixture was recorded with (scripts/fuzz-record.ts), whatever the machine's load.
       .countSignals(plan.session.request.range, {
         transfer: plan.session.request.transfer ?? 'fewest-bytes',
-        // One conversation per connection, as recorded: the mailboxes are listed on it.
-        mailboxListing: 'same-connection',
+        // One conversation per connection, as recorded: the mailboxes are listed on it (`auto` opens
+        // no side connection on the recorded IMAP4rev1 servers).
+        mailboxListing: plan.session.request.mailboxListing ?? 'same-connection',
         ...(granularity === undefined ? {} : { granularity }),
       })
       .then(

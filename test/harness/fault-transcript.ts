@@ -26,6 +26,8 @@ export interface RecordedSession {
     readonly granularity?: 'day' | 'week' | 'month';
     /** The counting path it was recorded on; `fewest-bytes` when absent (fixtures before the field). */
     readonly transfer?: 'fewest-bytes' | 'fewest-round-trips';
+    /** Where it listed the mailboxes; `same-connection` when absent (fixtures before the field). */
+    readonly mailboxListing?: 'same-connection' | 'auto';
   };
   /** The counts, computed from the seeded messages (not from the SDK). */
   readonly expected: { readonly sent: number; readonly received: number };
