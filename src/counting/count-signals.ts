@@ -636,9 +636,10 @@ class SignalCounter {
   }
 
   // The pipelined path closes each mailbox before the next: the floors of the incremental cursor
-  // (where the next count starts reading) that its batch did not give (its batch searches the floor
-  // window of every mailbox that is not empty, with ESEARCH or without: a fallback) are found
-  // afterwards, one mailbox at a time, two round trips each.
+  // (where the next count starts reading) that its batch did not give (it searches the floor window
+  // of every mailbox that is not empty, with ESEARCH or, without SEARCHRES, with the fetches; left: a
+  // server with SEARCHRES but not ESEARCH) are found afterwards, one mailbox at a time, two round
+  // trips each.
   async #floorsOfBatch(outcomes: ReadonlyMap<string, MailboxOutcome>): Promise<void> {
     for (const [path, outcome] of outcomes) {
       if (this.#floors.has(path) || 'unavailable' in outcome) continue;
