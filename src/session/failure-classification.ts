@@ -2,6 +2,7 @@ import { type ErrorCode, formatCatalogMessage } from '../errors/error-catalog.js
 import type { ConnectionPhase, DetectedProtocol, FailureDetail } from '../errors/failure-detail.js';
 import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { sanitizeCause, serverResponseExcerpt } from '../errors/secret-redaction.js';
+import { ChannelClosed } from './counting-channel.js';
 import { describeDetectedProtocol } from './protocol-detection.js';
 
 /** What was known about the connection when it failed. */
@@ -308,4 +309,47 @@ function phaseOf(code: ErrorCode, observed: ConnectionPhase): ConnectionPhase {
     default:
       return observed;
   }
+}
+
+/**
+ * Whether a command failed because the connection had gone (imapflow's "no connection", or the counting
+ * channel closed without a reason of its own): the socket's own error, if one came, says why better.
+ *
+ * @param error - What the command rejected with.
+ * @returns `true` when the connection was gone.
+ */
+export function isConnectionGone(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (error instanceof ChannelClosed) return error.reason === undefined;
+  return code === 'NoConnection' || code === 'EConnectionClosed';
+}
+
+// Exchange answers every command after a login its back end did not complete with this BAD; imapflow
+// reads it from its NAMESPACE as a failed login, and so does a count, from whatever command gets it.
+const NOT_CONNECTED = /User is authenticated but not connected/i;
+
+/**
+ * Whether a refusal is Exchange's "User is authenticated but not connected": a login its back end did
+ * not complete, whatever command the answer came to.
+ *
+ * @param error - A refusal (imapflow's error or the channel's `CommandRefused`).
+ * @returns `true` for that answer.
+ */
+export function isNotConnectedRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { responseText, response } = error as { responseText?: unknown; response?: unknown };
+  return [responseText, response].some((text) => typeof text === 'string' && NOT_CONNECTED.test(text));
+}
+
+/**
+ * The "not connected" refusal as the login failure it is, shaped like imapflow's
+ * `AuthenticationFailure` so {@link classifyFailure} maps it the same way.
+ *
+ * @param error - A refusal for which {@link isNotConnectedRefusal} holds.
+ * @returns The login failure.
+ */
+export function notConnectedFailure(error: unknown): Error {
+  const { responseText, response } = error as { responseText?: unknown; response?: unknown };
+  const text = typeof responseText === 'string' ? responseText : typeof response === 'string' ? response : '';
+  return Object.assign(new Error('Authentication failed'), { authenticationFailed: true, response: text });
 }

@@ -28,13 +28,17 @@ import {
 import {
   classifyFailure,
   isCommandRefusal,
+  isConnectionGone,
+  isNotConnectedRefusal,
   isTransientRefusal,
+  notConnectedFailure,
   type SessionViolation,
 } from './failure-classification.js';
 import { internalDateMsOf, messageIdOf } from './fetched-fields.js';
 import {
   authenticateUnlessLoginDisabled,
   disableNagle,
+  greetingOf,
   hasExec,
   inFlightTagOf,
   interceptResponses,
@@ -344,10 +348,8 @@ export class ImapSession {
 
   /** The server's greeting text, if it sent one with text, with any echo of the password redacted. */
   get greeting(): string | undefined {
-    const greeting = (this.#client as unknown as { greeting?: unknown }).greeting;
-    return typeof greeting === 'string' && greeting.length > 0
-      ? redactSecrets(greeting, this.#secrets)
-      : undefined;
+    const greeting = greetingOf(this.#client);
+    return greeting === undefined ? undefined : redactSecrets(greeting, this.#secrets);
   }
 
   /**
@@ -1539,12 +1541,6 @@ async function refusalAsUndefined<T>(
   }
 }
 
-function isConnectionGone(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (error instanceof ChannelClosed) return error.reason === undefined;
-  return code === 'NoConnection' || code === 'EConnectionClosed';
-}
-
 function isTaggedWith(line: Buffer, tag: string): boolean {
   return (
     line.length > tag.length && line[tag.length] === SPACE && line.toString('latin1', 0, tag.length) === tag
@@ -1575,23 +1571,6 @@ export function personalPrefixOf(answer: string | undefined): string {
   const quoted =
     answer === undefined ? undefined : /^\* NAMESPACE \(\("((?:[^"\\]|\\.)*)"/i.exec(answer)?.[1];
   return quoted === undefined ? '' : quoted.replace(/\\(.)/g, '$1');
-}
-
-// Exchange answers every command after a login its back end did not complete with this BAD; imapflow
-// reads it from its NAMESPACE as a failed login, and so does a count, from whatever command gets it.
-const NOT_CONNECTED = /User is authenticated but not connected/i;
-
-function isNotConnectedRefusal(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { responseText, response } = error as { responseText?: unknown; response?: unknown };
-  return [responseText, response].some((text) => typeof text === 'string' && NOT_CONNECTED.test(text));
-}
-
-// Shaped like imapflow's AuthenticationFailure, so the failure is classified as the same login failure.
-function notConnectedFailure(error: unknown): Error {
-  const { responseText, response } = error as { responseText?: unknown; response?: unknown };
-  const text = typeof responseText === 'string' ? responseText : typeof response === 'string' ? response : '';
-  return Object.assign(new Error('Authentication failed'), { authenticationFailed: true, response: text });
 }
 
 // Both results; or, when either fails, the failure that came first: the other is usually its

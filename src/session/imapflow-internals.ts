@@ -38,6 +38,18 @@ export function skipSessionCommands(client: ImapFlow, commands: ReadonlySet<stri
 }
 
 /**
+ * The text of the server's greeting as imapflow keeps it (the untyped `greeting` field, set from the
+ * first `* OK` line's text).
+ *
+ * @param client - A client that has connected.
+ * @returns The text, or `undefined` when there is none (or imapflow no longer keeps it there).
+ */
+export function greetingOf(client: ImapFlow): string | undefined {
+  const greeting = (client as unknown as { greeting?: unknown }).greeting;
+  return typeof greeting === 'string' && greeting.length > 0 ? greeting : undefined;
+}
+
+/**
  * Stops imapflow's `list()` from following its LIST with `LSUB` (it does on a server without
  * LIST-EXTENDED, to mark which mailboxes are subscribed): a round trip more for every listing, for a
  * subscription state the SDK never reads (a count asks for the subscriptions itself, before it lists:
