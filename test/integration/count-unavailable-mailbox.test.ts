@@ -1,12 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ImapConnector } from '../../src/index.js';
 import { type FaultServer, startFaultServer } from '../harness/fault-server.js';
+import { loopbackConnector } from '../harness/loopback-connector.js';
 import {
   type FaultInjector,
   januaryMailboxes,
   januaryRange,
   mailboxScenario,
 } from '../harness/mailbox-server.js';
+
+// The fault mailbox server's account.
+const alice = { username: 'alice@example.test', password: 'pw' };
 
 // A folder deleted by another client between LIST and EXAMINE: a race Dovecot cannot be made to lose on
 // cue, so the fault mailbox server plays it.
@@ -25,16 +28,9 @@ describe('countSignals when a listed mailbox cannot be opened', () => {
 
   it('counts the others, marks it unopened, and warns — without retrying', async () => {
     server = await startFaultServer(mailboxScenario(januaryMailboxes, sentVanishes));
-    const result = await new ImapConnector(
-      {
-        host: server.host,
-        port: server.port,
-        security: 'none',
-        username: 'alice@example.test',
-        password: 'pw',
-      },
-      { retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 20 } },
-    ).countSignals(januaryRange, { granularity: 'day' });
+    const result = await loopbackConnector(server.port, alice, {
+      retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 20 },
+    }).countSignals(januaryRange, { granularity: 'day' });
     expect({ sent: result.sent, received: result.received, attempts: result.attempts }).toEqual({
       sent: 0,
       received: 3,
@@ -85,11 +81,7 @@ describe('countSignals when a folder changes between its search and its fetch', 
         return true;
       };
     })();
-  const connector = (port: number) =>
-    new ImapConnector(
-      { host: '127.0.0.1', port, security: 'none', username: 'alice@example.test', password: 'pw' },
-      { retry: { attempts: 1 } },
-    );
+  const connector = (port: number) => loopbackConnector(port, alice, { retry: { attempts: 1 } });
 
   it('leaves a folder deleted in between uncounted, with a warning, and counts the others', async () => {
     server = await startFaultServer(

@@ -4,6 +4,7 @@ import { ImapConnector } from '../../src/index.js';
 import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import { createMailUser, type DovecotEndpoint, type MailUser } from '../harness/dovecot/dovecot-server.js';
 import { type FaultServer, startFaultServer } from '../harness/fault-server.js';
+import { loopbackConnector } from '../harness/loopback-connector.js';
 import { type RecordingProxy, startRecordingProxy } from '../harness/recording-proxy.js';
 
 // What the SDK logs in with: one LOGIN (one round trip) for credentials a quoted string carries
@@ -27,16 +28,7 @@ describeWithDovecot('logging in on Dovecot with LOGIN or AUTHENTICATE', () => {
   }
 
   function connectorFor(user: MailUser, logs: string[]): ImapConnector {
-    return new ImapConnector(
-      {
-        host: '127.0.0.1',
-        port: proxy.port,
-        security: 'none',
-        username: user.username,
-        password: user.password,
-      },
-      { logger: recordingLogger(logs) },
-    );
+    return loopbackConnector(proxy.port, user, { logger: recordingLogger(logs) });
   }
 
   it.each([

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CountingProxy } from '../../bench/counting-proxy.js';
 import { SIDE_LISTING_MAX_ROUND_TRIP_MS } from '../../src/counting/counting-cost.js';
-import { ImapConnector, type ImapConnectorOptions, type SignalCounts } from '../../src/index.js';
+import type { SignalCounts } from '../../src/index.js';
 import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import {
   createMailUser,
@@ -15,6 +15,7 @@ import {
   reducedCapabilityVariant,
   standardVariant,
 } from '../harness/dovecot/dovecot-variants.js';
+import { loopbackConnector } from '../harness/loopback-connector.js';
 import { type SeedMessage, seedMailboxes } from '../harness/mail-seeder.js';
 import { RawImapClient } from '../harness/raw-imap-client.js';
 import {
@@ -62,7 +63,7 @@ describeWithDovecot('the pipelined counting path against a real Dovecot', () => 
     'counts five folders daily in 4 awaited round trips from the greeting to LOGOUT, exactly, %s',
     async (_name, mailboxListing) => {
       const before = proxy.flightsByConnection().length;
-      const counts = await plainConnector(proxy.port, user).countSignals(
+      const counts = await loopbackConnector(proxy.port, user).countSignals(
         { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
         {
           granularity: 'day',
@@ -158,7 +159,7 @@ describeWithDovecot('the pipelined counting path against a Dovecot without SEARC
 
   it('searches then fetches each folder, the subscribed ones before the LIST: 5 awaited round trips after the login', async () => {
     const before = proxy.flightsByConnection().length;
-    const counts = await plainConnector(proxy.port, user).countSignals(range, options);
+    const counts = await loopbackConnector(proxy.port, user).countSignals(range, options);
     // By hand from the seeds: INBOX 2, Archive 1, Projects 1, Clients 1 (its second message is at the
     // range's end) received; Sent 1; Junk not counted.
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 1, received: 5 });
@@ -189,7 +190,7 @@ describeWithDovecot('the pipelined counting path against a Dovecot without SEARC
   });
 
   it("counts a connector's remembered folders with the subscribed ones: 3 awaited round trips for the count", async () => {
-    const connector = plainConnector(proxy.port, user);
+    const connector = loopbackConnector(proxy.port, user);
     const first = await connector.countSignals(range, options);
     const before = proxy.flightsByConnection().length;
     const second = await connector.countSignals(range, options);
@@ -228,7 +229,7 @@ describeWithDovecot('the other folders of a pipelined count, with a side listing
   ): Promise<{ counts: SignalCounts; releases: readonly string[] }> {
     const held = await startRecordingProxy(sharedDovecot().plainPort, withhold);
     try {
-      const counts = await plainConnector(held.port, user).countSignals(
+      const counts = await loopbackConnector(held.port, user).countSignals(
         { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
         { ...options, transfer: 'fewest-round-trips', mailboxListing: 'side-connection' },
       );
@@ -298,7 +299,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
 
   it('counts it exactly in one more flight, after the LIST that found it, and opens no folder twice', async () => {
     const before = proxy.flightsByConnection().length;
-    const counts = await plainConnector(proxy.port, user).countSignals(range, options);
+    const counts = await loopbackConnector(proxy.port, user).countSignals(range, options);
     // By hand from the seeds: INBOX 1 and Clients 1 received (its second message is at the end); Sent 2.
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 2 });
     expect(counts.mailboxes.find((mailbox) => mailbox.path === 'Clients')?.inRange).toBe(1);
@@ -316,7 +317,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
   });
 
   it('opens it with the subscribed folders, before the LIST, on the next count of the same connector', async () => {
-    const connector = plainConnector(proxy.port, user);
+    const connector = loopbackConnector(proxy.port, user);
     const first = await connector.countSignals(range, options);
     const before = proxy.flightsByConnection().length;
     const second = await connector.countSignals(range, options);
@@ -330,7 +331,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     expect(flights[2]?.at(-1)).toMatch(/ LIST /);
     // A new connector remembers nothing: Clients one flight later again.
     const fresh = proxy.flightsByConnection().length;
-    await plainConnector(proxy.port, user).countSignals(range, options);
+    await loopbackConnector(proxy.port, user).countSignals(range, options);
     expect(countingFlights(proxy, fresh)).toHaveLength(5);
   });
 
@@ -339,7 +340,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     await seedMailboxes(server, forgetful, seeds, ['Clients']);
     const client = await RawImapClient.login(server.plainPort, forgetful.username, forgetful.password);
     await client.command('UNSUBSCRIBE "Clients"');
-    const connector = plainConnector(proxy.port, forgetful);
+    const connector = loopbackConnector(proxy.port, forgetful);
     expect((await connector.countSignals(range, options)).received).toBe(2);
     await client.command('DELETE "Clients"');
     await client.logout();
@@ -361,7 +362,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
     // Dovecot keeps the subscription of a deleted mailbox (RFC 3501 §6.3.9 allows it).
     expect(subscriptions.untagged.join('\n')).toContain('Ghost');
     const before = proxy.flightsByConnection().length;
-    const counts = await plainConnector(proxy.port, ghostly).countSignals(range, options);
+    const counts = await loopbackConnector(proxy.port, ghostly).countSignals(range, options);
     expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 1 });
     expect(counts.warnings).toEqual([]);
     expect(counts.mailboxes.map((mailbox) => mailbox.path)).not.toContain('Ghost');
@@ -377,7 +378,7 @@ describeWithDovecot('a full count on its own connection when a counted folder is
       (line) => line.replace(/^(\S+) LSUB /, '$1 XLSUB '),
     );
     try {
-      const counts = await plainConnector(refusing.port, user).countSignals(range, options);
+      const counts = await loopbackConnector(refusing.port, user).countSignals(range, options);
       expect({ sent: counts.sent, received: counts.received }).toEqual({ sent: 2, received: 2 });
       expect(counts.warnings).toEqual([]);
       expect(refusing.serverLines()).toContainEqual(expect.stringMatching(/^\S+ BAD /));
@@ -408,14 +409,6 @@ function openedIn(flight: readonly string[] | undefined): string[] {
 
 // The flights of the connection that counted (the one that sent EXAMINE), among those opened since
 // `before`: a full count's side connection lists alongside.
-// A connector to the account through a proxy on loopback, without TLS.
-function plainConnector(port: number, user: MailUser, options?: ImapConnectorOptions): ImapConnector {
-  return new ImapConnector(
-    { host: '127.0.0.1', port, security: 'none', username: user.username, password: user.password },
-    options,
-  );
-}
-
 function countingFlights(proxy: RecordingProxy, before: number): readonly (readonly string[])[] {
   const connections = proxy.flightsByConnection().slice(before);
   return (
@@ -474,7 +467,7 @@ describeWithDovecot('a pipelined count of a range that ends less than a day ago'
     await proxy?.close();
   });
 
-  const connector = () => plainConnector(proxy.port, user);
+  const connector = () => loopbackConnector(proxy.port, user);
 
   it('takes 4 awaited round trips from the greeting to LOGOUT, login included, and finds every floor in its batches', async () => {
     const before = proxy.flightsByConnection().length;
@@ -562,7 +555,7 @@ describeWithDovecot('the cursor floors of a pipelined count of a range that has 
   });
 
   const count = (daysAgo: number) =>
-    plainConnector(proxy.port, user).countSignals(
+    loopbackConnector(proxy.port, user).countSignals(
       {
         since: new Date(now - (daysAgo + 30) * 24 * HOUR).toISOString(),
         until: new Date(now - daysAgo * 24 * HOUR).toISOString(),
@@ -631,7 +624,7 @@ describeWithDovecot('the round trip a count measures before choosing its path', 
     const record = (entry: Record<string, unknown>) => {
       if (entry['mailboxListing'] !== undefined) choices.push(entry);
     };
-    const counts = await plainConnector(proxy.port, user, {
+    const counts = await loopbackConnector(proxy.port, user, {
       logger: { debug: record, info: record, warn: record, error: record },
     }).countSignals({ since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' }, { timeZone: 'UTC' });
     expect(counts.received).toBe(1);
@@ -670,7 +663,7 @@ describeWithDovecot('the round trip a count measures before choosing its path', 
 
   it('is timed on the NOOP sent with the login: behind a 40 ms link, auto pipelines on a server with SORT', async () => {
     proxy.oneWayDelayMs = 20;
-    const counts = await plainConnector(proxy.port, user).countSignals(
+    const counts = await loopbackConnector(proxy.port, user).countSignals(
       { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
       { granularity: 'day', timeZone: 'UTC' },
     );
@@ -733,7 +726,7 @@ describeWithDovecot('an account that deduplicates (it has an All Mail view)', ()
       },
     );
     try {
-      const counts = await plainConnector(garbling.port, user).countSignals(
+      const counts = await loopbackConnector(garbling.port, user).countSignals(
         { since: '2026-03-01T00:00:00Z', until: '2026-04-01T00:00:00Z' },
         { timeZone: 'UTC', transfer: 'fewest-round-trips' },
       );
