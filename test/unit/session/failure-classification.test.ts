@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../../src/errors/error-catalog.js';
 import type { ConnectionPhase } from '../../../src/errors/failure-detail.js';
 import { secretFormsOf } from '../../../src/errors/secret-redaction.js';
+import { ChannelClosed } from '../../../src/session/counting-channel.js';
 import {
   classifyFailure,
   type FailureContext,
   isCommandRefusal,
+  isConnectionGone,
+  isNotConnectedRefusal,
   isTransientRefusal,
+  notConnectedFailure,
 } from '../../../src/session/failure-classification.js';
 
 const secrets = secretFormsOf('alice@example.test', 'canary-S3cret"pw');
@@ -190,5 +194,36 @@ describe('classifyFailure', () => {
     expect(isCommandRefusal(raw('reset', { code: 'ECONNRESET' }))).toBe(false);
     expect(isTransientRefusal(refusal('NO', 'x', 'UNAVAILABLE'))).toBe(true);
     expect(isTransientRefusal(refusal('NO', 'x', 'NONEXISTENT'))).toBe(false);
+  });
+});
+
+describe('a connection that went away, and Exchange answering "not connected"', () => {
+  it('isConnectionGone: imapflow\'s "no connection", or the channel closed without a reason of its own', () => {
+    expect(isConnectionGone(new ChannelClosed(undefined))).toBe(true);
+    expect(isConnectionGone(raw('Connection not available', { code: 'NoConnection' }))).toBe(true);
+    expect(isConnectionGone(raw('Connection closed', { code: 'EConnectionClosed' }))).toBe(true);
+    // The channel closed because the server broke a rule: that rule is the failure, not the close.
+    expect(isConnectionGone(new ChannelClosed('a FETCH row for a UID not asked for'))).toBe(false);
+    expect(isConnectionGone(raw('read ECONNRESET', { code: 'ECONNRESET' }))).toBe(false);
+    expect(isConnectionGone(undefined)).toBe(false);
+  });
+
+  it('isNotConnectedRefusal reads the answer wherever imapflow or the channel put it', () => {
+    const text = 'User is authenticated but not connected.';
+    expect(isNotConnectedRefusal(refusal('BAD', text))).toBe(true);
+    expect(isNotConnectedRefusal(raw('Command failed', { response: `A3 BAD ${text}` }))).toBe(true);
+    expect(isNotConnectedRefusal(refusal('NO', 'Mailbox does not exist'))).toBe(false);
+    expect(isNotConnectedRefusal(null)).toBe(false);
+  });
+
+  it('notConnectedFailure is classified as the login failure imapflow reports for it', () => {
+    const text = 'User is authenticated but not connected.';
+    const classified = classifyFailure(notConnectedFailure(refusal('BAD', text)), context('command'));
+    const imapflows = classifyFailure(
+      raw('Authentication failed', { authenticationFailed: true, response: text }),
+      context('command'),
+    );
+    expect(classified.code).toBe(imapflows.code);
+    expect(classified.code).toBe('CREDENTIALS_REJECTED');
   });
 });
