@@ -96,8 +96,9 @@ export interface CountSignalsOptions {
    * Dovecot logging in in 22 ms, an INBOX of about 33,000 messages), otherwise on the counting
    * connection (the side never connects). The side connection
    * takes a slot of the connector's `limiter` only if one is free at once; if there is none, or it
-   * fails, the count lists on its own connection. But wherever the server offers IMAP4rev1, `auto` lists on the counting connection after opening the subscribed mailboxes (`LSUB`,
-   * in INBOX's flight, which on Dovecot costs no rescan), and never opens the side connection: a counted
+   * fails, the count lists on its own connection. But wherever the server offers IMAP4rev1, `auto`
+   * lists on the counting connection after opening the subscribed mailboxes (`LSUB`, in INBOX's
+   * flight, which on Dovecot costs no rescan), and never opens the side connection: a counted
    * mailbox that is not subscribed is then read after the list, one round trip more (on a 100 ms link
    * and an account where half the counted folders are unsubscribed, `same-connection` is faster).
    * Counts are the same either way; an incremental count (`cursor`) lists on its own connection, after

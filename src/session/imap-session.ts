@@ -1045,10 +1045,13 @@ export class ImapSession {
         const opened = await searched;
         // Without ESEARCH, the cursor's floor is searched with the fetches: a plain SEARCH of its own
         // mailbox's window, the only search of that mailbox in flight (its answer cannot be mistaken).
-        const floorWithFetches = extraWindow !== undefined && !this.capabilities.includes('ESEARCH');
+        const floorCriteria =
+          extraWindow === undefined || this.capabilities.includes('ESEARCH')
+            ? undefined
+            : dateWindowCriteria(extraWindow);
         const hasRows = (position: number) => (found[position]?.length ?? 0) > 0;
         const toFetch = opened.flatMap((mailbox, index) =>
-          mailbox.examined && (hasRows(index) || (floorWithFetches && mailbox.examined.exists > 0))
+          mailbox.examined && (hasRows(index) || (floorCriteria !== undefined && mailbox.examined.exists > 0))
             ? [index]
             : [],
         );
@@ -1069,10 +1072,10 @@ export class ImapSession {
                 MAX_SEQUENCE_SET_LENGTH,
               )
             : []),
-          ...(floorWithFetches && extraWindow !== undefined
+          ...(floorCriteria !== undefined
             ? [
                 {
-                  command: `UID SEARCH ${dateWindowCriteria(extraWindow)}`,
+                  command: `UID SEARCH ${floorCriteria}`,
                   collector: withResult(searchCollector(), (uids) => {
                     extras[position] = uids.ascending().at(0) ?? null;
                   }),
@@ -1089,19 +1092,22 @@ export class ImapSession {
         written();
         const [, again] = await bothOrFirstFailure(Promise.all(inOpen), fetched);
         const result = withExtras(opened);
-        again.forEach((mailbox, index) => {
+        for (const [index, mailbox] of again.entries()) {
           const position = reopened[index] as number;
           // Gone between the search and the fetch: what was read of it is not a count.
-          if (mailbox.unavailable) result[position] = mailbox;
+          if (mailbox.examined === undefined) {
+            result[position] = mailbox;
+            continue;
+          }
           const before = opened[position]?.examined?.uidValidity;
-          if (mailbox.examined === undefined || mailbox.examined.uidValidity === before) return;
+          if (mailbox.examined.uidValidity === before) continue;
           // Replaced in between: the UIDs searched were another mailbox's.
           this.#breakOff({
             code: 'MAILBOX_CHANGED',
             description: `${mailbox.path} (UIDVALIDITY ${before} became ${mailbox.examined.uidValidity})`,
           });
           throw new Error('UIDVALIDITY changed between the search and the fetch');
-        });
+        }
         return result;
       } finally {
         written();

@@ -70,17 +70,16 @@ describe('countSignals when a folder changes between its search and its fetch', 
   // Sent's second EXAMINE (its fetch's) answered as `reopened` says.
   const sentReopened = (
     reopened: (command: { tag: string }, session: Parameters<FaultInjector>[2]) => void,
-  ): FaultInjector =>
-    (() => {
-      let examines = 0;
-      return (stage, command, session) => {
-        if (stage.command !== 'EXAMINE' || stage.selected?.path !== 'Sent') return false;
-        examines += 1;
-        if (examines !== 2) return false;
-        reopened(command, session);
-        return true;
-      };
-    })();
+  ): FaultInjector => {
+    let examines = 0;
+    return (stage, command, session) => {
+      if (stage.command !== 'EXAMINE' || stage.selected?.path !== 'Sent') return false;
+      examines += 1;
+      if (examines !== 2) return false;
+      reopened(command, session);
+      return true;
+    };
+  };
   const connector = (port: number) => loopbackConnector(port, alice, { retry: { attempts: 1 } });
 
   it('leaves a folder deleted in between uncounted, with a warning, and counts the others', async () => {
