@@ -10,7 +10,7 @@ import {
   periodLabel,
   periodStart,
 } from './calendar-periods.js';
-import { isKnownTimeZone, ZoneClock } from './zone-clock.js';
+import { isKnownTimeZone, isListedTimeZone, ZoneClock } from './zone-clock.js';
 
 export { type BucketGranularity, granularities } from './calendar-periods.js';
 
@@ -199,6 +199,57 @@ export function parseCountRange(
   return { sinceMs, untilMs, granularity, timeZone: zone, bucketCount, warnings };
 }
 
+// The shortest period of each granularity, in civil days: bounds the periods a span can touch.
+const SHORTEST_PERIOD_DAYS: Readonly<Record<BucketGranularity, number>> = { day: 1, week: 7, month: 28 };
+const DAY_MS = 86_400_000;
+// Local midnights and civil dates of a zone lie within a day of each other (offsets stay under 24 h):
+// two days of margin wherever the zone's offsets would decide.
+const ZONE_MARGIN_MS = 2 * DAY_MS;
+
+/**
+ * Whether {@link parseCountRange} will accept a range, decided without the zone's offsets, so without
+ * loading the platform's time-zone data (its first formatter costs a fresh process ~20 ms): `true`
+ * only when it certainly will; `false` when it may not, or when only the zone's offsets can tell (a
+ * zone alias, an end within two days of {@link rangeLimits}, a bucket count near the maximum) — then
+ * parse it before connecting. A count checks this first, so that the zone arithmetic can wait for the
+ * login's round trip while nothing invalid is ever sent.
+ *
+ * @param range - `{ since, until }` or `{ from, to }`.
+ * @param granularity - Optional bucket size.
+ * @param timeZone - IANA zone; defaults to `UTC`.
+ * @returns `true` when the range is certainly valid.
+ */
+export function acceptedWithoutZoneData(
+  range: CountRangeInput,
+  granularity: BucketGranularity | undefined,
+  timeZone: string | undefined,
+): boolean {
+  if (granularity !== undefined && !(granularities as readonly unknown[]).includes(granularity)) return false;
+  const zone = timeZone ?? 'UTC';
+  if (typeof zone !== 'string' || !isListedTimeZone(zone)) return false;
+  if (typeof range !== 'object' || range === null || unknownFieldIssues(range).length > 0) return false;
+  const issues: FieldIssue[] = [];
+  let spanMs: number;
+  if (isCalendarInput(range)) {
+    if ('since' in range || 'until' in range) return false;
+    const from = periodOf(range.from, 'from', issues);
+    const to = periodOf(range.to, 'to', issues);
+    if (from === undefined || to === undefined || to.endDayMs <= from.startDayMs) return false;
+    if (from.startDayMs - ZONE_MARGIN_MS < EARLIEST_SINCE_MS) return false;
+    if (to.endDayMs + ZONE_MARGIN_MS > LATEST_UNTIL_MS) return false;
+    spanMs = to.endDayMs - from.startDayMs;
+  } else {
+    const sinceMs = instantOf(range.since, 'since', issues);
+    const untilMs = instantOf(range.until, 'until', issues);
+    if (sinceMs === undefined || untilMs === undefined || sinceMs >= untilMs) return false;
+    if (sinceMs < EARLIEST_SINCE_MS || untilMs > LATEST_UNTIL_MS) return false;
+    spanMs = untilMs - sinceMs;
+  }
+  if (granularity === undefined) return true;
+  const mostPeriods = Math.ceil((spanMs + ZONE_MARGIN_MS) / (SHORTEST_PERIOD_DAYS[granularity] * DAY_MS)) + 2;
+  return mostPeriods <= rangeLimits.maxBuckets;
+}
+
 // A field the range does not know, e.g. an option such as `granularity` or `mailboxListing` put in the
 // range instead of the second argument: rejected, as the configuration rejects unknown settings, rather
 // than ignored. A field set to `undefined` says nothing and passes.
@@ -317,8 +368,8 @@ function countPeriods(
 ): number {
   const first = periodStart(clock.civilDayOf(sinceMs), granularity);
   const last = periodStart(clock.civilDayOf(untilMs - 1), granularity);
-  if (granularity === 'day') return Math.round((last - first) / 86_400_000) + 1;
-  if (granularity === 'week') return Math.round((last - first) / (7 * 86_400_000)) + 1;
+  if (granularity === 'day') return Math.round((last - first) / DAY_MS) + 1;
+  if (granularity === 'week') return Math.round((last - first) / (7 * DAY_MS)) + 1;
   const months = (date: Date) => date.getUTCFullYear() * 12 + date.getUTCMonth();
   return months(new Date(last)) - months(new Date(first)) + 1;
 }
@@ -335,7 +386,7 @@ function boundaryWarnings(
   const end = nearestBoundary(clock, untilMs, granularity);
   if (start.boundaryMs === sinceMs && end.boundaryMs === untilMs) return [];
   const firstLabel = periodLabel(start.periodDayMs, granularity);
-  const lastDayMs = periodStart(end.periodDayMs - 86_400_000, granularity);
+  const lastDayMs = periodStart(end.periodDayMs - DAY_MS, granularity);
   const advice =
     end.periodDayMs > start.periodDayMs
       ? ` To count whole ${granularity}s, pass { from: '${firstLabel}', to: '${periodLabel(lastDayMs, granularity)}' }.`

@@ -21,7 +21,8 @@ import type { SignalCounts } from './signal-counts.js';
  * @param options - `listing: 'side-connection'`: a second, short-lived session lists the mailboxes
  *   alongside (handed to `count`), and is closed before this settles; `auto`: the same, unless the
  *   round trip measured with the login is too long for it to pay (`sideListingPays`): then the side
- *   session closes without logging in.
+ *   session closes without logging in. `duringLogin`: work `count` needs first, started once the
+ *   counting session's login is under way (the range's zone arithmetic, `PreparedRange.begin`).
  * @returns What `finish` returns.
  */
 export async function inCountSession<R, T>(
@@ -30,7 +31,10 @@ export async function inCountSession<R, T>(
   signal: AbortSignal | undefined,
   count: (session: ImapSession, side: SideListing | undefined) => Promise<R>,
   finish: (result: R, session: ImapSession) => T,
-  options: { readonly listing?: MailboxListing | undefined } = {},
+  options: {
+    readonly listing?: MailboxListing | undefined;
+    readonly duringLogin?: (() => void) | undefined;
+  } = {},
 ): Promise<T> {
   const sessionOptions = {
     purpose: 'count' as const,
@@ -38,9 +42,13 @@ export async function inCountSession<R, T>(
     signal,
     overallTimeoutMs: config.timeouts.countSignalsMs,
   };
-  const { listing } = options;
+  const { listing, duringLogin } = options;
   if (listing !== 'side-connection' && listing !== 'auto') {
-    const session = await ImapSession.open(config, { ...sessionOptions, limiter: context.limiter });
+    const session = await ImapSession.open(config, {
+      ...sessionOptions,
+      limiter: context.limiter,
+      duringLogin,
+    });
     return counted(session, undefined, count, finish);
   }
   // The counting session takes its slot first (waiting if it must); the side session only a slot free
@@ -53,7 +61,7 @@ export async function inCountSession<R, T>(
     resolution ??= resolveSessionPassword(config, sessionOptions);
     return resolution;
   };
-  const opening = ImapSession.open(config, { ...sessionOptions, permit, password });
+  const opening = ImapSession.open(config, { ...sessionOptions, permit, password, duringLogin });
   let counting: ImapSession | undefined;
   // Decided once, from the counting session's measured round trip: the side logs in only if it is kept.
   const declined = (session: ImapSession) =>

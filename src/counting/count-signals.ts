@@ -23,6 +23,7 @@ import {
   type NamedStrategy,
 } from './mailbox-strategies.js';
 import type { MailboxesCountedBefore } from './mailboxes-counted-before.js';
+import type { PreparedRange } from './prepared-range.js';
 import { ServerClock } from './server-clock.js';
 import { withinCountsStrategy } from './server-clock-counts.js';
 import type { MailboxListing, SideListing } from './side-listing.js';
@@ -149,18 +150,16 @@ const MAX_SUBSCRIBED_GUESSES = 1_000;
  *
  * @param config - The validated configuration.
  * @param context - Logger and mailbox selection.
- * @param range - `[since, until)`, parsed once by the caller (`parseCountRange`).
- * @param buckets - The range's buckets (`bucketsOf`).
+ * @param range - `[since, until)` and its buckets, checked once by the caller; resolved while the
+ *   login is in flight.
  * @param options - Signal, progress, transfer preference.
  * @returns Plain, serializable counts (of this one try: {@link countSignalsWithRetries} adds `attempts`).
- * @throws {@link ImapConnectorError} `CONFIG_INVALID` for a bad range (nothing is sent), or the code of
- *   the connection failure.
+ * @throws {@link ImapConnectorError} the code of the connection failure.
  */
 export async function countSignals(
   config: ImapConnectorConfig,
   context: CountContext,
-  range: CountRange,
-  buckets: readonly TimeBucket[],
+  range: PreparedRange,
   options: CountSignalsOptions,
 ): Promise<Omit<SignalCounts, 'attempts'>> {
   const startedAt = performance.now();
@@ -168,20 +167,22 @@ export async function countSignals(
     config,
     context,
     options.signal,
-    (session, side) =>
-      new SignalCounter(
+    async (session, side) => {
+      const resolved = await range.resolved();
+      return new SignalCounter(
         session,
-        range,
-        buckets,
+        resolved.range,
+        resolved.buckets,
         context.selection,
         options.transfer,
         accountIdentityOf(config),
         side,
         options.mailboxListing ?? 'auto',
         context.countedBefore,
-      ).run(options.onProgress),
+      ).run(options.onProgress);
+    },
     (result, session) => redactedCounts(result, session, startedAt),
-    { listing: options.mailboxListing ?? 'auto' },
+    { listing: options.mailboxListing ?? 'auto', duringLogin: () => range.begin() },
   );
 }
 

@@ -3,13 +3,13 @@ import { ImapConnectorError } from '../errors/imap-connector-error.js';
 import { logQuietly } from '../logger.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
 import { withRetries } from '../retry/with-retries.js';
-import { type CountRangeInput, parseCountRange } from './count-range.js';
+import type { CountRangeInput } from './count-range.js';
 import { type CountContext, type CountSignalsOptions, countSignals } from './count-signals.js';
 import { countIncrementally } from './incremental-count.js';
+import { PreparedRange } from './prepared-range.js';
 import { mailboxListings } from './side-listing.js';
 import type { SignalCounts } from './signal-counts.js';
 import { accountIdentityOf, type CursorFallbackReason, decodeCursor } from './sync-cursor.js';
-import { bucketsOf } from './time-buckets.js';
 
 /**
  * {@link countSignals}, tried again on a new connection after a transient failure (reset, timeout, BYE,
@@ -64,8 +64,8 @@ export async function countSignalsWithRetries(
       },
     });
   }
-  const parsed = parseCountRange(range, options.granularity, options.timeZone);
-  const buckets = await bucketsOf(parsed, { signal: options.signal });
+  // Checked now (nothing invalid is sent); its zone arithmetic waits for the first try's login.
+  const prepared = PreparedRange.check(range, options.granularity, options.timeZone, options.signal);
   const cursor =
     options.cursor === undefined ? undefined : decodeCursor(options.cursor, accountIdentityOf(config));
   const { value, attempts } = await withRetries(
@@ -73,7 +73,7 @@ export async function countSignalsWithRetries(
     async () => {
       let fallbackReason: CursorFallbackReason | null = cursor?.ok === false ? cursor.reason : null;
       if (cursor?.ok === true) {
-        const outcome = await countIncrementally(config, context, parsed, buckets, cursor.state, options);
+        const outcome = await countIncrementally(config, context, prepared, cursor.state, options);
         if (outcome.kind === 'counted') return outcome.counts;
         logQuietly(
           context.logger,
@@ -85,7 +85,7 @@ export async function countSignalsWithRetries(
         );
         fallbackReason = outcome.reason;
       }
-      const full = await countSignals(config, context, parsed, buckets, options);
+      const full = await countSignals(config, context, prepared, options);
       return { ...full, fallbackReason };
     },
   );

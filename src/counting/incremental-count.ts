@@ -19,6 +19,7 @@ import type { CountRange } from './count-range.js';
 import type { CountContext, CountSignalsOptions } from './count-signals.js';
 import { deduplicationOf, type PlannedMailbox, planMailboxes, roleWarningsOf } from './counting-plan.js';
 import { supersetWindowOf } from './date-windows.js';
+import type { PreparedRange } from './prepared-range.js';
 import {
   type CountedMailbox,
   type CountWarning,
@@ -68,8 +69,7 @@ class CursorUnusable extends Error {
  *
  * @param config - The validated configuration.
  * @param context - Logger and mailbox selection.
- * @param range - The parsed range.
- * @param buckets - Its buckets.
+ * @param range - The range and its buckets, checked by the caller; resolved while the login is in flight.
  * @param state - The decoded cursor (of this account).
  * @param options - Signal, progress.
  * @returns The counts of what changed, or a fallback: `selection_changed` when a mailbox changed between sent,
@@ -78,15 +78,14 @@ class CursorUnusable extends Error {
  *
  * @example
  * ```ts
- * const outcome = await countIncrementally(config, context, range, buckets, state, {});
+ * const outcome = await countIncrementally(config, context, range, state, {});
  * if (outcome.kind === 'counted') store(outcome.counts);
  * ```
  */
 export async function countIncrementally(
   config: ImapConnectorConfig,
   context: CountContext,
-  range: CountRange,
-  buckets: readonly TimeBucket[],
+  range: PreparedRange,
   state: CursorState,
   options: CountSignalsOptions,
 ): Promise<IncrementalOutcome> {
@@ -95,14 +94,22 @@ export async function countIncrementally(
     config,
     context,
     options.signal,
-    (session) =>
-      new IncrementalCounter(session, range, buckets, state, context, accountIdentityOf(config)).run(
-        options.onProgress,
-      ),
+    async (session) => {
+      const resolved = await range.resolved();
+      return new IncrementalCounter(
+        session,
+        resolved.range,
+        resolved.buckets,
+        state,
+        context,
+        accountIdentityOf(config),
+      ).run(options.onProgress);
+    },
     (outcome, session): IncrementalOutcome =>
       outcome.kind === 'counted'
         ? { kind: 'counted', counts: redactedCounts(outcome.counts, session, startedAt) }
         : session.redacted(outcome),
+    { duringLogin: () => range.begin() },
   );
 }
 

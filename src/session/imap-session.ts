@@ -132,6 +132,11 @@ export interface SessionOptions {
    * the session without sending the password.
    */
   readonly loginAfter?: Promise<unknown> | undefined;
+  /**
+   * Work the caller needs before its first command, started once the login is under way (not before
+   * its command is written), so that it runs while the server checks the password.
+   */
+  readonly duringLogin?: (() => void) | undefined;
 }
 
 // ID costs a round trip (two on Dovecot, whose short answer makes imapflow ask again) and tells
@@ -259,6 +264,7 @@ export class ImapSession {
         ? { beforeAuthenticate: () => this.#sendProbe() }
         : {}),
       ...(loginAfter === undefined ? {} : { waitBeforeAuthenticate: () => loginAfter.then(() => undefined) }),
+      ...(options.duringLogin === undefined ? {} : { whileAuthenticating: options.duringLogin }),
     });
     this.#channel = new CountingChannel({
       write: (lines) => {

@@ -83,13 +83,18 @@ function hasAuthenticate(client: ImapFlow): client is ImapFlow & ImapFlowAuthent
  *
  * @param client - A client before `connect()`.
  * @param options - `beforeAuthenticate`: called right before imapflow writes its login command (after
- *   STARTTLS), e.g. to pipeline a command ahead of it; `waitBeforeAuthenticate`: awaited first (a
- *   rejection fails the login without sending it).
+ *   STARTTLS), e.g. to pipeline a command ahead of it; `whileAuthenticating`: called once the login is
+ *   under way (its command written in this turn of the event loop); `waitBeforeAuthenticate`: awaited
+ *   first (a rejection fails the login without sending it).
  * @returns Whether the hook could be installed (false on an imapflow without the internal `authenticate`).
  */
 export function authenticateUnlessLoginDisabled(
   client: ImapFlow,
-  options: { beforeAuthenticate?: () => void; waitBeforeAuthenticate?: () => Promise<void> } = {},
+  options: {
+    beforeAuthenticate?: () => void;
+    whileAuthenticating?: () => void;
+    waitBeforeAuthenticate?: () => Promise<void>;
+  } = {},
 ): boolean {
   if (!hasAuthenticate(client)) return false;
   const authenticate = client.authenticate.bind(client);
@@ -100,7 +105,9 @@ export function authenticateUnlessLoginDisabled(
       auth.loginMethod = undefined;
     }
     options.beforeAuthenticate?.();
-    return authenticate();
+    const authenticated = authenticate();
+    options.whileAuthenticating?.();
+    return authenticated;
   };
   return true;
 }
