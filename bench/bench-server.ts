@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createMailUser, type DovecotServer, startDovecot } from '../test/harness/dovecot/dovecot-server.js';
 import type { DovecotVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { RawImapClient } from '../test/harness/raw-imap-client.js';
+import type { CaseTarget } from './bench-cases.js';
 import { CountingProxy } from './counting-proxy.js';
 
 /** A Dovecot instance serving the cached Maildir, behind counting proxies. */
@@ -73,5 +74,34 @@ export async function startBenchServer(
       await tlsProxy.stop();
       await server.stop();
     },
+  };
+}
+
+/**
+ * The bench account as a case connects to it: through the counting proxies (`npm run bench` reads
+ * their bytes), or straight to Dovecot's ports (`direct`), or with a plaintext port of the caller's own
+ * (a proxy of its own in front of `server.server.plainPort`).
+ *
+ * @param server - The running bench server.
+ * @param route - `proxies` (default), `direct`, or `{ plainPort }`.
+ * @returns Host, ports, CA and credentials.
+ */
+export function caseTargetOf(
+  server: BenchServer,
+  route: 'proxies' | 'direct' | { readonly plainPort: number } = 'proxies',
+): CaseTarget {
+  const proxied = route === 'proxies';
+  return {
+    host: '127.0.0.1',
+    plainPort:
+      typeof route === 'object'
+        ? route.plainPort
+        : proxied
+          ? server.plainProxy.port
+          : server.server.plainPort,
+    tlsPort: proxied ? server.tlsProxy.port : server.server.tlsPort,
+    caPem: server.server.caPem,
+    username: server.username,
+    password: server.password,
   };
 }

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import type { CaseTarget, CountSpec } from './bench-cases.js';
-import { startBenchServer } from './bench-server.js';
+import { caseTargetOf, startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
@@ -71,14 +71,7 @@ const server = await startBenchServer(
   { ...standardVariant, timeZone: 'Pacific/Auckland' },
   cachedMaildir(generateSeed(100_000), '100000-20261125'),
 );
-const target: CaseTarget = {
-  host: '127.0.0.1',
-  plainPort: server.server.plainPort,
-  tlsPort: server.server.tlsPort,
-  caPem: server.server.caPem,
-  username: server.username,
-  password: server.password,
-};
+const target = caseTargetOf(server, 'direct');
 const runOnce = (checkout: string, contender: 'sdk' | 'floor') =>
   new Promise<number>((resolve, reject) => {
     const child = fork(

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type CaseTarget, type CountSpec, countCases, countWithSdk } from './bench-cases.js';
 import { countedAtOf, pinClock } from './bench-clock.js';
-import { startBenchServer } from './bench-server.js';
+import { caseTargetOf, startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { countWithFloor } from './raw-floor.js';
 import { generateSeed } from './seed-model.js';
@@ -100,14 +100,7 @@ const proxy = net.createServer((client) => {
 });
 await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
 const request: ChildRequest = {
-  target: {
-    host: '127.0.0.1',
-    plainPort: (proxy.address() as net.AddressInfo).port,
-    tlsPort: server.server.tlsPort,
-    caPem: server.server.caPem,
-    username: server.username,
-    password: server.password,
-  },
+  target: caseTargetOf(server, { plainPort: (proxy.address() as net.AddressInfo).port }),
   spec: specOf(option('case', 'yesterday')),
   contender: option('contender', 'sdk') === 'floor' ? 'floor' : 'sdk',
   listing:

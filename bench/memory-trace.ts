@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type BenchSecurity, type CaseTarget, countCases, countWithSdk } from './bench-cases.js';
 import { MORNING_AFTER_SEED_MS, pinClock } from './bench-clock.js';
-import { startBenchServer } from './bench-server.js';
+import { caseTargetOf, startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
@@ -94,14 +94,7 @@ const server = await startBenchServer(
   { ...variant, timeZone: 'Pacific/Auckland' },
   cachedMaildir(generateSeed(size), `${size}-20261125`),
 );
-const target: CaseTarget = {
-  host: '127.0.0.1',
-  plainPort: server.server.plainPort,
-  tlsPort: server.server.tlsPort,
-  caPem: server.server.caPem,
-  username: server.username,
-  password: server.password,
-};
+const target = caseTargetOf(server, 'direct');
 try {
   const child = fork(
     fileURLToPath(import.meta.url),

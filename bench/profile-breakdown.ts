@@ -9,7 +9,7 @@ import { Session } from 'node:inspector/promises';
 import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { countCases, countWithSdk } from './bench-cases.js';
 import { MORNING_AFTER_SEED_MS, pinClock } from './bench-clock.js';
-import { startBenchServer } from './bench-server.js';
+import { caseTargetOf, startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
@@ -77,14 +77,7 @@ const server = await startBenchServer({ ...standardVariant, timeZone: 'Pacific/A
 // A part of the case's name: `daily` (the 1-year daily count), `yesterday`, `30 days`, `all time`.
 const spec = countCases().find((countCase) => countCase.name.includes(caseArg))?.spec;
 if (!spec) throw new Error(`the bench defines no case named like "${caseArg}"`);
-const target = {
-  host: '127.0.0.1' as const,
-  plainPort: server.plainProxy.port,
-  tlsPort: server.tlsProxy.port,
-  caPem: server.server.caPem,
-  username: server.username,
-  password: server.password,
-};
+const target = caseTargetOf(server);
 for (let run = 0; run < (cold ? 0 : 2); run += 1) await countWithSdk(target, spec, transfer);
 const session = new Session();
 session.connect();

@@ -3,7 +3,7 @@
 import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type CountSpec, countCases, countWithBaseline, countWithSdk } from './bench-cases.js';
 import { atClock, MORNING_AFTER_SEED_MS } from './bench-clock.js';
-import { startBenchServer } from './bench-server.js';
+import { caseTargetOf, startBenchServer } from './bench-server.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
@@ -16,14 +16,7 @@ const cases = countCases();
 const chosen = cases[Number(caseIndex)] ?? cases[1];
 if (!chosen) throw new Error('the bench defines no daily case');
 const spec: CountSpec = chosen.spec;
-const target = {
-  host: '127.0.0.1' as const,
-  plainPort: server.plainProxy.port,
-  tlsPort: server.tlsProxy.port,
-  caPem: server.server.caPem,
-  username: server.username,
-  password: server.password,
-};
+const target = caseTargetOf(server);
 const implementations = implementation === 'both' ? ['sdk-count', 'baseline-count'] : [implementation];
 for (let run = 0; run < 4; run += 1) {
   for (const name of run % 2 ? [...implementations].reverse() : implementations) {

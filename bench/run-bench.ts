@@ -12,9 +12,9 @@ import {
   standardVariant,
 } from '../test/harness/dovecot/dovecot-variants.js';
 import { RawImapClient } from '../test/harness/raw-imap-client.js';
-import { type CaseTarget, countCases } from './bench-cases.js';
+import { countCases } from './bench-cases.js';
 import { countedAtOf } from './bench-clock.js';
-import { type BenchServer, startBenchServer } from './bench-server.js';
+import { type BenchServer, caseTargetOf, startBenchServer } from './bench-server.js';
 import type { CaseReply, CaseRequest } from './case-runner.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { expectedCounts, generateSeed, type SeededMailbox } from './seed-model.js';
@@ -258,17 +258,6 @@ function parseInternalDate(text: string): number {
   return sign === '-' ? local + offset : local - offset;
 }
 
-function targetOf(server: BenchServer): CaseTarget {
-  return {
-    host: '127.0.0.1',
-    plainPort: server.plainProxy.port,
-    tlsPort: server.tlsProxy.port,
-    caPem: server.server.caPem,
-    username: server.username,
-    password: server.password,
-  };
-}
-
 interface Pair {
   readonly name: string;
   readonly server: BenchServer;
@@ -344,7 +333,7 @@ async function main(): Promise<void> {
         const boundaries = countCase.spec.boundariesMs;
         const request = (implementation: CaseRequest['implementation']): CaseRequest => ({
           implementation,
-          target: targetOf(server),
+          target: caseTargetOf(server),
           spec: countCase.spec,
           cold: options.cold,
           ...(options.countedAtMs === undefined ? {} : { countedAtMs: options.countedAtMs }),
@@ -371,10 +360,16 @@ async function main(): Promise<void> {
         name: 'testConnection vs raw TLS+LOGIN+LOGOUT [standard]',
         server: standard,
         contenders: [
-          { implementation: 'sdk-test', target: targetOf(standard), cold: options.cold },
+          { implementation: 'sdk-test', target: caseTargetOf(standard), cold: options.cold },
           ...(options.sdkOnly
             ? []
-            : [{ implementation: 'raw-minimum', target: targetOf(standard), cold: options.cold } as const]),
+            : [
+                {
+                  implementation: 'raw-minimum',
+                  target: caseTargetOf(standard),
+                  cold: options.cold,
+                } as const,
+              ]),
         ],
       });
     const samples = new Map<string, Sample[][]>();
