@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cachedFormatterCount, isKnownTimeZone, ZoneClock } from '../../../src/counting/zone-clock.js';
 
 const DAY = 86_400_000;
@@ -95,5 +95,28 @@ describe('ZoneClock', () => {
     }
     expect(cachedFormatterCount()).toBeLessThanOrEqual(256);
     expect(new ZoneClock('Europe/Berlin').offsetAt(Date.UTC(2026, 6, 1))).toBe(7_200_000);
+  });
+
+  it('reads UTC, the default zone, without a formatter, as a formatter would', () => {
+    const built = vi.spyOn(Intl, 'DateTimeFormat');
+    const clocks = ['UTC', 'utc', 'Etc/UTC', 'etc/utc'].map((name) => new ZoneClock(name));
+    expect(['UTC', 'utc', 'Etc/UTC', 'etc/utc'].every(isKnownTimeZone)).toBe(true);
+    for (const clock of clocks) clock.localIso(Date.UTC(2026, 2, 29, 1));
+    expect(built).not.toHaveBeenCalled();
+    built.mockRestore();
+    const reference = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', timeZoneName: 'longOffset' });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Date.UTC(9999, 11, 30) }), (instantMs) => {
+        expect(reference.format(instantMs)).toMatch(/GMT(\+00:00)?$/);
+        for (const clock of clocks) {
+          expect(clock.offsetAt(instantMs)).toBe(0);
+          expect(clock.localIso(instantMs)).toBe(
+            new Date(instantMs).toISOString().replace(/(\.000)?Z$/, '+00:00'),
+          );
+          expect(clock.startOfDay(Math.floor(instantMs / DAY) * DAY)).toBe(Math.floor(instantMs / DAY) * DAY);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
