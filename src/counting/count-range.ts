@@ -206,48 +206,59 @@ const DAY_MS = 86_400_000;
 // two days of margin wherever the zone's offsets would decide.
 const ZONE_MARGIN_MS = 2 * DAY_MS;
 
+/** What {@link earlyRangeCheck} could tell without the zone's offsets. */
+export type EarlyRangeCheck =
+  /** {@link parseCountRange} will accept the range, which has at most `mostBuckets` buckets. */
+  | { readonly accepted: true; readonly mostBuckets: number }
+  /** It may not, or only the zone's offsets can tell: parse it before connecting. */
+  | { readonly accepted: false };
+
+const NOT_SETTLED: EarlyRangeCheck = { accepted: false };
+
 /**
  * Whether {@link parseCountRange} will accept a range, decided without the zone's offsets, so without
- * loading the platform's time-zone data (its first formatter costs a fresh process ~20 ms): `true`
- * only when it certainly will; `false` when it may not, or when only the zone's offsets can tell (a
- * zone alias, an end within two days of {@link rangeLimits}, a bucket count near the maximum) — then
- * parse it before connecting. A count checks this first, so that the zone arithmetic can wait for the
- * login's round trip while nothing invalid is ever sent.
+ * loading the platform's time-zone data (its first formatter costs a fresh process ~20 ms): accepted
+ * only when it certainly will; not when it may not, or when only the zone's offsets can tell (a zone
+ * alias, an end within two days of {@link rangeLimits}, a bucket count near the maximum). A count
+ * checks this first, so that the zone arithmetic can wait for the login's round trip while nothing
+ * invalid is ever sent.
  *
  * @param range - `{ since, until }` or `{ from, to }`.
  * @param granularity - Optional bucket size.
  * @param timeZone - IANA zone; defaults to `UTC`.
- * @returns `true` when the range is certainly valid.
+ * @returns Accepted, with a bound on the bucket count, or not settled.
  */
-export function acceptedWithoutZoneData(
+export function earlyRangeCheck(
   range: CountRangeInput,
   granularity: BucketGranularity | undefined,
   timeZone: string | undefined,
-): boolean {
-  if (granularity !== undefined && !(granularities as readonly unknown[]).includes(granularity)) return false;
+): EarlyRangeCheck {
+  if (granularity !== undefined && !(granularities as readonly unknown[]).includes(granularity)) {
+    return NOT_SETTLED;
+  }
   const zone = timeZone ?? 'UTC';
-  if (typeof zone !== 'string' || !isListedTimeZone(zone)) return false;
-  if (typeof range !== 'object' || range === null || unknownFieldIssues(range).length > 0) return false;
+  if (typeof zone !== 'string' || !isListedTimeZone(zone)) return NOT_SETTLED;
+  if (typeof range !== 'object' || range === null || unknownFieldIssues(range).length > 0) return NOT_SETTLED;
   const issues: FieldIssue[] = [];
   let spanMs: number;
   if (isCalendarInput(range)) {
-    if ('since' in range || 'until' in range) return false;
+    if ('since' in range || 'until' in range) return NOT_SETTLED;
     const from = periodOf(range.from, 'from', issues);
     const to = periodOf(range.to, 'to', issues);
-    if (from === undefined || to === undefined || to.endDayMs <= from.startDayMs) return false;
-    if (from.startDayMs - ZONE_MARGIN_MS < EARLIEST_SINCE_MS) return false;
-    if (to.endDayMs + ZONE_MARGIN_MS > LATEST_UNTIL_MS) return false;
+    if (from === undefined || to === undefined || to.endDayMs <= from.startDayMs) return NOT_SETTLED;
+    if (from.startDayMs - ZONE_MARGIN_MS < EARLIEST_SINCE_MS) return NOT_SETTLED;
+    if (to.endDayMs + ZONE_MARGIN_MS > LATEST_UNTIL_MS) return NOT_SETTLED;
     spanMs = to.endDayMs - from.startDayMs;
   } else {
     const sinceMs = instantOf(range.since, 'since', issues);
     const untilMs = instantOf(range.until, 'until', issues);
-    if (sinceMs === undefined || untilMs === undefined || sinceMs >= untilMs) return false;
-    if (sinceMs < EARLIEST_SINCE_MS || untilMs > LATEST_UNTIL_MS) return false;
+    if (sinceMs === undefined || untilMs === undefined || sinceMs >= untilMs) return NOT_SETTLED;
+    if (sinceMs < EARLIEST_SINCE_MS || untilMs > LATEST_UNTIL_MS) return NOT_SETTLED;
     spanMs = untilMs - sinceMs;
   }
-  if (granularity === undefined) return true;
-  const mostPeriods = Math.ceil((spanMs + ZONE_MARGIN_MS) / (SHORTEST_PERIOD_DAYS[granularity] * DAY_MS)) + 2;
-  return mostPeriods <= rangeLimits.maxBuckets;
+  if (granularity === undefined) return { accepted: true, mostBuckets: 1 };
+  const mostBuckets = Math.ceil((spanMs + ZONE_MARGIN_MS) / (SHORTEST_PERIOD_DAYS[granularity] * DAY_MS)) + 2;
+  return mostBuckets <= rangeLimits.maxBuckets ? { accepted: true, mostBuckets } : NOT_SETTLED;
 }
 
 // A field the range does not know, e.g. an option such as `granularity` or `mailboxListing` put in the

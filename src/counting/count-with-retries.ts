@@ -66,6 +66,7 @@ export async function countSignalsWithRetries(
   }
   // Checked now (nothing invalid is sent); its zone arithmetic waits for the first try's login.
   const prepared = PreparedRange.check(range, options.granularity, options.timeZone, options.signal);
+  await prepared.beforeConnecting();
   const cursor =
     options.cursor === undefined ? undefined : decodeCursor(options.cursor, accountIdentityOf(config));
   const { value, attempts } = await withRetries(

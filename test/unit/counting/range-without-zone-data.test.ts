@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type BucketGranularity, periodLabel, periodStart } from '../../../src/counting/calendar-periods.js';
 import {
-  acceptedWithoutZoneData,
   type CountRangeInput,
+  earlyRangeCheck,
   parseCountRange,
   rangeLimits,
 } from '../../../src/counting/count-range.js';
@@ -123,9 +123,13 @@ describe('the range check before connecting (no time-zone data)', () => {
         granularity,
         fc.constantFrom(...zones),
         (range, bucket, zone) => {
-          if (!acceptedWithoutZoneData(range, bucket as 'day', zone)) return;
+          const early = earlyRangeCheck(range, bucket as 'day', zone);
+          if (!early.accepted) return;
           accepted += 1;
           expect(parses(range, bucket, zone)).toBe(true);
+          expect(parseCountRange(range, bucket as 'day', zone).bucketCount).toBeLessThanOrEqual(
+            early.mostBuckets,
+          );
         },
       ),
       { numRuns: 20_000, seed: 20261202 },
@@ -136,18 +140,18 @@ describe('the range check before connecting (no time-zone data)', () => {
 
   it('settles everyday ranges without the zone, and leaves aliases and limits to the full parse', () => {
     const year = { since: '2025-11-25T00:00:00+01:00', until: '2026-11-25T00:00:00+01:00' };
-    expect(acceptedWithoutZoneData(year, 'day', 'Europe/Berlin')).toBe(true);
-    expect(acceptedWithoutZoneData({ from: '2026-03-01', to: '2026-03-31' }, 'day', 'europe/berlin')).toBe(
+    expect(earlyRangeCheck(year, 'day', 'Europe/Berlin').accepted).toBe(true);
+    expect(earlyRangeCheck({ from: '2026-03-01', to: '2026-03-31' }, 'day', 'europe/berlin').accepted).toBe(
       true,
     );
-    expect(acceptedWithoutZoneData({ from: '2026-01', to: '2026-W10' }, 'week', undefined)).toBe(true);
-    expect(acceptedWithoutZoneData(year, undefined, 'UTC')).toBe(true);
+    expect(earlyRangeCheck({ from: '2026-01', to: '2026-W10' }, 'week', undefined).accepted).toBe(true);
+    expect(earlyRangeCheck(year, undefined, 'UTC').accepted).toBe(true);
     // Known zones that only a formatter recognises, and ends within two days of a limit: the full parse.
-    expect(acceptedWithoutZoneData(year, 'day', 'US/Eastern')).toBe(false);
+    expect(earlyRangeCheck(year, 'day', 'US/Eastern').accepted).toBe(false);
     expect(parses(year, 'day', 'US/Eastern')).toBe(true);
-    expect(acceptedWithoutZoneData({ from: '1970-01-01', to: '1970-01-31' }, 'day', 'UTC')).toBe(false);
+    expect(earlyRangeCheck({ from: '1970-01-01', to: '1970-01-31' }, 'day', 'UTC').accepted).toBe(false);
     expect(parses({ from: '1970-01-01', to: '1970-01-31' }, 'day', 'UTC')).toBe(true);
-    expect(acceptedWithoutZoneData({ from: '1970-01-01', to: '1970-01-31' }, 'day', 'Europe/Berlin')).toBe(
+    expect(earlyRangeCheck({ from: '1970-01-01', to: '1970-01-31' }, 'day', 'Europe/Berlin').accepted).toBe(
       false,
     );
     expect(parses({ from: '1970-01-01', to: '1970-01-31' }, 'day', 'Europe/Berlin')).toBe(false);
