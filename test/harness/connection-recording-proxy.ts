@@ -1,5 +1,6 @@
 /** A TCP proxy in front of a real server that records what the client says on each connection apart, and can drop some. */
 import net from 'node:net';
+import { closeTogether } from './close-together.js';
 
 /** What the proxy saw, one entry per client connection, in the order they arrived. */
 export interface ConnectionRecordingProxy {
@@ -122,18 +123,12 @@ export async function startConnectionRecordingProxy(
       client.write(chunk);
     });
     let closed = false;
-    const closeBoth = () => {
+    closeTogether(client, upstream, () => {
       if (!closed) open -= 1;
       closed = true;
-      client.destroy();
-      upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
-    };
-    for (const socket of [client, upstream]) {
-      socket.on('error', closeBoth);
-      socket.on('close', closeBoth);
-    }
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;

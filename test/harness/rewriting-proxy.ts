@@ -5,6 +5,7 @@
  * Lines are re-terminated with CRLF: fine for login exchanges, not for literals holding a bare LF.
  */
 import net from 'node:net';
+import { closeTogether } from './close-together.js';
 
 export interface RewritingProxy {
   readonly port: number;
@@ -57,16 +58,10 @@ export async function startRewritingProxy(
       if (lines.length > 0)
         upstream.write(Buffer.from(lines.map((line) => `${line}\r\n`).join(''), 'latin1'));
     });
-    const closeBoth = () => {
-      client.destroy();
-      upstream.destroy();
+    closeTogether(client, upstream, () => {
       sockets.delete(client);
       sockets.delete(upstream);
-    };
-    for (const socket of [client, upstream]) {
-      socket.on('error', closeBoth);
-      socket.on('close', closeBoth);
-    }
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;

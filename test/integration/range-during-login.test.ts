@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cachedFormatterCount } from '../../src/counting/zone-clock.js';
+import { closeTogether } from '../harness/close-together.js';
 import { describeWithDovecot, sharedDovecot } from '../harness/dovecot/dovecot-availability.js';
 import { createMailUser, type DovecotEndpoint, type MailUser } from '../harness/dovecot/dovecot-server.js';
 import { expectCountsToMatch, expectedCounts } from '../harness/expected-counts.js';
@@ -43,14 +44,7 @@ describeWithDovecot('a count does its zone arithmetic while the login is in flig
         upstream.write(chunk);
       });
       upstream.on('data', (chunk: Buffer) => (held === undefined ? client.write(chunk) : held.push(chunk)));
-      const closeBoth = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      for (const socket of [client, upstream]) {
-        socket.on('error', closeBoth);
-        socket.on('close', closeBoth);
-      }
+      closeTogether(client, upstream);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   });
