@@ -16,7 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import type { CaseTarget, CountSpec } from './bench-cases.js';
 import { caseTargetOf, startBenchServer } from './bench-server.js';
+import { option } from './command-line.js';
 import { cachedMaildir } from './maildir-cache.js';
+import { median } from './median.js';
 import { generateSeed } from './seed-model.js';
 
 interface ChildRequest {
@@ -27,17 +29,12 @@ interface ChildRequest {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index < 0 ? fallback : (process.argv[index + 1] ?? fallback);
-}
-
 // Runs in the child, from the checkout under test: its bench code and its SDK.
 async function countInChild(request: ChildRequest): Promise<void> {
   const { countWithSdk, sdkConnector } = await import('./bench-cases.js');
-  const { pinClock } = await import('./bench-clock.js');
+  const { MORNING_AFTER_SEED_MS, pinClock } = await import('./bench-clock.js');
   const { countWithFloor } = await import('./raw-floor.js');
-  pinClock(Date.parse('2026-11-25T07:00:00Z'));
+  pinClock(MORNING_AFTER_SEED_MS);
   const connector = sdkConnector(request.target, 'none');
   const outcome =
     request.contender === 'floor'
@@ -50,14 +47,6 @@ if (process.argv[2] === '--child') {
   await countInChild(JSON.parse(process.argv[3] ?? '{}') as ChildRequest);
   process.exit(0);
 }
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 
 const before = option('before', '');
 if (before === '') throw new Error('pass --before <checkout>');

@@ -12,10 +12,12 @@
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { closeTogether } from '../test/harness/close-together.js';
 import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovecot/dovecot-variants.js';
 import { type CaseTarget, type CountSpec, countCases, countWithSdk } from './bench-cases.js';
 import { countedAtOf, pinClock } from './bench-clock.js';
 import { caseTargetOf, startBenchServer } from './bench-server.js';
+import { option } from './command-line.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { countWithFloor } from './raw-floor.js';
 import { generateSeed } from './seed-model.js';
@@ -30,11 +32,6 @@ interface ChildRequest {
   readonly countedAtMs: number | undefined;
   /** Count once, untimed, before the timed count (a warm process, as `npm run bench` measures). */
   readonly warm: boolean;
-}
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index < 0 ? fallback : (process.argv[index + 1] ?? fallback);
 }
 
 async function countInChild(request: ChildRequest): Promise<void> {
@@ -89,14 +86,7 @@ const proxy = net.createServer((client) => {
     events.push(`${at()} #${id} server ${chunk.length} B ${excerpt(chunk)}`);
     client.write(chunk);
   });
-  const closeBoth = () => {
-    client.destroy();
-    upstream.destroy();
-  };
-  for (const socket of [client, upstream]) {
-    socket.on('error', closeBoth);
-    socket.on('close', closeBoth);
-  }
+  closeTogether(client, upstream);
 });
 await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
 const request: ChildRequest = {

@@ -17,6 +17,7 @@ import { reducedCapabilityVariant, standardVariant } from '../test/harness/dovec
 import { type BenchSecurity, type CaseTarget, countCases, countWithSdk } from './bench-cases.js';
 import { MORNING_AFTER_SEED_MS, pinClock } from './bench-clock.js';
 import { caseTargetOf, startBenchServer } from './bench-server.js';
+import { option } from './command-line.js';
 import { cachedMaildir } from './maildir-cache.js';
 import { generateSeed } from './seed-model.js';
 
@@ -24,11 +25,6 @@ type Transfer = 'auto' | 'fewest-round-trips' | 'fewest-bytes';
 type Security = BenchSecurity;
 const FIGURES = ['rss', 'heapUsed', 'external', 'arrayBuffers'] as const;
 const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index < 0 ? fallback : (process.argv[index + 1] ?? fallback);
-}
 
 async function traceInChild(
   target: CaseTarget,

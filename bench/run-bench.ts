@@ -17,6 +17,7 @@ import { countedAtOf } from './bench-clock.js';
 import { type BenchServer, caseTargetOf, startBenchServer } from './bench-server.js';
 import type { CaseReply, CaseRequest } from './case-runner.js';
 import { cachedMaildir } from './maildir-cache.js';
+import { median } from './median.js';
 import { expectedCounts, generateSeed, type SeededMailbox } from './seed-model.js';
 
 const SEED = 20261125;
@@ -187,12 +188,6 @@ async function measure(
     ...(exact === undefined ? {} : { exact }),
   };
 }
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 
 function summarize(samples: readonly Sample[]) {
   const times = samples.map((sample) => sample.wallMs);
